@@ -1,0 +1,79 @@
+"""cohort: survival analysis of NPM1-mutated AML cohorts.
+
+The public API is re-exported here lazily (so that ``import cohort`` stays fast and loads no
+plotting backend): ``cohort.load``, ``cohort.classify``, ``cohort.km``, ``cohort.cox``, ...
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from cohort.cohort import Cohort
+from cohort.errors import (
+    ClassificationError,
+    CohortError,
+    CohortValidationError,
+    CohortWarning,
+    DataQualityWarning,
+    FormulaError,
+    LoadError,
+    MappingError,
+    ModelError,
+    SchemaError,
+    StatisticalWarning,
+)
+
+__version__ = "0.1.0"
+
+# public name -> module that defines it
+_LAZY = {
+    "load": "cohort.loading",
+    "load_mrd": "cohort.loading",
+    "classify": "cohort.stratify",
+    "explain": "cohort.stratify",
+    "genotype_groups": "cohort.stratify.groups",
+    "reclassify": "cohort.stratify.reclassify",
+    "km": "cohort.survival",
+    "cox": "cohort.cox",
+    "cuminc": "cohort.competing_risks",
+    "finegray": "cohort.competing_risks",
+    "landmark": "cohort.landmark",
+    "cox_time_varying": "cohort.time_varying",
+    "mantel_byar": "cohort.time_varying",
+    "simon_makuch": "cohort.time_varying",
+    "compare_systems": "cohort.discrimination",
+    "rmst": "cohort.survival",
+}
+_SUBMODULES = {"cytogenetics", "datasets", "synthetic", "mrd", "plots", "report", "schema", "stratify"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        module = importlib.import_module(_LAZY[name])
+        return getattr(module, name)
+    if name in _SUBMODULES:
+        return importlib.import_module(f"cohort.{name}")
+    raise AttributeError(f"module 'cohort' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY) | _SUBMODULES)
+
+
+__all__ = [
+    "ClassificationError",
+    "Cohort",
+    "CohortError",
+    "CohortValidationError",
+    "CohortWarning",
+    "DataQualityWarning",
+    "FormulaError",
+    "LoadError",
+    "MappingError",
+    "ModelError",
+    "SchemaError",
+    "StatisticalWarning",
+    "__version__",
+    *_LAZY,
+]
