@@ -1,17 +1,209 @@
-"""The ``cohort`` command line."""
+"""The ``cohort`` command line: load, classify, km, synth, report.
+
+Bad input (any :class:`cohort.CohortError`) prints a one-paragraph message and exits with code 2;
+``--debug`` shows the traceback instead. Each command imports its machinery lazily so that
+``cohort --help`` answers at once.
+"""
 
 from __future__ import annotations
 
 import sys
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any
 
 import typer
+from rich.console import Console
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help="Survival analysis of NPM1-mutated AML cohorts.")
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Survival analysis of NPM1-mutated AML cohorts: load, classify, km, synth, report.",
+)
+_err = Console(stderr=True)
+_out = Console()
+_state = {"debug": False}
+
+EXIT_BAD_INPUT = 2
+
+
+@app.callback()
+def _options(
+    debug: Annotated[bool, typer.Option("--debug", help="Show full tracebacks on errors.")] = False,
+) -> None:
+    _state["debug"] = debug
+
+
+def _run(action: Callable[[], Any]) -> Any:
+    """Run ``action``; turn toolkit errors into a clean message and exit code 2."""
+    from cohort.errors import CohortError
+
+    try:
+        return action()
+    except CohortError as exc:
+        if _state["debug"]:
+            traceback.print_exc()
+        _err.print(f"[bold red]error:[/] {type(exc).__name__}: {exc}", highlight=False, markup=True)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    except (FileNotFoundError, IsADirectoryError, PermissionError) as exc:
+        if _state["debug"]:
+            traceback.print_exc()
+        _err.print(f"[bold red]error:[/] cannot read input: {exc}", highlight=False)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+
+
+def _load(data: str | None, mapping: str | None, dataset: str | None, on_error: str = "raise"):
+    import cohort
+
+    if dataset:
+        from cohort import datasets
+
+        return datasets.load(dataset)
+    if data is None:
+        from cohort.synthetic import default_cohort_path
+
+        data = str(default_cohort_path())
+    return cohort.load(data, mapping=mapping, on_error=on_error)
+
+
+DataArg = Annotated[
+    str | None,
+    typer.Argument(help="Cohort file (CSV/TSV/XLSX/Parquet/JSON) or dataset folder. Default: the bundled synthetic cohort."),
+]
+MappingOpt = Annotated[
+    str | None, typer.Option("--mapping", "-m", help="Mapping YAML file or bundled preset name (amlsg, beataml, tcga).")
+]
+DatasetOpt = Annotated[
+    str | None, typer.Option("--dataset", help="Use a bundled real cohort instead of a file: amlsg, beataml or tcga.")
+]
+
+
+@app.command()
+def load(
+    data: DataArg = None,
+    mapping: MappingOpt = None,
+    dataset: DatasetOpt = None,
+    exclude: Annotated[bool, typer.Option("--exclude", help="Move invalid rows to the exclusions instead of failing.")] = False,
+) -> None:
+    """Load a cohort table, validate it and print a summary (n, exclusions, genotypes, follow-up)."""
+
+    def action() -> None:
+        from cohort.summary import format_summary, summarise
+
+        c = _load(data, mapping, dataset, "exclude" if exclude else "raise")
+        _out.print(format_summary(summarise(c)), highlight=False, markup=False)
+
+    _run(action)
+
+
+@app.command()
+def classify(
+    data: DataArg = None,
+    system: Annotated[str, typer.Option("--system", "-s", help="eln2017, eln2017_eisfeld2020, eln2022, eln2024, who2017, icc2022, who2022, papaemmanuil2016")] = "eln2017",
+    mapping: MappingOpt = None,
+    dataset: DatasetOpt = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write the per-patient table to this CSV.")] = None,
+    include_ids: Annotated[bool, typer.Option("--include-ids", help="Write patient identifiers to --out.")] = False,
+) -> None:
+    """Apply a risk or diagnostic classification and print the category counts."""
+
+    def action() -> None:
+        import cohort
+        from cohort.export import safe_csv
+
+        c = _load(data, mapping, dataset)
+        result = cohort.classify(c, system)
+        counts = result["category"].fillna("undetermined").value_counts().rename_axis("category").reset_index(name="n")
+        counts["percent"] = (100 * counts["n"] / counts["n"].sum()).round(1)
+        _out.print(f"{system}: {len(result)} patients", highlight=False)
+        _out.print(counts.to_string(index=False), highlight=False, markup=False)
+        if out is not None:
+            table = result.copy()
+            if include_ids:
+                table.insert(0, "patient_id", c.data["patient_id"].to_numpy())
+            safe_csv(table, out, index=False)
+            _out.print(f"wrote {out}", highlight=False)
+
+    _run(action)
+
+
+@app.command()
+def km(
+    data: DataArg = None,
+    by: Annotated[str | None, typer.Option("--by", help="Column to group by (e.g. npm1, flt3_itd, or a classify system name).")] = None,
+    endpoint: Annotated[str, typer.Option("--endpoint", "-e", help="os, efs, rfs")] = "os",
+    mapping: MappingOpt = None,
+    dataset: DatasetOpt = None,
+) -> None:
+    """Kaplan-Meier medians per group and the log-rank test."""
+
+    def action() -> None:
+        import cohort
+
+        c = _load(data, mapping, dataset)
+        frame = c.data
+        if by and by not in frame.columns:
+            from cohort.stratify import SYSTEMS
+
+            if by in SYSTEMS:
+                frame = frame.assign(**{by: cohort.classify(c, by)["category"].to_numpy()})
+        res = cohort.km(frame, endpoint=endpoint, by=by)
+        _out.print(res.table.to_string(index=False), highlight=False, markup=False)
+        if res.test is not None:
+            _out.print(
+                f"log-rank: chi-square {res.test.statistic:.4f} on {res.test.dof} df, p = {res.test.p_value:.4g}",
+                highlight=False,
+            )
+
+    _run(action)
+
+
+@app.command()
+def synth(
+    n: Annotated[int, typer.Option("--n", help="Number of patients.")] = 2000,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = 2020,
+    scenario: Annotated[str, typer.Option("--scenario", help="intensive_2017 or venetoclax_hma")] = "intensive_2017",
+    out: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("synthetic_data"),
+) -> None:
+    """Generate a synthetic NPM1-AML cohort (and its NPM1 MRD table) with known truth."""
+
+    def action() -> None:
+        from cohort.synthetic import write_default
+
+        for path in write_default(out, n=n, seed=seed, scenario=scenario):
+            _out.print(f"wrote {path}", highlight=False)
+
+    _run(action)
+
+
+@app.command()
+def report(
+    data: DataArg = None,
+    mapping: MappingOpt = None,
+    analysis: Annotated[str, typer.Option("--analysis", "-a", help="Analysis name (see analyses/) or 'all'.")] = "all",
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path("reports"),
+    include_ids: Annotated[bool, typer.Option("--include-ids", help="Allow patient identifiers in the report.")] = False,
+) -> None:
+    """Write a self-contained HTML report (plus CSV tables and a JSON of every number)."""
+
+    def action() -> None:
+        from cohort.report import run_report
+
+        written = run_report(
+            data, mapping=mapping, analysis=analysis, out=out, include_ids=include_ids,
+            command_line=" ".join(["cohort", *sys.argv[1:]]),
+        )
+        for path in written:
+            _out.print(f"wrote {path}", highlight=False)
+
+    _run(action)
 
 
 def main() -> None:
+    """Console-script entry point."""
     app()
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    main()
