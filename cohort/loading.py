@@ -1,0 +1,749 @@
+"""Loading a cohort table (and optionally a variant table and an MRD table) into a :class:`Cohort`.
+
+The pipeline is: read -> rename (mapping) -> normalise values and units -> derive endpoints from
+dates -> fill cytogenetic flags from the karyotype -> pivot variants into genotypes -> validate ->
+raise every problem at once, or move offending rows to ``Cohort.exclusions``. Every input row ends up
+either in ``.data`` or, once, in ``.exclusions``.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import hashlib
+import importlib
+import io
+import warnings
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from cohort.cohort import EXCLUSION_COLUMNS, Cohort, empty_exclusions
+from cohort.endpoints import DERIVED_COLUMNS, check_date_order, endpoints_from_dates, parse_dates
+from cohort.errors import (
+    CohortValidationError,
+    DataQualityWarning,
+    LoadError,
+    MappingError,
+    Problem,
+    SchemaError,
+)
+from cohort.mapping import Mapping, read_mapping
+from cohort.normalise import (
+    DAYS_PER_UNIT,
+    Context,
+    _map_cells,
+    _missing,
+    normalise_columns,
+    normalise_number,
+    normalise_text,
+    token,
+)
+from cohort.schema import COLUMNS, CYTOGENETIC_FLAGS, MRD_COLUMNS
+from cohort.validation import validate
+
+TEXT_SUFFIXES = {".csv": ",", ".tsv": "\t", ".txt": None, ".maf": "\t", ".tab": "\t"}
+EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls")
+PARQUET_SUFFIXES = (".parquet", ".pq")
+JSON_SUFFIXES = (".json",)
+ON_ERROR = ("raise", "exclude")
+
+SAMPLE_CODES = {
+    "pb": "PB", "peripheral blood": "PB", "blood": "PB",
+    "bm": "BM", "bone marrow": "BM", "marrow": "BM",
+}  # fmt: skip
+
+
+@dataclass
+class _Table:
+    """A table as read, before any renaming."""
+
+    frame: pd.DataFrame
+    name: str
+    files: list[dict[str, str]] = field(default_factory=list)
+    row_base: int = 0
+    numbering: str = "0-based DataFrame position"
+
+
+# ----------------------------------------------------------------------------------------- reading
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _decode(data: bytes, name: str) -> str:
+    for enc in ("utf-8-sig", "cp1252"):
+        try:
+            text = data.decode(enc)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:  # pragma: no cover - cp1252 decodes almost anything
+        raise LoadError(f"File {name} is not UTF-8 or Windows-1252 text; save it as UTF-8.")
+    # Old-Mac (\r) and Windows (\r\n) line endings both occur in published AML tables.
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _suffix(path: Path) -> tuple[str, bool]:
+    suffixes = [s.lower() for s in path.suffixes]
+    gz = bool(suffixes) and suffixes[-1] == ".gz"
+    if gz:
+        suffixes = suffixes[:-1]
+    return (suffixes[-1] if suffixes else ""), gz
+
+
+def read_table(
+    source: str | Path | pd.DataFrame,
+    *,
+    text_columns: Any = None,
+    role: str = "cohort",
+) -> _Table:
+    """Read a table without interpreting its values.
+
+    Parameters
+    ----------
+    source : path or DataFrame
+        CSV, TSV, TXT (tab, comma or semicolon separated), MAF, XLSX, Parquet or JSON records;
+        ``.gz`` compressed text is accepted.
+    text_columns : callable, optional
+        Given the header, returns the columns to read as raw text (canonical and date columns), so
+        that codes such as ``"01"`` or ``"NA"`` reach the normalisers exactly as written. Other
+        columns are read with pandas' usual type inference and missing-value tokens.
+    role : str
+        ``"cohort"``, ``"mutations"`` or ``"mrd"``, for provenance.
+
+    Raises
+    ------
+    LoadError
+        Missing, empty or undecodable file, unknown format, repeated column names, no data rows.
+    """
+    if isinstance(source, pd.DataFrame):
+        frame = source.copy()
+        frame.columns = [str(c) for c in frame.columns]
+        _check_header(list(frame.columns), "the DataFrame")
+        return _Table(frame.reset_index(drop=True), "<DataFrame>", [], 0)
+    if not isinstance(source, (str, Path)):
+        raise LoadError(
+            f"cohort.load expects a file path or a pandas DataFrame, got {type(source).__name__}."
+        )
+    path = Path(source)
+    if not path.exists():
+        raise LoadError(
+            f"File {str(path)!r} does not exist. Check the path and the working directory."
+        )
+    if path.is_dir():
+        raise LoadError(f"{str(path)!r} is a folder; give a table file.")
+    data = path.read_bytes()
+    files = [{"path": path.name, "role": role, "sha256": _sha256(data)}]
+    if not data.strip():
+        raise LoadError(f"File {path.name} is empty.")
+    suffix, gz = _suffix(path)
+    if gz:
+        try:
+            data = gzip.decompress(data)
+        except OSError as exc:
+            raise LoadError(f"File {path.name} is not valid gzip: {exc}.") from None
+    try:
+        if suffix in TEXT_SUFFIXES:
+            frame = _read_text(
+                data, path.name, TEXT_SUFFIXES[suffix], suffix == ".maf", text_columns
+            )
+            base, numbering = 2, "file row (header = row 1)"
+        elif suffix in EXCEL_SUFFIXES:
+            header = pd.read_excel(io.BytesIO(data), nrows=0).columns.astype(str).tolist()
+            _check_header(header, path.name)
+            as_text = set(text_columns(header)) if text_columns else set()
+            frame = pd.read_excel(
+                io.BytesIO(data),
+                dtype={c: object for c in as_text},
+                keep_default_na=False,
+                na_values={c: list(_pandas_na()) for c in header if c not in as_text},
+            )
+            base, numbering = 2, "spreadsheet row (header = row 1)"
+        elif suffix in PARQUET_SUFFIXES:
+            frame = pd.read_parquet(io.BytesIO(data))
+            base, numbering = 1, "record number (first record = 1)"
+        elif suffix in JSON_SUFFIXES:
+            frame = pd.read_json(
+                io.StringIO(_decode(data, path.name)), orient="records", dtype=False
+            )
+            base, numbering = 1, "record number (first record = 1)"
+        else:
+            raise LoadError(
+                f"File {path.name}: unknown format {suffix or '(no extension)'!r}. Use CSV, TSV, TXT, "
+                "MAF, XLSX, Parquet or JSON records."
+            )
+    except LoadError:
+        raise
+    except (ValueError, OSError, ImportError, pd.errors.ParserError) as exc:
+        raise LoadError(f"File {path.name} cannot be read as {suffix}: {exc}") from None
+    frame.columns = [str(c) for c in frame.columns]
+    _check_header(list(frame.columns), path.name)
+    if len(frame) == 0:
+        raise LoadError(f"File {path.name} has a header but no data rows.")
+    return _Table(frame, path.name, files, base, numbering)
+
+
+def _pandas_na() -> frozenset[str]:
+    from pandas._libs.parsers import STR_NA_VALUES
+
+    return frozenset(STR_NA_VALUES)
+
+
+def _read_text(data: bytes, name: str, sep: str | None, maf: bool, text_columns) -> pd.DataFrame:
+    text = _decode(data, name)
+    lines = text.split("\n")
+    skip = 0
+    if maf:
+        while skip < len(lines) and lines[skip].startswith("#"):
+            skip += 1
+    first = next((ln for ln in lines[skip:] if ln.strip()), "")
+    if not first:
+        raise LoadError(f"File {name} is empty.")
+    if sep is None:
+        sep = max(("\t", ",", ";"), key=first.count)
+    header = next(csv.reader([first], delimiter=sep))
+    _check_header(header, name)
+    as_text = set(text_columns(header)) if text_columns else set()
+    na = list(_pandas_na())
+    return pd.read_csv(
+        io.StringIO(text),
+        sep=sep,
+        skiprows=skip,
+        dtype={c: str for c in as_text},
+        keep_default_na=False,
+        na_values={c: na for c in header if c not in as_text},
+        skip_blank_lines=True,
+    )
+
+
+def _check_header(header: list[str], name: str) -> None:
+    seen: set[str] = set()
+    dups = [h for h in header if h in seen or seen.add(h)]
+    if dups:
+        raise LoadError(
+            f"{name}: column name {dups[0]!r} appears more than once in the header. Rename the "
+            "columns so that each name is unique."
+        )
+
+
+# ----------------------------------------------------------------------------------------- renaming
+
+
+def _rename_map(header: list[str], mapping: Mapping, schema: dict, name: str) -> dict[str, str]:
+    """Source column -> canonical name, from the mapping and from exact or case-folded names."""
+    renames: dict[str, str] = {}
+    folded = {c.casefold(): c for c in schema}
+    date_sources = set(mapping.dates.values())
+    for col in header:
+        if col in mapping.columns:
+            renames[col] = mapping.columns[col]
+        elif col in date_sources:
+            if col.strip().casefold() in folded:
+                # A date column named like a canonical column (e.g. "cr") holds dates, not the
+                # flag; it is kept under a name that cannot be mistaken for the canonical one.
+                renames[col] = _free_name(f"{col}_date", header)
+            continue
+        elif col in schema:
+            renames[col] = col
+        elif col.strip().casefold() in folded:
+            renames[col] = folded[col.strip().casefold()]
+    targets: dict[str, list[str]] = {}
+    for src, dst in renames.items():
+        if dst not in schema:
+            continue
+        targets.setdefault(dst, []).append(src)
+    clash = {dst: srcs for dst, srcs in targets.items() if len(srcs) > 1}
+    if clash:
+        dst, srcs = next(iter(clash.items()))
+        raise MappingError(
+            f"{name}: columns {', '.join(map(repr, srcs))} would all become {dst!r}. Map only one "
+            f"of them to {dst!r} (rename or drop the other)."
+        )
+    return renames
+
+
+def _free_name(name: str, taken: list[str]) -> str:
+    while name in taken:
+        name += "_"
+    return name
+
+
+def _text_columns(mapping: Mapping, schema: dict):
+    folded = {c.casefold() for c in schema}
+
+    def pick(header: list[str]) -> list[str]:
+        return [
+            c
+            for c in header
+            if c in mapping.columns
+            or c in schema
+            or (c.strip().casefold() in folded and c not in mapping.dates.values())
+        ]
+
+    return pick
+
+
+# ----------------------------------------------------------------------------------------- load
+
+
+def load(
+    source: str | Path | pd.DataFrame,
+    mapping: str | Path | dict | Mapping | None = None,
+    *,
+    mutations: str | Path | pd.DataFrame | None = None,
+    mrd: str | Path | pd.DataFrame | None = None,
+    mrd_mapping: str | Path | dict | Mapping | None = None,
+    on_error: str = "raise",
+    today: pd.Timestamp | None = None,
+) -> Cohort:
+    """Load a cohort table into the canonical schema.
+
+    Parameters
+    ----------
+    source : path or DataFrame
+        A table file (CSV, TSV, TXT, XLSX, Parquet, JSON records), a DataFrame, or a bundled-dataset
+        folder (read by :func:`cohort.datasets.read_folder`). A table already in the canonical schema
+        needs no mapping.
+    mapping : path, preset name, dict or Mapping, optional
+        Renames columns, declares value codes, units and date columns (see ``docs/mapping.md``).
+    mutations : path or DataFrame, optional
+        A long variant table (one row per variant: patient, gene, VAF, protein change, as in a MAF),
+        pivoted into genotype columns and VAFs by :func:`cohort.mutations.pivot_variants`. Genotypes
+        given in the main table win; disagreements are listed in the report.
+    mrd : path or DataFrame, optional
+        An NPM1 MRD long table, loaded with :func:`load_mrd` and attached as ``Cohort.mrd``.
+    mrd_mapping : optional
+        Mapping for the MRD table.
+    on_error : {"raise", "exclude"}
+        ``"raise"``: any problem raises one :class:`~cohort.errors.CohortValidationError` listing
+        every problem. ``"exclude"``: offending rows move to ``Cohort.exclusions`` (each input row
+        once, with all its reasons).
+    today : Timestamp, optional
+        The date after which a date counts as "in the future" (default: now).
+
+    Returns
+    -------
+    Cohort
+        ``.data`` keeps the input row order with a fresh RangeIndex; canonical columns come first in
+        schema order, other columns follow unchanged and are listed in ``report["extra_columns"]``.
+
+    Raises
+    ------
+    LoadError, MappingError, SchemaError, CohortValidationError
+    """
+    if on_error not in ON_ERROR:
+        raise LoadError(f"on_error must be 'raise' or 'exclude', got {on_error!r}.")
+    report: dict[str, Any] = {}
+    sequenced = None
+    if isinstance(source, (str, Path)) and Path(source).is_dir():
+        table, variants_from_folder, sequenced, m = _read_folder(Path(source), mapping, report)
+        if mutations is None:
+            mutations = variants_from_folder
+    else:
+        m = read_mapping(mapping)
+        table = read_table(source, text_columns=_text_columns(m, COLUMNS))
+    frame, ctx = _prepare(table, m, report)
+    frame = _derive_endpoints(frame, table.frame, ctx, today)
+    frame = _karyotype_flags(frame, ctx)
+    provenance_files = list(table.files)
+    if mutations is not None:
+        frame = _merge_mutations(frame, mutations, sequenced, ctx, provenance_files)
+    validate(frame, ctx)
+
+    frame = _order_columns(frame)
+    data, exclusions = _split(frame, ctx, _source_label(table), on_error)
+    report.update(ctx.report)
+    report["n_input"] = len(frame)
+    report["n_kept"] = len(data)
+    report["n_excluded"] = len(exclusions)
+    mrd_frame = None
+    if mrd is not None:
+        mrd_frame = load_mrd(mrd, mrd_mapping, on_error=on_error)
+        provenance_files += mrd_frame.attrs.get("files", [])
+        unknown = ~mrd_frame["patient_id"].isin(data["patient_id"])
+        if unknown.any():
+            ctx.note(
+                "warnings",
+                f"{int(unknown.sum())} MRD sample(s) belong to patients not in the kept cohort.",
+            )
+            report["warnings"] = ctx.report["warnings"]
+    _emit_warnings(report, table.name)
+    provenance = _provenance(table, m, provenance_files, on_error)
+    return Cohort(data, exclusions, provenance, report, mrd_frame)
+
+
+def _read_folder(path: Path, mapping, report: dict):
+    try:
+        from cohort.datasets import read_folder
+    except ImportError as exc:
+        raise LoadError(
+            f"{path} is a folder, and reading dataset folders needs cohort.datasets.read_folder, "
+            f"which is not available ({exc}). Give a table file instead."
+        ) from None
+    # The folder reader takes the dataset name; a folder named after its dataset needs no mapping.
+    name = path.name if mapping is None else mapping
+    raw = read_folder(path, name)
+    files = [
+        {"path": Path(f).name, "role": "dataset", "sha256": _sha256(Path(f).read_bytes())}
+        for f in raw.files
+    ]
+    report["dataset_notes"] = dict(raw.notes or {})
+    table = _Table(raw.frame.reset_index(drop=True), path.name, files, 0)
+    # The folder reader returns canonical names and values, so no mapping is applied again.
+    return table, raw.mutations, raw.sequenced, Mapping(name=str(name))
+
+
+def _prepare(table: _Table, m: Mapping, report: dict) -> tuple[pd.DataFrame, Context]:
+    raw = table.frame
+    header = list(raw.columns)
+    renames = _rename_map(header, m, COLUMNS, table.name)
+    missing_dates = [f"{e}: {c}" for e, c in m.dates.items() if c not in header]
+    if missing_dates:
+        raise MappingError(
+            f"mapping {m.name!r}: date column(s) {', '.join(missing_dates)} not found in "
+            f"{table.name}. Its columns are: {_list(header)}."
+        )
+    if "patient_id" not in renames.values():
+        raise SchemaError(
+            f"{table.name} has no patient_id column (its columns are: {_list(header)}). Name the "
+            "identifier column patient_id, or map it in the mapping file: "
+            "columns: {YourIdColumn: patient_id}."
+        )
+    frame = raw.rename(columns=renames)
+    report["renamed"] = {s: d for s, d in renames.items() if s != d}
+    report["extra_columns"] = [renames.get(c, c) for c in header if renames.get(c) not in COLUMNS]
+    absent = [c for c in m.columns if c not in header]
+    if absent:
+        report["mapping_columns_absent"] = absent
+    rows = [i + table.row_base for i in range(len(frame))]
+    ctx = Context(rows=rows, labels={d: s for s, d in renames.items() if d in COLUMNS}, mapping=m)
+    frame = normalise_columns(frame, ctx)
+    return frame, ctx
+
+
+def _source_label(table: _Table) -> str:
+    # Problem.describe prints "row N"; for inputs without spreadsheet rows say what N counts.
+    if table.row_base == 2:
+        return table.name
+    return f"{table.name} (row = {table.numbering})"
+
+
+def _list(cols: list[str], n: int = 12) -> str:
+    shown = ", ".join(cols[:n])
+    return shown + (f", ... ({len(cols)} in all)" if len(cols) > n else "")
+
+
+def _derive_endpoints(
+    frame: pd.DataFrame, raw: pd.DataFrame, ctx: Context, today: pd.Timestamp | None
+) -> pd.DataFrame:
+    if not ctx.mapping.dates:
+        # Dates can still be checked for the future, but without a mapping there are none.
+        return frame
+    dates = parse_dates(raw.reset_index(drop=True), ctx, today=today)
+    cr = frame["cr"] if "cr" in frame.columns else None
+    unusable = check_date_order(dates, cr, ctx)
+    derived = endpoints_from_dates(dates, cr=cr)
+    derived = derived.mask(unusable.to_numpy()[:, None] & np.ones(derived.shape, dtype=bool))
+    disagreements: dict[str, int] = {}
+    for col in DERIVED_COLUMNS:
+        if col not in derived.columns:
+            continue
+        new = derived[col].astype(COLUMNS[col].dtype)
+        if col not in frame.columns:
+            frame[col] = new
+            ctx.note(
+                "derived",
+                {"column": col, "from": "dates", "rule": "ELN 2017 endpoint definitions",
+                 "n": int(new.notna().sum())},
+            )  # fmt: skip
+            continue
+        given = frame[col]
+        both = given.notna() & new.notna()
+        differ = both & (given.astype("Float64") - new.astype("Float64")).abs().gt(0.5)
+        if differ.any():
+            disagreements[col] = int(differ.sum())
+        frame[col] = given.fillna(new) if str(given.dtype) == str(new.dtype) else given
+    if disagreements:
+        ctx.report["endpoint_disagreements"] = disagreements
+        ctx.note(
+            "warnings",
+            "endpoints given in the table disagree with those derived from dates (kept the given "
+            "values): " + ", ".join(f"{k} in {v} row(s)" for k, v in disagreements.items()) + ".",
+        )
+    return frame
+
+
+def _karyotype_flags(frame: pd.DataFrame, ctx: Context) -> pd.DataFrame:
+    if "karyotype" not in frame.columns:
+        return frame
+    lacking = [f for f in CYTOGENETIC_FLAGS if f not in frame.columns]
+    if not lacking:
+        return frame
+    try:
+        cytogenetics = importlib.import_module("cohort.cytogenetics")
+    except ImportError:
+        ctx.note(
+            "warnings",
+            "cytogenetic flags were not derived from the karyotype: cohort.cytogenetics is not "
+            "available.",
+        )
+        return frame
+    parsed = cytogenetics.flags(frame["karyotype"]).reset_index(drop=True)
+    parsed.index = frame.index
+    disagreements: dict[str, list[int]] = {}
+    for col in parsed.columns:
+        if col in CYTOGENETIC_FLAGS:
+            values = parsed[col].astype("boolean")
+            if col in lacking:
+                frame[col] = values
+                continue
+            differ = frame[col].notna() & values.notna() & frame[col].ne(values).fillna(False)
+            if differ.any():
+                disagreements[col] = [ctx.rows[p] for p in np.flatnonzero(differ.to_numpy())]
+        elif col not in frame.columns:
+            frame[col] = parsed[col]
+    ctx.note(
+        "derived",
+        {"column": ", ".join(lacking), "from": "karyotype", "rule": "cohort.cytogenetics.flags",
+         "n": int(frame["karyotype"].notna().sum())},
+    )  # fmt: skip
+    if disagreements:
+        ctx.report["karyotype_disagreements"] = {
+            k: {"n": len(v), "rows": v} for k, v in disagreements.items()
+        }
+        ctx.note(
+            "warnings",
+            "given cytogenetic flags disagree with the karyotype (kept the given flags): "
+            + ", ".join(f"{k} in {len(v)} row(s)" for k, v in disagreements.items())
+            + ".",
+        )
+    return frame
+
+
+def _merge_mutations(
+    frame: pd.DataFrame, mutations, sequenced, ctx: Context, files: list[dict[str, str]]
+) -> pd.DataFrame:
+    try:
+        from cohort.mutations import pivot_variants
+    except ImportError as exc:
+        raise LoadError(
+            f"mutations= needs cohort.mutations.pivot_variants, which is not available ({exc})."
+        ) from None
+    if isinstance(mutations, pd.DataFrame):
+        variants = mutations
+    else:
+        table = read_table(mutations, role="mutations")
+        variants = table.frame
+        files.extend(table.files)
+    pivot = pivot_variants(variants, frame["patient_id"], sequenced=sequenced)
+    aligned = pivot.reindex(pd.Index(frame["patient_id"].astype(object)))
+    aligned.index = frame.index
+    disagreements: dict[str, dict[str, Any]] = {}
+    for col in aligned.columns:
+        if col not in COLUMNS or col == "patient_id":
+            continue
+        new = aligned[col].astype(COLUMNS[col].dtype)
+        if col not in frame.columns:
+            frame[col] = new
+            continue
+        given = frame[col]
+        differ = given.notna() & new.notna() & given.ne(new).fillna(False)
+        if COLUMNS[col].kind == "float":
+            differ = given.notna() & new.notna() & (given - new).abs().gt(1e-9).fillna(False)
+        if differ.any():
+            disagreements[col] = {
+                "n": int(differ.sum()),
+                "rows": [ctx.rows[p] for p in np.flatnonzero(differ.to_numpy())],
+            }
+        frame[col] = given.fillna(new)
+    notes = dict(pivot.attrs.get("notes", {}))
+    for key in ("unknown_patients", "sequenced_added"):
+        # These list patient identifiers, which the report must not show; keep the count.
+        if key in notes and not isinstance(notes[key], int):
+            notes[key] = len(notes[key])
+    if notes:
+        ctx.report["mutation_notes"] = notes
+    ctx.note(
+        "derived",
+        {"column": "genotypes", "from": "variant table", "rule": "cohort.mutations.pivot_variants",
+         "n": int(len(variants))},
+    )  # fmt: skip
+    if disagreements:
+        ctx.report["genotype_disagreements"] = disagreements
+        ctx.note(
+            "warnings",
+            "genotypes in the table disagree with the variant table (kept the table): "
+            + ", ".join(f"{k} in {v['n']} row(s)" for k, v in disagreements.items())
+            + ".",
+        )
+    return frame
+
+
+def _order_columns(frame: pd.DataFrame) -> pd.DataFrame:
+    canonical = [c for c in COLUMNS if c in frame.columns]
+    extra = [c for c in frame.columns if c not in COLUMNS]
+    out = frame[canonical + extra].copy()
+    for c in canonical:
+        if str(out[c].dtype) != COLUMNS[c].dtype:
+            out[c] = out[c].astype(COLUMNS[c].dtype)
+    return out
+
+
+def _split(
+    frame: pd.DataFrame, ctx: Context, source: str, on_error: str
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    problems = sorted(ctx.problems, key=lambda pp: pp[0])
+    if not problems:
+        return frame.reset_index(drop=True), empty_exclusions()
+    if on_error == "raise":
+        raise CohortValidationError([p for _, p in problems], source=source)
+    by_pos: dict[int, list[Problem]] = {}
+    for pos, p in problems:
+        by_pos.setdefault(pos, []).append(p)
+    records = []
+    for pos, ps in by_pos.items():
+        records.append(
+            {
+                "row": ctx.rows[pos],
+                "patient_id": ps[0].patient_id,
+                "reason": "; ".join(dict.fromkeys(p.reason for p in ps)),
+                "column": "; ".join(dict.fromkeys(p.column or "" for p in ps)),
+                "value": "; ".join(
+                    dict.fromkeys("" if p.value is None else str(p.value) for p in ps)
+                ),
+                "message": " | ".join(p.describe() for p in ps),
+            }
+        )
+    exclusions = pd.DataFrame.from_records(records, columns=list(EXCLUSION_COLUMNS)).astype(object)
+    keep = np.ones(len(frame), dtype=bool)
+    keep[list(by_pos)] = False
+    return frame.loc[keep].reset_index(drop=True), exclusions
+
+
+def _emit_warnings(report: dict, name: str) -> None:
+    for text in report.get("warnings", []):
+        warnings.warn(f"{name}: {text}", DataQualityWarning, stacklevel=3)
+    for d in report.get("derived", []):
+        if d["column"] == "flt3_itd_ar" and "VAF" in d["from"]:
+            warnings.warn(
+                f"{name}: FLT3-ITD allelic ratio derived from a VAF ({d['rule']}) for {d['n']} "
+                "patient(s); flagged as derived in the load report.",
+                DataQualityWarning,
+                stacklevel=3,
+            )
+
+
+def _provenance(table: _Table, m: Mapping, files: list, on_error: str) -> dict[str, Any]:
+    from cohort import __version__
+
+    return {
+        "source": table.name,
+        "files": files,
+        "mapping": m.as_dict(),
+        "package_version": __version__,
+        "pandas_version": pd.__version__,
+        "on_error": on_error,
+        "row_numbering": table.numbering,
+        "loaded_at": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+
+
+# ----------------------------------------------------------------------------------------- MRD
+
+
+def load_mrd(
+    source: str | Path | pd.DataFrame,
+    mapping: str | Path | dict | Mapping | None = None,
+    *,
+    on_error: str = "raise",
+) -> pd.DataFrame:
+    """Load an NPM1 MRD long table (one row per sample).
+
+    Parameters
+    ----------
+    source : path or DataFrame
+        Columns ``patient_id``, ``days`` (from diagnosis), ``sample`` (``"PB"``/``"BM"``; also
+        peripheral blood / bone marrow) and ``npm1_abl1_pct`` (NPM1-mutant / ABL1 x 100), or others
+        renamed by ``mapping``. ``units: {time: weeks, npm1_abl1: ratio}`` convert.
+    mapping : optional
+        As for :func:`load`, checked against the MRD schema.
+    on_error : {"raise", "exclude"}
+
+    Returns
+    -------
+    pandas.DataFrame
+        The MRD table in input order; ``.attrs["exclusions"]`` lists excluded rows and
+        ``.attrs["files"]`` the files read, with SHA-256.
+    """
+    if on_error not in ON_ERROR:
+        raise LoadError(f"on_error must be 'raise' or 'exclude', got {on_error!r}.")
+    m = read_mapping(mapping, mrd=True)
+    table = read_table(source, text_columns=_text_columns(m, MRD_COLUMNS), role="mrd")
+    renames = _rename_map(list(table.frame.columns), m, MRD_COLUMNS, table.name)
+    lacking = [c for c in MRD_COLUMNS if c not in renames.values()]
+    if lacking:
+        raise SchemaError(
+            f"MRD table {table.name} lacks column(s) {', '.join(lacking)} (its columns are: "
+            f"{_list(list(table.frame.columns))}). Rename them or map them in a mapping file."
+        )
+    frame = table.frame.rename(columns=renames)
+    ctx = Context(
+        rows=[i + table.row_base for i in range(len(frame))],
+        labels={d: s for s, d in renames.items()},
+        mapping=m,
+    )
+    frame["patient_id"] = normalise_text(frame["patient_id"], "patient_id", ctx)
+    ctx.patient_ids = frame["patient_id"].tolist()
+    frame["days"] = (
+        normalise_number(frame["days"], "days", ctx) * DAYS_PER_UNIT[m.time_unit("days")]
+    )
+    frame["sample"] = _normalise_sample(frame["sample"], ctx)
+    pct = normalise_number(frame["npm1_abl1_pct"], "npm1_abl1_pct", ctx)
+    frame["npm1_abl1_pct"] = pct * 100.0 if m.unit("npm1_abl1", "percent") == "ratio" else pct
+    checks = [
+        ("missing_id", "patient_id", frame["patient_id"].isna(), "the patient identifier is missing."),
+        ("missing_time", "days", frame["days"].isna(), "the sample has no time."),
+        ("out_of_range", "days", (frame["days"] < -60) | (frame["days"] > 36500),
+         "days must lie between -60 and 36500 (days from diagnosis)."),
+        ("out_of_range", "npm1_abl1_pct", frame["npm1_abl1_pct"] < 0,
+         "NPM1/ABL1 cannot be negative."),
+    ]  # fmt: skip
+    for reason, col, mask, message in checks:
+        for pos in np.flatnonzero(mask.fillna(False).to_numpy(dtype=bool)):
+            ctx.add(
+                int(pos), reason, col, frame[col].iloc[pos], message,
+                "Correct the cell (times are days from diagnosis; declare units in the mapping).",
+            )  # fmt: skip
+    canonical = list(MRD_COLUMNS)
+    frame = frame[canonical + [c for c in frame.columns if c not in MRD_COLUMNS]]
+    data, exclusions = _split(frame, ctx, _source_label(table), on_error)
+    for name, col in MRD_COLUMNS.items():
+        data[name] = data[name].astype(col.dtype)
+    data.attrs["exclusions"] = exclusions
+    data.attrs["files"] = table.files
+    return data
+
+
+def _normalise_sample(series: pd.Series, ctx: Context) -> pd.Series:
+    def read(value: Any) -> tuple[Any, str | None]:
+        tok = token(value)
+        if _missing(tok, ctx):
+            return pd.NA, "missing"
+        if tok in SAMPLE_CODES:
+            return SAMPLE_CODES[tok], None
+        return pd.NA, "unknown_code"
+
+    out, bad = _map_cells(series, read)
+    for pos, value, err in bad:
+        ctx.add(
+            pos, "unknown_code" if err == "unknown_code" else "missing_sample", "sample", value,
+            f"{value!r} is not a sample type; use PB (peripheral blood) or BM (bone marrow).",
+            "Correct the cell; MRD thresholds differ between blood and marrow.",
+        )  # fmt: skip
+    return pd.Series(out, index=series.index, dtype="string")

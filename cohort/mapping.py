@@ -1,0 +1,306 @@
+"""Mapping files: how a user's table relates to the canonical schema.
+
+A mapping is a small YAML document (see ``docs/mapping.md``) that renames columns, declares value
+codes, states units and names the date columns from which endpoints are derived. It is read with
+``yaml.safe_load`` only, and checked completely before any data are touched, so that a typo in a
+mapping fails fast with the file and key named instead of surfacing later as a row-level problem.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from cohort.errors import MappingError
+from cohort.schema import COLUMNS, MRD_COLUMNS
+
+TOP_LEVEL_KEYS = (
+    "name",
+    "description",
+    "columns",
+    "values",
+    "units",
+    "dates",
+    "date_format",
+    "dayfirst",
+    "missing",
+)
+
+TIME_UNITS = ("days", "weeks", "months", "years")
+VAF_UNITS = ("fraction", "percent")
+FLT3_ITD_UNITS = ("ratio", "percent_ratio", "vaf", "vaf_percent")
+MRD_UNITS = ("percent", "ratio")
+UNIT_CHOICES: dict[str, tuple[str, ...]] = {
+    "time": TIME_UNITS,
+    "vaf": VAF_UNITS,
+    "flt3_itd": FLT3_ITD_UNITS,
+    "npm1_abl1": MRD_UNITS,
+}
+DATE_EVENTS = ("diagnosis", "cr", "relapse", "death", "last_followup", "hsct")
+
+# Time columns that a per-column unit (``units: {os_days: months}``) may override.
+TIME_COLUMNS = tuple(n for n, c in COLUMNS.items() if c.unit == "days") + ("days",)
+
+PRESET_DIR = Path(__file__).parent / "mappings"
+DATASET_DIR = Path(__file__).parent / "datasets"
+
+
+@dataclass(frozen=True)
+class Mapping:
+    """A checked mapping.
+
+    Attributes
+    ----------
+    columns : dict
+        User column name -> canonical column name.
+    values : dict
+        Canonical column name -> {user code (as written) -> canonical value}.
+    units : dict
+        ``time``, ``vaf``, ``flt3_itd``, ``npm1_abl1`` and per-column time units.
+    dates : dict
+        Date event (``diagnosis``, ``cr``, ``relapse``, ``death``, ``last_followup``, ``hsct``) ->
+        user column name.
+    date_format : str or None
+        A ``strftime`` format for every date column; ``None`` means ISO 8601 (``2019-03-25``).
+    dayfirst : bool
+        Read ambiguous dates day first (``01/02/2019`` = 1 February) when no format is given.
+    missing : tuple of str
+        Extra tokens that mean "unknown" in this table, on top of the built-in ones.
+    name : str
+        The preset name or file name, for provenance.
+    source : str or None
+        Path of the YAML file, when read from one.
+    sha256 : str or None
+        SHA-256 of the YAML file.
+    """
+
+    columns: dict[str, str] = field(default_factory=dict)
+    values: dict[str, dict[str, Any]] = field(default_factory=dict)
+    units: dict[str, str] = field(default_factory=dict)
+    dates: dict[str, str] = field(default_factory=dict)
+    date_format: str | None = None
+    dayfirst: bool = False
+    missing: tuple[str, ...] = ()
+    name: str = "none"
+    source: str | None = None
+    sha256: str | None = None
+
+    def unit(self, key: str, default: str) -> str:
+        """The declared unit for ``key`` (a unit family or a time column), else ``default``."""
+        return self.units.get(key, default)
+
+    def time_unit(self, column: str) -> str:
+        """Unit of a time column: its own declaration, else ``units.time``, else days."""
+        return self.units.get(column, self.units.get("time", "days"))
+
+    def as_dict(self) -> dict[str, Any]:
+        """The mapping as plain data (for provenance)."""
+        return {
+            "name": self.name,
+            "source": self.source,
+            "sha256": self.sha256,
+            "columns": dict(self.columns),
+            "values": {k: dict(v) for k, v in self.values.items()},
+            "units": dict(self.units),
+            "dates": dict(self.dates),
+            "date_format": self.date_format,
+            "dayfirst": self.dayfirst,
+            "missing": list(self.missing),
+        }
+
+
+def available_presets() -> list[str]:
+    """Names of the bundled mapping presets (``cohort/mappings/*.yaml`` and dataset folders)."""
+    names = {p.stem for p in PRESET_DIR.glob("*.yaml")}
+    names |= {p.parent.name for p in DATASET_DIR.glob("*/mapping.yaml")}
+    return sorted(names)
+
+
+def _resolve(spec: str | Path) -> Path:
+    path = Path(spec)
+    if path.suffix.lower() in (".yaml", ".yml") or path.exists():
+        if not path.is_file():
+            raise MappingError(
+                f"Mapping file {str(spec)!r} does not exist. Give the path of a YAML mapping file or "
+                f"a bundled preset name ({', '.join(available_presets()) or 'none bundled'})."
+            )
+        return path
+    for candidate in (PRESET_DIR / f"{spec}.yaml", DATASET_DIR / str(spec) / "mapping.yaml"):
+        if candidate.is_file():
+            return candidate
+    raise MappingError(
+        f"Unknown mapping {str(spec)!r}: it is neither a YAML file nor a bundled preset. Bundled "
+        f"presets: {', '.join(available_presets()) or 'none'}."
+    )
+
+
+def read_mapping(spec: str | Path | dict | Mapping | None, *, mrd: bool = False) -> Mapping:
+    """Read and check a mapping.
+
+    Parameters
+    ----------
+    spec : str, Path, dict, Mapping or None
+        A YAML file, a bundled preset name, an already parsed dict, a :class:`Mapping`, or ``None``
+        (the table is already canonical).
+    mrd : bool
+        Check column targets against the MRD long-table schema instead of the cohort schema.
+
+    Returns
+    -------
+    Mapping
+
+    Raises
+    ------
+    MappingError
+        Unreadable YAML, an unknown top-level key, an unknown canonical target, an unknown unit, a
+        value code that is not a canonical value.
+    """
+    if spec is None:
+        return Mapping()
+    if isinstance(spec, Mapping):
+        return spec
+    if isinstance(spec, dict):
+        return _check(spec, where="the mapping dict", name="dict", source=None, sha=None, mrd=mrd)
+    path = _resolve(spec)
+    raw = path.read_bytes()
+    try:
+        doc = yaml.safe_load(raw.decode("utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise MappingError(f"Mapping file {path.name} is not valid YAML: {exc}") from None
+    if doc is None:
+        doc = {}
+    name = path.parent.name if path.name == "mapping.yaml" else path.stem
+    return _check(
+        doc,
+        where=f"mapping file {path.name}",
+        name=name,
+        source=str(path),
+        sha=hashlib.sha256(raw).hexdigest(),
+        mrd=mrd,
+    )
+
+
+def _check(
+    doc: Any, *, where: str, name: str, source: str | None, sha: str | None, mrd: bool
+) -> Mapping:
+    if not isinstance(doc, dict):
+        raise MappingError(
+            f"{where} must be a YAML mapping with keys such as 'columns' and 'units', "
+            f"got {type(doc).__name__}."
+        )
+    unknown = [k for k in doc if k not in TOP_LEVEL_KEYS]
+    if unknown:
+        raise MappingError(
+            f"{where}: unknown top-level key {unknown[0]!r}. Allowed keys: "
+            f"{', '.join(TOP_LEVEL_KEYS)}."
+        )
+    schema = MRD_COLUMNS if mrd else COLUMNS
+    columns = _section(doc, "columns", where)
+    for src, target in columns.items():
+        if target not in schema:
+            raise MappingError(
+                f"{where}: column {src!r} is mapped to {target!r}, which is not a canonical column. "
+                f"See docs/schema.md for the canonical names (e.g. patient_id, age, os_days)."
+            )
+    targets = list(columns.values())
+    dup = sorted({t for t in targets if targets.count(t) > 1})
+    if dup:
+        srcs = [s for s, t in columns.items() if t == dup[0]]
+        raise MappingError(
+            f"{where}: columns {', '.join(map(repr, srcs))} are all mapped to {dup[0]!r}; map one."
+        )
+
+    values = _section(doc, "values", where)
+    checked_values: dict[str, dict[str, Any]] = {}
+    for target, codes in values.items():
+        if target not in schema:
+            raise MappingError(
+                f"{where}: 'values' declares codes for {target!r}, which is not a canonical column."
+            )
+        if not isinstance(codes, dict):
+            raise MappingError(
+                f"{where}: values.{target} must map each code to a canonical value, e.g. "
+                "{1: male, 2: female}."
+            )
+        col = schema[target]
+        for code, val in codes.items():
+            _check_value(where, target, col, code, val)
+        checked_values[target] = {str(code): val for code, val in codes.items()}
+
+    units = _section(doc, "units", where)
+    for key, unit in units.items():
+        choices = UNIT_CHOICES.get(key) or (TIME_UNITS if key in TIME_COLUMNS else None)
+        if choices is None:
+            raise MappingError(
+                f"{where}: unknown unit key {key!r}. Allowed: {', '.join(UNIT_CHOICES)} or a time "
+                "column name such as os_days."
+            )
+        if unit not in choices:
+            raise MappingError(f"{where}: units.{key} is {unit!r}; allowed: {', '.join(choices)}.")
+
+    dates = _section(doc, "dates", where)
+    for event in dates:
+        if event not in DATE_EVENTS:
+            raise MappingError(
+                f"{where}: unknown date {event!r} under 'dates'. Allowed: {', '.join(DATE_EVENTS)}."
+            )
+    if dates and "diagnosis" not in dates:
+        raise MappingError(
+            f"{where}: 'dates' needs a 'diagnosis' column; every endpoint is measured from it."
+        )
+
+    missing = doc.get("missing") or []
+    if isinstance(missing, str) or not isinstance(missing, list):
+        raise MappingError(f"{where}: 'missing' must be a list of tokens, e.g. ['-99', 'ND'].")
+    date_format = doc.get("date_format")
+    if date_format is not None and not isinstance(date_format, str):
+        raise MappingError(f"{where}: 'date_format' must be a text such as '%d.%m.%Y'.")
+    dayfirst = doc.get("dayfirst", False)
+    if not isinstance(dayfirst, bool):
+        raise MappingError(f"{where}: 'dayfirst' must be true or false.")
+    return Mapping(
+        columns={str(k): str(v) for k, v in columns.items()},
+        values=checked_values,
+        units={str(k): str(v) for k, v in units.items()},
+        dates={str(k): str(v) for k, v in dates.items()},
+        date_format=date_format,
+        dayfirst=dayfirst,
+        missing=tuple(str(m) for m in missing),
+        name=str(doc.get("name") or name),
+        source=source,
+        sha256=sha,
+    )
+
+
+def _section(doc: dict, key: str, where: str) -> dict:
+    sec = doc.get(key) or {}
+    if not isinstance(sec, dict):
+        raise MappingError(f"{where}: {key!r} must be a mapping (key: value lines).")
+    return sec
+
+
+def _check_value(where: str, target: str, col, code: Any, val: Any) -> None:
+    if val is None:
+        return
+    bad = False
+    if col.kind == "boolean":
+        bad = not isinstance(val, bool)
+        hint = "true, false or null"
+    elif col.kind == "category":
+        bad = col.allowed is not None and val not in col.allowed
+        hint = ", ".join(col.allowed or ())
+    elif col.kind in ("float", "integer"):
+        bad = isinstance(val, bool) or not isinstance(val, (int, float))
+        hint = "a number or null"
+    else:
+        bad = not isinstance(val, str)
+        hint = "a text or null"
+    if bad:
+        raise MappingError(
+            f"{where}: values.{target} maps code {code!r} to {val!r}, which is not a valid "
+            f"{target} value; use {hint}."
+        )

@@ -1,0 +1,218 @@
+"""Validation rules for a normalised canonical table.
+
+Each rule adds one :class:`~cohort.errors.Problem` per offending row to the load context, so the
+caller can raise every problem at once (:class:`~cohort.errors.CohortValidationError`) or move the
+rows to ``Cohort.exclusions``. Suspicious but usable values become warnings instead.
+
+Rule codes (the ``reason`` of a problem): ``missing_id``, ``duplicate_id``, ``negative_time``,
+``missing_time_with_event``, ``event_out_of_range``, ``efs_after_os``, ``rfs_after_os``,
+``relapse_after_death``, ``flt3_itd_inconsistent``, ``vaf_above_one``, ``age_out_of_range``,
+``out_of_range``; the normalisers and date parser add ``unknown_code``, ``not_a_number``,
+``bad_date``, ``future_date`` and the date-order codes of :mod:`cohort.endpoints`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from cohort.normalise import Context, _plain
+from cohort.schema import COLUMNS, ENDPOINTS
+
+# Times are compared with a small tolerance: a month-to-day conversion can leave EFS a rounding
+# error above OS when both were recorded as the same number of months.
+TIME_TOLERANCE_DAYS = 1e-6
+
+RULES = (
+    "missing_id", "duplicate_id", "negative_time", "missing_time_with_event", "event_out_of_range",
+    "efs_after_os", "rfs_after_os", "relapse_after_death", "flt3_itd_inconsistent", "vaf_above_one",
+    "age_out_of_range", "out_of_range", "unknown_code", "not_a_number", "bad_date", "future_date",
+)  # fmt: skip
+
+
+def _mask(values: pd.Series | np.ndarray) -> np.ndarray:
+    s = pd.Series(values)
+    return s.fillna(False).to_numpy(dtype=bool)
+
+
+def _each(ctx: Context, frame: pd.DataFrame, mask, reason, column, message, fix, value=None):
+    for pos in np.flatnonzero(_mask(mask)):
+        v = _plain(frame[column].iloc[pos] if value is None else value(pos))
+        if isinstance(v, float) and v.is_integer():
+            v = int(v)  # show 671, not 671.0, as the user most likely typed it
+        ctx.add(int(pos), reason, column, v, message, fix)
+
+
+def validate(frame: pd.DataFrame, ctx: Context) -> None:
+    """Check a normalised canonical table; problems go to ``ctx.problems``, warnings to the report.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Canonical columns already normalised (by :func:`cohort.normalise.normalise_columns`).
+    ctx : Context
+        Load context (row numbers, user column names).
+    """
+    _identity(frame, ctx)
+    _times_and_events(frame, ctx)
+    _ordering(frame, ctx)
+    _quantities(frame, ctx)
+    _warnings(frame, ctx)
+
+
+def _identity(frame: pd.DataFrame, ctx: Context) -> None:
+    ids = frame["patient_id"]
+    _each(
+        ctx, frame, ids.isna(), "missing_id", "patient_id",
+        "the patient identifier is missing.",
+        "Give every row an identifier; rows without one cannot be linked to variants or MRD.",
+    )  # fmt: skip
+    dup = ids.duplicated(keep=False) & ids.notna()
+    if dup.any():
+        rows_by_id: dict[str, list[int]] = {}
+        for pos in np.flatnonzero(dup.to_numpy()):
+            rows_by_id.setdefault(ids.iloc[pos], []).append(ctx.rows[pos])
+        for pos in np.flatnonzero(dup.to_numpy()):
+            rows = rows_by_id[ids.iloc[pos]]
+            ctx.add(
+                int(pos), "duplicate_id", "patient_id", ids.iloc[pos],
+                f"this identifier appears in {len(rows)} rows ({', '.join(map(str, rows))}).",
+                "Keep one row per patient (merge repeated samples before loading).",
+            )  # fmt: skip
+
+
+def _times_and_events(frame: pd.DataFrame, ctx: Context) -> None:
+    for name, col in COLUMNS.items():
+        if name not in frame.columns or col.unit != "days":
+            continue
+        _each(
+            ctx, frame, frame[name] < 0, "negative_time", name,
+            "a time cannot be negative.",
+            "Check the dates or times; times are days from diagnosis (RFS and CIR from CR).",
+        )  # fmt: skip
+    for endpoint, (tcol, ecol) in ENDPOINTS.items():
+        if ecol not in frame.columns:
+            continue
+        allowed = (0, 1, 2) if ecol == "cir_status" else (0, 1)
+        ev = frame[ecol]
+        _each(
+            ctx, frame, ev.notna() & ~ev.isin(allowed), "event_out_of_range", ecol,
+            f"event code out of range; {ecol} must be one of {', '.join(map(str, allowed))}.",
+            "Correct the code, or declare what it means under values: in the mapping.",
+        )  # fmt: skip
+        if tcol in frame.columns:
+            unreadable = ctx.flagged(tcol, len(frame))  # already reported as not a number
+            _each(
+                ctx, frame, ev.isin([1, 2]) & frame[tcol].isna() & ~unreadable,
+                "missing_time_with_event",
+                tcol, f"{endpoint.upper()} has an event but no time.",
+                f"Fill {tcol}, or set {ecol} to missing if the outcome is unknown.",
+            )  # fmt: skip
+
+
+def _ordering(frame: pd.DataFrame, ctx: Context) -> None:
+    if {"efs_days", "os_days"} <= set(frame.columns):
+        _each(
+            ctx, frame, frame["efs_days"] > frame["os_days"] + TIME_TOLERANCE_DAYS,
+            "efs_after_os", "efs_days",
+            "EFS is longer than OS; an EFS event or censoring cannot come after death or last "
+            "follow-up.",
+            "Check both times (the same unit? EFS measured from diagnosis?).",
+            value=lambda p: f"efs_days={_num(frame['efs_days'].iloc[p])}, "
+            f"os_days={_num(frame['os_days'].iloc[p])}",
+        )  # fmt: skip
+    if not {"cr_days", "os_days"} <= set(frame.columns):
+        return
+    for tcol, ecol in (("rfs_days", "rfs_event"), ("cir_days", "cir_status")):
+        if tcol not in frame.columns:
+            continue
+        end = frame["cr_days"] + frame[tcol]
+        late = end > frame["os_days"] + TIME_TOLERANCE_DAYS
+        relapse_after_death = pd.Series(False, index=frame.index)
+        if ecol == "cir_status" and {"os_event", ecol} <= set(frame.columns):
+            relapse_after_death = late & frame[ecol].eq(1) & frame["os_event"].eq(1)
+            _each(
+                ctx, frame, relapse_after_death, "relapse_after_death", tcol,
+                "the relapse (CR + CIR time) comes after death (OS time).",
+                "Check the relapse and death times; CIR is measured from CR.",
+                value=lambda p, tcol=tcol: _triple(frame, tcol, p),
+            )  # fmt: skip
+        _each(
+            ctx, frame, late & ~relapse_after_death.fillna(False),
+            "rfs_after_os", tcol,
+            f"CR time + {tcol} is longer than OS; {tcol} must end by death or last follow-up.",
+            f"Check the times; {tcol} is measured from CR, not from diagnosis.",
+            value=lambda p, tcol=tcol: _triple(frame, tcol, p),
+        )  # fmt: skip
+
+
+def _num(x) -> str:
+    return "NA" if pd.isna(x) else f"{float(x):g}"
+
+
+def _triple(frame: pd.DataFrame, tcol: str, p: int) -> str:
+    return (
+        f"cr_days={_num(frame['cr_days'].iloc[p])}, {tcol}={_num(frame[tcol].iloc[p])}, "
+        f"os_days={_num(frame['os_days'].iloc[p])}"
+    )
+
+
+def _quantities(frame: pd.DataFrame, ctx: Context) -> None:
+    if {"flt3_itd", "flt3_itd_ar"} <= set(frame.columns):
+        _each(
+            ctx, frame, frame["flt3_itd"].eq(False) & (frame["flt3_itd_ar"] > 0),
+            "flt3_itd_inconsistent", "flt3_itd_ar",
+            "FLT3-ITD is negative but the allelic ratio is positive.",
+            "Correct either the ITD status or the ratio.",
+        )  # fmt: skip
+    for name in ("npm1_vaf", "tp53_vaf"):
+        if name in frame.columns:
+            _each(
+                ctx, frame, frame[name] > 1, "vaf_above_one", name,
+                "a variant allele fraction cannot exceed 1.",
+                "If VAFs are percentages, declare units: {vaf: percent} in the mapping.",
+            )  # fmt: skip
+    if "age" in frame.columns:
+        _each(
+            ctx, frame, (frame["age"] < 0) | (frame["age"] > 120), "age_out_of_range", "age",
+            "age must lie between 0 and 120 years.",
+            "Check the value (age in years at diagnosis, not a date or days).",
+        )  # fmt: skip
+    for name, col in COLUMNS.items():
+        if name not in frame.columns or name in ("age", "npm1_vaf", "tp53_vaf"):
+            continue
+        if col.kind not in ("float",) or col.allowed is None:
+            continue
+        low, high = col.allowed
+        mask = frame[name] > high
+        if col.unit != "days":
+            mask = mask | (frame[name] < low)
+        _each(
+            ctx, frame, mask, "out_of_range", name,
+            f"{name} must lie between {low:g} and {high:g} {col.unit}.".replace(" .", "."),
+            "Check the value and its unit (declare units in the mapping if needed).",
+        )  # fmt: skip
+
+
+def _warnings(frame: pd.DataFrame, ctx: Context) -> None:
+    def warn(mask, text: str) -> None:
+        n = int(_mask(mask).sum())
+        if n:
+            ctx.note("warnings", text.format(n=n))
+
+    if "age" in frame.columns:
+        warn((frame["age"] < 18) & (frame["age"] >= 0), "{n} patient(s) younger than 18 years.")
+    if "os_days" in frame.columns:
+        warn(frame["os_days"] == 0, "{n} patient(s) with OS time 0 days.")
+    if "npm1_vaf" in frame.columns:
+        warn(
+            (frame["npm1_vaf"] > 0.6) & (frame["npm1_vaf"] <= 1),
+            "{n} patient(s) with NPM1 VAF above 0.6 (unusual for a heterozygous mutation; "
+            "check the VAF unit).",
+        )
+    if {"efs_event", "os_event", "efs_days", "os_days"} <= set(frame.columns):
+        warn(
+            frame["efs_event"].eq(0) & frame["os_event"].eq(1)
+            & (frame["efs_days"] - frame["os_days"]).abs().le(TIME_TOLERANCE_DAYS),
+            "{n} patient(s) censored for EFS at the time of death (death is an EFS event).",
+        )  # fmt: skip
