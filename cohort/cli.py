@@ -21,8 +21,8 @@ app = typer.Typer(
     no_args_is_help=True,
     help="Survival analysis of NPM1-mutated AML cohorts: load, classify, km, synth, report.",
 )
-_err = Console(stderr=True)
-_out = Console()
+_err = Console(stderr=True, soft_wrap=True)
+_out = Console(soft_wrap=True)
 _state = {"debug": False}
 
 EXIT_BAD_INPUT = 2
@@ -37,10 +37,20 @@ def _options(
 
 def _run(action: Callable[[], Any]) -> Any:
     """Run ``action``; turn toolkit errors into a clean message and exit code 2."""
-    from cohort.errors import CohortError
+    import warnings
+
+    from cohort.errors import CohortError, CohortWarning
+
+    def show(message, category, filename, lineno, file=None, line=None):  # noqa: ARG001
+        # A user reads what is suspicious in the data, not which source line noticed it.
+        label = "warning" if issubclass(category, CohortWarning) else category.__name__
+        _err.print(f"[yellow]{label}:[/] {message}", highlight=False)
 
     try:
-        return action()
+        with warnings.catch_warnings():
+            if not _state["debug"]:
+                warnings.showwarning = show
+            return action()
     except CohortError as exc:
         if _state["debug"]:
             traceback.print_exc()
@@ -69,13 +79,21 @@ def _load(data: str | None, mapping: str | None, dataset: str | None, on_error: 
 
 DataArg = Annotated[
     str | None,
-    typer.Argument(help="Cohort file (CSV/TSV/XLSX/Parquet/JSON) or dataset folder. Default: the bundled synthetic cohort."),
+    typer.Argument(
+        help="Cohort file (CSV/TSV/XLSX/Parquet/JSON) or dataset folder. Default: the bundled synthetic cohort."
+    ),
 ]
 MappingOpt = Annotated[
-    str | None, typer.Option("--mapping", "-m", help="Mapping YAML file or bundled preset name (amlsg, beataml, tcga).")
+    str | None,
+    typer.Option(
+        "--mapping", "-m", help="Mapping YAML file or bundled preset name (amlsg, beataml, tcga)."
+    ),
 ]
 DatasetOpt = Annotated[
-    str | None, typer.Option("--dataset", help="Use a bundled real cohort instead of a file: amlsg, beataml or tcga.")
+    str | None,
+    typer.Option(
+        "--dataset", help="Use a bundled real cohort instead of a file: amlsg, beataml or tcga."
+    ),
 ]
 
 
@@ -84,7 +102,10 @@ def load(
     data: DataArg = None,
     mapping: MappingOpt = None,
     dataset: DatasetOpt = None,
-    exclude: Annotated[bool, typer.Option("--exclude", help="Move invalid rows to the exclusions instead of failing.")] = False,
+    exclude: Annotated[
+        bool,
+        typer.Option("--exclude", help="Move invalid rows to the exclusions instead of failing."),
+    ] = False,
 ) -> None:
     """Load a cohort table, validate it and print a summary (n, exclusions, genotypes, follow-up)."""
 
@@ -100,11 +121,22 @@ def load(
 @app.command()
 def classify(
     data: DataArg = None,
-    system: Annotated[str, typer.Option("--system", "-s", help="eln2017, eln2017_eisfeld2020, eln2022, eln2024, who2017, icc2022, who2022, papaemmanuil2016")] = "eln2017",
+    system: Annotated[
+        str,
+        typer.Option(
+            "--system",
+            "-s",
+            help="eln2017, eln2017_eisfeld2020, eln2022, eln2024, who2017, icc2022, who2022, papaemmanuil2016",
+        ),
+    ] = "eln2017",
     mapping: MappingOpt = None,
     dataset: DatasetOpt = None,
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write the per-patient table to this CSV.")] = None,
-    include_ids: Annotated[bool, typer.Option("--include-ids", help="Write patient identifiers to --out.")] = False,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Write the per-patient table to this CSV.")
+    ] = None,
+    include_ids: Annotated[
+        bool, typer.Option("--include-ids", help="Write patient identifiers to --out.")
+    ] = False,
 ) -> None:
     """Apply a risk or diagnostic classification and print the category counts."""
 
@@ -114,7 +146,13 @@ def classify(
 
         c = _load(data, mapping, dataset)
         result = cohort.classify(c, system)
-        counts = result["category"].fillna("undetermined").value_counts().rename_axis("category").reset_index(name="n")
+        counts = (
+            result["category"]
+            .fillna("undetermined")
+            .value_counts()
+            .rename_axis("category")
+            .reset_index(name="n")
+        )
         counts["percent"] = (100 * counts["n"] / counts["n"].sum()).round(1)
         _out.print(f"{system}: {len(result)} patients", highlight=False)
         _out.print(counts.to_string(index=False), highlight=False, markup=False)
@@ -131,7 +169,12 @@ def classify(
 @app.command()
 def km(
     data: DataArg = None,
-    by: Annotated[str | None, typer.Option("--by", help="Column to group by (e.g. npm1, flt3_itd, or a classify system name).")] = None,
+    by: Annotated[
+        str | None,
+        typer.Option(
+            "--by", help="Column to group by (e.g. npm1, flt3_itd, or a classify system name)."
+        ),
+    ] = None,
     endpoint: Annotated[str, typer.Option("--endpoint", "-e", help="os, efs, rfs")] = "os",
     mapping: MappingOpt = None,
     dataset: DatasetOpt = None,
@@ -163,7 +206,9 @@ def km(
 def synth(
     n: Annotated[int, typer.Option("--n", help="Number of patients.")] = 2000,
     seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = 2020,
-    scenario: Annotated[str, typer.Option("--scenario", help="intensive_2017 or venetoclax_hma")] = "intensive_2017",
+    scenario: Annotated[
+        str, typer.Option("--scenario", help="intensive_2017 or venetoclax_hma")
+    ] = "intensive_2017",
     out: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("synthetic_data"),
 ) -> None:
     """Generate a synthetic NPM1-AML cohort (and its NPM1 MRD table) with known truth."""
@@ -181,9 +226,13 @@ def synth(
 def report(
     data: DataArg = None,
     mapping: MappingOpt = None,
-    analysis: Annotated[str, typer.Option("--analysis", "-a", help="Analysis name (see analyses/) or 'all'.")] = "all",
+    analysis: Annotated[
+        str, typer.Option("--analysis", "-a", help="Analysis name (see analyses/) or 'all'.")
+    ] = "all",
     out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path("reports"),
-    include_ids: Annotated[bool, typer.Option("--include-ids", help="Allow patient identifiers in the report.")] = False,
+    include_ids: Annotated[
+        bool, typer.Option("--include-ids", help="Allow patient identifiers in the report.")
+    ] = False,
 ) -> None:
     """Write a self-contained HTML report (plus CSV tables and a JSON of every number)."""
 
@@ -191,7 +240,11 @@ def report(
         from cohort.report import run_report
 
         written = run_report(
-            data, mapping=mapping, analysis=analysis, out=out, include_ids=include_ids,
+            data,
+            mapping=mapping,
+            analysis=analysis,
+            out=out,
+            include_ids=include_ids,
             command_line=" ".join(["cohort", *sys.argv[1:]]),
         )
         for path in written:

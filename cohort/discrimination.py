@@ -174,16 +174,24 @@ def compare_systems(
     time_all = pd.to_numeric(frame[time_col], errors="coerce")
     event_all = pd.to_numeric(frame[event_col], errors="coerce")
     reasons = pd.Series(pd.NA, index=frame.index, dtype="object")
-    reasons[time_all.isna() | event_all.isna() | (time_all <= 0)] = f"missing or non-positive {time_col}"
+    reasons[time_all.isna() | event_all.isna() | (time_all <= 0)] = (
+        f"missing or non-positive {time_col}"
+    )
     for s in systems:
         reasons[reasons.isna() & cats[s].isna()] = f"undetermined in {s}"
     keep = reasons.isna().to_numpy()
     if keep.sum() < 10:
-        raise ModelError(f"only {int(keep.sum())} patients have an outcome and a category in every system.")
+        raise ModelError(
+            f"only {int(keep.sum())} patients have an outcome and a category in every system."
+        )
     time = time_all.to_numpy(float)[keep]
     event = event_all.to_numpy(float)[keep].astype(bool)
 
-    from sksurv.metrics import concordance_index_ipcw, cumulative_dynamic_auc, integrated_brier_score
+    from sksurv.metrics import (
+        concordance_index_ipcw,
+        cumulative_dynamic_auc,
+        integrated_brier_score,
+    )
     from sksurv.util import Surv
 
     y = Surv.from_arrays(event=event, time=time)
@@ -208,13 +216,17 @@ def compare_systems(
             "n_groups": n_groups,
             "score": "ordinal" if ordinal is not None else "cox",
             "harrell_c": _harrell(event, time, risk),
-            "uno_c": float(concordance_index_ipcw(y, y, risk, tau=max(use_times) if use_times else None)[0]),
+            "uno_c": float(
+                concordance_index_ipcw(y, y, risk, tau=max(use_times) if use_times else None)[0]
+            ),
         }
         if use_times:
             auc, _ = cumulative_dynamic_auc(y, y, risk, list(use_times))
             for t, a in zip(use_times, auc, strict=True):
                 row[f"auc_{int(round(t))}"] = float(a)
-        row["integrated_brier"] = float(integrated_brier_score(y, y, surv, grid)) if len(grid) > 1 else np.nan
+        row["integrated_brier"] = (
+            float(integrated_brier_score(y, y, surv, grid)) if len(grid) > 1 else np.nan
+        )
         row["aic"] = aic
         rows.append(row)
     metrics = pd.DataFrame(rows)
@@ -228,7 +240,9 @@ def compare_systems(
         chunks = np.array_split(np.arange(n_boot), workers)
         from joblib import Parallel, delayed
 
-        parts = Parallel(n_jobs=workers)(delayed(_boot_chunk)(event, time, risks, idx[c]) for c in chunks if len(c))
+        parts = Parallel(n_jobs=workers)(
+            delayed(_boot_chunk)(event, time, risks, idx[c]) for c in chunks if len(c)
+        )
         boot = np.vstack(parts)
         alpha = 1 - conf_level
         for s_i in range(1, len(systems)):
@@ -244,6 +258,8 @@ def compare_systems(
                     "n_boot": int(len(d)),
                 }
             )
-    differences = pd.DataFrame(diffs, columns=["system", "reference", "delta_harrell_c", "lower", "upper", "n_boot"])
+    differences = pd.DataFrame(
+        diffs, columns=["system", "reference", "delta_harrell_c", "lower", "upper", "n_boot"]
+    )
     excluded = reasons[~keep].value_counts()
     return SystemComparison(metrics, differences, excluded, use_times, conf_level, seed)

@@ -103,9 +103,15 @@ def split_exposure(
     """
     time_col, event_col = _endpoint_columns(endpoint)
     frame = as_frame(
-        data, required=(time_col, event_col, exposure, exposure_days, *covariates), what="split_exposure"
+        data,
+        required=(time_col, event_col, exposure, exposure_days, *covariates),
+        what="split_exposure",
     )
-    ids = frame["patient_id"] if "patient_id" in frame.columns else pd.Series(frame.index.astype(str), index=frame.index)
+    ids = (
+        frame["patient_id"]
+        if "patient_id" in frame.columns
+        else pd.Series(frame.index.astype(str), index=frame.index)
+    )
     time = pd.to_numeric(frame[time_col], errors="coerce").astype(float)
     event = pd.to_numeric(frame[event_col], errors="coerce").astype(float)
     exposed_any = frame[exposure].astype("boolean")
@@ -115,7 +121,9 @@ def split_exposure(
     reason[time.isna() | event.isna()] = f"missing {time_col} or {event_col}"
     reason[reason.isna() & (time <= 0)] = f"{time_col} is zero or negative"
     reason[reason.isna() & exposed_any.isna()] = f"{exposure} unknown"
-    reason[reason.isna() & exposed_any.fillna(False) & when.isna()] = f"{exposure} without {exposure_days}"
+    reason[reason.isna() & exposed_any.fillna(False) & when.isna()] = (
+        f"{exposure} without {exposure_days}"
+    )
     for cov in covariates:
         reason[reason.isna() & frame[cov].isna()] = f"missing covariate {cov}"
     keep = reason.isna()
@@ -161,7 +169,9 @@ def split_exposure(
         .reset_index(drop=True)
     )
     del whole
-    excluded = pd.DataFrame({"patient_id": ids[~keep].to_numpy(), "reason": reason[~keep].to_numpy()})
+    excluded = pd.DataFrame(
+        {"patient_id": ids[~keep].to_numpy(), "reason": reason[~keep].to_numpy()}
+    )
     return SplitData(intervals=intervals, excluded=excluded, n_patients=int(keep.sum()))
 
 
@@ -219,29 +229,46 @@ def cox_time_varying(
     """
     from lifelines import CoxTimeVaryingFitter
 
-    split = split_exposure(data, endpoint, exposure=exposure, exposure_days=exposure_days, covariates=covariates)
+    split = split_exposure(
+        data, endpoint, exposure=exposure, exposure_days=exposure_days, covariates=covariates
+    )
     iv = split.intervals.copy()
     if iv["event"].sum() == 0:
-        raise ModelError(f"no {endpoint} events among the {split.n_patients} patients: the Cox model cannot be fitted.")
+        raise ModelError(
+            f"no {endpoint} events among the {split.n_patients} patients: the Cox model cannot be fitted."
+        )
     iv = iv.rename(columns={"exposed": exposure})
     for c in covariates:
-        iv[c] = pd.to_numeric(iv[c].astype("float64") if iv[c].dtype == bool else iv[c], errors="coerce")
+        iv[c] = pd.to_numeric(
+            iv[c].astype("float64") if iv[c].dtype == bool else iv[c], errors="coerce"
+        )
     if iv[exposure].nunique() < 2:
-        raise ModelError(f"'{exposure}' does not vary over follow-up (all intervals have the same value); nothing to estimate.")
+        raise ModelError(
+            f"'{exposure}' does not vary over follow-up (all intervals have the same value); nothing to estimate."
+        )
     fitter = CoxTimeVaryingFitter(penalizer=penalizer, alpha=1 - conf_level)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            fitter.fit(iv.drop(columns="patient_id").assign(_id=np.arange(len(iv))), id_col="_id",
-                       event_col="event", start_col="start", stop_col="stop")
-        except Exception as exc:  # lifelines raises several types; re-raise as ours, naming the terms
+            fitter.fit(
+                iv.drop(columns="patient_id").assign(_id=np.arange(len(iv))),
+                id_col="_id",
+                event_col="event",
+                start_col="start",
+                stop_col="stop",
+            )
+        except (
+            Exception
+        ) as exc:  # lifelines raises several types; re-raise as ours, naming the terms
             raise ModelError(
                 f"the time-dependent Cox model for {exposure} + {', '.join(covariates) or 'no covariates'} "
                 f"could not be fitted: {exc}"
             ) from exc
     for w in caught:
         if "converge" in str(w.message).lower():
-            warnings.warn(f"time-dependent Cox model: {w.message}", StatisticalWarning, stacklevel=2)
+            warnings.warn(
+                f"time-dependent Cox model: {w.message}", StatisticalWarning, stacklevel=2
+            )
     z_crit = stats.norm.ppf(0.5 + conf_level / 2)
     coef = fitter.params_
     se = fitter.standard_errors_
@@ -257,7 +284,9 @@ def cox_time_varying(
         }
     )
     summary.index.name = "term"
-    return TimeVaryingCoxResult(summary, split, conf_level, fitter, split.n_patients, int(iv["event"].sum()))
+    return TimeVaryingCoxResult(
+        summary, split, conf_level, fitter, split.n_patients, int(iv["event"].sum())
+    )
 
 
 @dataclass(frozen=True)
@@ -280,6 +309,7 @@ def _risk_sets(iv: pd.DataFrame) -> pd.DataFrame:
     ev = iv["event"].to_numpy(int)
     ex = iv["exposed"].to_numpy(int)
     times = np.unique(stop[ev == 1])
+
     # at risk at t: start < t <= stop. Counted with sorted arrays: #(stop >= t) - #(start >= t).
     def count(mask: np.ndarray) -> np.ndarray:
         s_stop = np.sort(stop[mask])
@@ -292,7 +322,13 @@ def _risk_sets(iv: pd.DataFrame) -> pd.DataFrame:
     n = count(all_mask)
     n1 = count(ex == 1)
     d = pd.Series(ev[ev == 1]).groupby(stop[ev == 1]).sum().reindex(times).to_numpy()
-    d1 = pd.Series(ev[(ev == 1) & (ex == 1)]).groupby(stop[(ev == 1) & (ex == 1)]).sum().reindex(times, fill_value=0).to_numpy()
+    d1 = (
+        pd.Series(ev[(ev == 1) & (ex == 1)])
+        .groupby(stop[(ev == 1) & (ex == 1)])
+        .sum()
+        .reindex(times, fill_value=0)
+        .to_numpy()
+    )
     return pd.DataFrame({"time": times, "n": n, "n_exposed": n1, "d": d, "d_exposed": d1})
 
 
@@ -328,9 +364,13 @@ def mantel_byar(
         var = np.where(n > 1, d * (n1 / n) * (1 - n1 / n) * ties, 0.0)
     o, e_, v = d1.sum(), expected.sum(), var.sum()
     if v <= 0:
-        raise ModelError(f"Mantel-Byar test: no event time with both exposed and unexposed patients at risk ({exposure}).")
+        raise ModelError(
+            f"Mantel-Byar test: no event time with both exposed and unexposed patients at risk ({exposure})."
+        )
     chi2 = (o - e_) ** 2 / v
-    return MantelByarResult(float(chi2), 1, float(stats.chi2.sf(chi2, 1)), float(o), float(e_), float(v), split)
+    return MantelByarResult(
+        float(chi2), 1, float(stats.chi2.sf(chi2, 1)), float(o), float(e_), float(v), split
+    )
 
 
 @dataclass(frozen=True)
@@ -359,8 +399,15 @@ class SimonMakuchResult:
             for t in np.atleast_1d(times):
                 i = np.searchsorted(tt, t, side="right") - 1
                 rec = cur.iloc[max(i, 0)]
-                rows.append({"group": g, "time": float(t), "survival": rec["survival"] if i >= 0 else 1.0,
-                             "lower": rec["lower"] if i >= 0 else 1.0, "upper": rec["upper"] if i >= 0 else 1.0})
+                rows.append(
+                    {
+                        "group": g,
+                        "time": float(t),
+                        "survival": rec["survival"] if i >= 0 else 1.0,
+                        "lower": rec["lower"] if i >= 0 else 1.0,
+                        "upper": rec["upper"] if i >= 0 else 1.0,
+                    }
+                )
         return pd.DataFrame(rows)
 
 
@@ -392,7 +439,9 @@ def simon_makuch(
         sub = iv[iv["exposed"] == state]
         if sub.empty:
             continue
-        rs = _km_with_entry(sub["start"].to_numpy(float), sub["stop"].to_numpy(float), sub["event"].to_numpy(int))
+        rs = _km_with_entry(
+            sub["start"].to_numpy(float), sub["stop"].to_numpy(float), sub["event"].to_numpy(int)
+        )
         s, gw = rs["survival"].to_numpy(), rs["greenwood"].to_numpy()
         with np.errstate(divide="ignore", invalid="ignore"):
             if conf_type == "log-log":
@@ -406,7 +455,9 @@ def simon_makuch(
             else:
                 raise SchemaError(f"conf_type must be 'log-log' or 'log', got {conf_type!r}.")
         frames.append(rs.assign(group=label, lower=lower, upper=upper).drop(columns="greenwood"))
-    curves = pd.concat(frames, ignore_index=True)[["group", "time", "survival", "lower", "upper", "at_risk", "events"]]
+    curves = pd.concat(frames, ignore_index=True)[
+        ["group", "time", "survival", "lower", "upper", "at_risk", "events"]
+    ]
     return SimonMakuchResult(curves, float(landmark_days), conf_level, split)
 
 
@@ -421,4 +472,6 @@ def _km_with_entry(start: np.ndarray, stop: np.ndarray, event: np.ndarray) -> pd
     surv = np.cumprod(1 - d / n)
     with np.errstate(divide="ignore", invalid="ignore"):
         gw = np.cumsum(np.where(n > d, d / (n * (n - d)), np.inf))
-    return pd.DataFrame({"time": times, "survival": surv, "greenwood": gw, "at_risk": n, "events": d.astype(int)})
+    return pd.DataFrame(
+        {"time": times, "survival": surv, "greenwood": gw, "at_risk": n, "events": d.astype(int)}
+    )

@@ -15,7 +15,9 @@ ROOT = Path(__file__).resolve().parents[1]
 @pytest.fixture(scope="module")
 def amlsg() -> pd.DataFrame:
     d = pd.read_csv(ROOT / "cohort" / "datasets" / "amlsg" / "AMLSG_Clinical_Anon.tsv", sep="\t")
-    eln2010 = d["M_Risk"].map({"Favorable": "fav", "Inter-1": "int1", "Inter-2": "int2", "Adverse": "adv"})
+    eln2010 = d["M_Risk"].map(
+        {"Favorable": "fav", "Inter-1": "int1", "Inter-2": "int2", "Adverse": "adv"}
+    )
     rng = np.random.default_rng(1)
     return pd.DataFrame(
         {
@@ -31,9 +33,13 @@ def amlsg() -> pd.DataFrame:
 
 def test_harrell_c_equals_r_concordance(amlsg):
     """R: concordance(Surv(OS, Status) ~ risk, reverse = TRUE) with risk = ELN 2010 group (1..4)."""
-    ref = pd.read_csv(ROOT / "tests" / "reference" / "values" / "discrimination_harrell_eln2010.csv")
+    ref = pd.read_csv(
+        ROOT / "tests" / "reference" / "values" / "discrimination_harrell_eln2010.csv"
+    )
     ordered = amlsg.assign(
-        eln2010=pd.Categorical(amlsg["eln2010"], categories=["fav", "int1", "int2", "adv"], ordered=True)
+        eln2010=pd.Categorical(
+            amlsg["eln2010"], categories=["fav", "int1", "int2", "adv"], ordered=True
+        )
     )
     res = compare_systems(ordered, ["eln2010", "noise"], n_boot=0)
     row = res.metrics.set_index("system").loc["eln2010"]
@@ -42,7 +48,9 @@ def test_harrell_c_equals_r_concordance(amlsg):
     assert row["harrell_c"] == pytest.approx(ref["harrell_c"].iloc[0], abs=1e-9)
     # The Cox linear predictor orders Inter-2 below Inter-1 (AMLSG data): a data-driven order can only
     # raise the apparent C.
-    cox = compare_systems(ordered, ["eln2010", "noise"], n_boot=0, score="cox").metrics.set_index("system")
+    cox = compare_systems(ordered, ["eln2010", "noise"], n_boot=0, score="cox").metrics.set_index(
+        "system"
+    )
     assert cox.loc["eln2010", "harrell_c"] > row["harrell_c"]
 
 
@@ -57,7 +65,14 @@ def test_comparison_is_paired_and_reproducible(amlsg):
     d = res1.differences.set_index("system")
     assert d.loc["noise", "upper"] < 0  # noise is clearly worse than ELN 2010
     assert d.loc["noise", "lower"] <= d.loc["noise", "delta_harrell_c"] <= d.loc["noise", "upper"]
-    assert set(res1.metrics.columns) >= {"uno_c", "auc_365", "auc_730", "auc_1826", "integrated_brier", "aic"}
+    assert set(res1.metrics.columns) >= {
+        "uno_c",
+        "auc_365",
+        "auc_730",
+        "auc_1826",
+        "integrated_brier",
+        "aic",
+    }
     assert res1.excluded.sum() == len(amlsg) - m["n"].iloc[0]
     assert (res1.metrics["integrated_brier"].between(0, 0.25)).all()
 

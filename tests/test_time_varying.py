@@ -87,17 +87,26 @@ def test_split_rules_on_hand_built_patients():
     iv = split.intervals
     # a: transplanted at day 40 -> (0,40] unexposed no event, (40,100] exposed with the death
     a = iv[iv["patient_id"] == "a"]
-    assert a[["start", "stop", "event", "exposed"]].to_numpy().tolist() == [[0, 40, 0, 0], [40, 100, 1, 1]]
+    assert a[["start", "stop", "event", "exposed"]].to_numpy().tolist() == [
+        [0, 40, 0, 0],
+        [40, 100, 1, 1],
+    ]
     # b: transplant on the last day of follow-up cannot have changed the outcome: one unexposed interval
     assert iv[iv["patient_id"] == "b"][["exposed"]].to_numpy().ravel().tolist() == [0]
     # d: transplanted without a date, e: unknown exposure, f: no follow-up time -> excluded with reasons
     reasons = dict(zip(split.excluded["patient_id"], split.excluded["reason"], strict=True))
-    assert reasons == {"d": "hsct without hsct_days", "e": "hsct unknown", "f": "missing os_days or os_event"}
+    assert reasons == {
+        "d": "hsct without hsct_days",
+        "e": "hsct unknown",
+        "f": "missing os_days or os_event",
+    }
     assert split.n_patients + len(split.excluded) == len(frame)
 
 
 def test_bad_endpoint_and_no_events():
-    frame = pd.DataFrame({"os_days": [1.0, 2.0], "os_event": [0, 0], "hsct": [True, False], "hsct_days": [0.5, None]})
+    frame = pd.DataFrame(
+        {"os_days": [1.0, 2.0], "os_event": [0, 0], "hsct": [True, False], "hsct_days": [0.5, None]}
+    )
     with pytest.raises(SchemaError, match="cir"):
         split_exposure(frame, "cir")
     with pytest.raises(ModelError, match="no os events"):

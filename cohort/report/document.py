@@ -1,0 +1,307 @@
+"""The :class:`Report`: sections of text, tables and figures written as one self-contained HTML file,
+one CSV per table and one JSON file holding every number.
+
+Determinism: tables are written with a fixed float format and the JSON with sorted keys and no
+timestamps, so two runs on the same input give byte-identical CSV and JSON files. Privacy: tables
+never carry a ``patient_id`` column, and before anything is written every output is searched for the
+input's patient identifiers; finding one is an error unless the report was built with
+``include_ids=True``.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import html
+import json
+import math
+import platform
+import re
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from cohort.cohort import Cohort
+from cohort.errors import CohortError
+from cohort.export import safe_csv
+
+_PACKAGES = ("cohort", "pandas", "numpy", "scipy", "lifelines", "scikit-survival", "statsmodels",
+             "matplotlib", "seaborn")  # fmt: skip
+
+
+class ReportPrivacyError(CohortError):
+    """A patient identifier would have been written into a report that was not allowed to hold one."""
+
+
+def package_versions() -> dict[str, str]:
+    """Installed versions of the packages whose code computes the report's numbers."""
+    out = {}
+    for name in _PACKAGES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = "not installed"
+    out["python"] = platform.python_version()
+    return out
+
+
+def _clean_number(x: Any) -> Any:
+    if isinstance(x, (bool, np.bool_)):
+        return bool(x)
+    if isinstance(x, (int, np.integer)):
+        return int(x)
+    if isinstance(x, (float, np.floating)):
+        if not math.isfinite(float(x)):
+            return None
+        return float(f"{float(x):.10g}")
+    if x is pd.NA or x is None or (isinstance(x, float) and math.isnan(x)):
+        return None
+    return x if isinstance(x, (str, list, dict)) else str(x)
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    out = []
+    for rec in frame.to_dict(orient="records"):
+        out.append({str(k): _clean_cell(v) for k, v in rec.items()})
+    return out
+
+
+def _clean_cell(v: Any) -> Any:
+    if isinstance(v, (list, dict, tuple)):
+        return v
+    try:
+        if pd.isna(v):
+            return None
+    except (TypeError, ValueError):
+        return str(v)
+    return _clean_number(v)
+
+
+@dataclass
+class _Section:
+    kind: str  # "heading", "text", "table", "figure"
+    title: str = ""
+    body: str = ""
+    name: str = ""
+    table: pd.DataFrame | None = None
+    png: bytes | None = None
+    level: int = 2
+
+
+@dataclass
+class Report:
+    """A report under construction.
+
+    Parameters
+    ----------
+    cohort : Cohort
+        The analysed cohort (its exclusions and provenance feed the flow diagram and provenance).
+    title : str
+    question : str
+        The scientific question, shown first.
+    include_ids : bool
+        Allow patient identifiers in the outputs (off by default).
+    command_line : str
+        The command that produced the report (provenance).
+    seed : int or None
+        Seed of any random step (bootstrap, synthetic data), for provenance.
+    """
+
+    cohort: Cohort
+    title: str
+    question: str = ""
+    include_ids: bool = False
+    command_line: str = ""
+    seed: int | None = None
+    sections: list[_Section] = field(default_factory=list)
+    numbers: dict[str, Any] = field(default_factory=dict)
+    methods: dict[str, str] = field(default_factory=dict)
+    flow_steps: list[dict[str, Any]] = field(default_factory=list)
+    _names: set[str] = field(default_factory=set)
+
+    # ---------------------------------------------------------------- building blocks
+    def heading(self, title: str, level: int = 2) -> None:
+        """A section heading."""
+        self.sections.append(_Section("heading", title=title, level=level))
+
+    def text(self, body: str) -> None:
+        """A paragraph (plain text; blank lines separate paragraphs)."""
+        self.sections.append(_Section("text", body=body))
+
+    def method(self, key: str, sentence: str) -> None:
+        """A sentence for the methods section (each key once, in order of first use)."""
+        self.methods.setdefault(key, sentence)
+
+    def _unique(self, name: str) -> str:
+        base = re.sub(r"[^a-z0-9_]+", "_", name.lower()).strip("_") or "table"
+        out, i = base, 2
+        while out in self._names:
+            out, i = f"{base}_{i}", i + 1
+        self._names.add(out)
+        return out
+
+    def table(self, name: str, frame: pd.DataFrame, caption: str = "", *, show: bool = True) -> str:
+        """Add a table: shown in the HTML (if ``show``), written as CSV and into the JSON. Returns its name."""
+        frame = (
+            frame.reset_index(drop=not any(frame.index.names))
+            if not isinstance(frame.index, pd.RangeIndex)
+            else frame
+        )
+        if "patient_id" in frame.columns and not self.include_ids:
+            frame = frame.drop(columns="patient_id")
+        key = self._unique(name)
+        self.numbers[key] = {"caption": caption, "rows": _records(frame)}
+        self.sections.append(
+            _Section("table", title=caption, name=key, table=frame if show else None)
+        )
+        return key
+
+    def figure(
+        self, name: str, fig: Any, caption: str, tables: dict[str, pd.DataFrame] | None = None
+    ) -> None:
+        """Add a figure (embedded PNG) followed by the tables of the numbers it shows."""
+        from cohort.plots import figure_to_png
+
+        key = self._unique(name)
+        self.sections.append(_Section("figure", title=caption, name=key, png=figure_to_png(fig)))
+        for tname, frame in (tables or {}).items():
+            self.table(f"{key}_{tname}", frame, f"{caption}: {tname.replace('_', ' ')}")
+
+    def flow(self, label: str, n: int, note: str = "") -> None:
+        """A step of the patient flow (CONSORT-style): e.g. ("NPM1-mutated", 612)."""
+        self.flow_steps.append({"step": label, "n": int(n), "note": note})
+
+    # ---------------------------------------------------------------- provenance and output
+    def provenance(self) -> dict[str, Any]:
+        """What produced the numbers: input files and hashes, mapping, seed, versions, command line."""
+        prov = self.cohort.provenance
+        mapping = prov.get("mapping") or {}
+        return {
+            "inputs": [
+                {
+                    "file": Path(f.get("path", "")).name,
+                    "role": f.get("role", ""),
+                    "sha256": f.get("sha256"),
+                }
+                for f in prov.get("files", [])
+            ],
+            "mapping": {"name": mapping.get("name"), "sha256": mapping.get("sha256")},
+            "seed": self.seed,
+            "subsets": prov.get("subsets", []),
+            "packages": package_versions(),
+            "command_line": self.command_line,
+        }
+
+    def _load_flow(self) -> pd.DataFrame:
+        c = self.cohort
+        rows = [{"step": "rows in the input", "n": c.n_input, "note": ""}]
+        if len(c.exclusions):
+            reasons = (
+                c.exclusions.drop_duplicates("row")["reason"].astype(str).str.split("; ").explode()
+            )
+            for reason, k in reasons.value_counts().sort_index().items():
+                rows.append({"step": "excluded", "n": int(k), "note": reason})
+        rows.append({"step": "loaded", "n": len(c.data), "note": ""})
+        return pd.DataFrame(rows + self.flow_steps)
+
+    def _privacy_check(self, texts: dict[str, str]) -> None:
+        if self.include_ids or "patient_id" not in self.cohort.data.columns:
+            return
+        ids = set(self.cohort.data["patient_id"].dropna().astype(str))
+        ids |= set(
+            self.cohort.exclusions.get("patient_id", pd.Series(dtype=object)).dropna().astype(str)
+        )
+        ids = {i for i in ids if len(i) >= 4}  # very short ids ("1", "12") match ordinary numbers
+        if not ids:
+            return
+        pattern = re.compile(
+            r"(?<![A-Za-z0-9_-])("
+            + "|".join(re.escape(i) for i in sorted(ids, key=len, reverse=True))
+            + r")(?![A-Za-z0-9_-])"
+        )
+        for where, text in texts.items():
+            m = pattern.search(text)
+            if m:
+                raise ReportPrivacyError(
+                    f"patient identifier {m.group(1)!r} would be written to {where}. Reports hold no identifiers "
+                    "unless asked: remove it from the table, or pass include_ids=True (CLI: --include-ids)."
+                )
+
+    def write(self, out_dir: str | Path, stem: str = "report") -> list[Path]:
+        """Write ``<stem>.html``, ``<stem>.json`` and ``<stem>_tables/<name>.csv``; returns the paths."""
+        from jinja2 import Environment, PackageLoader, select_autoescape
+
+        out_dir = Path(out_dir)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        flow = self._load_flow()
+        self.numbers["patient_flow"] = {"caption": "Patient flow", "rows": _records(flow)}
+        payload = {
+            "title": self.title,
+            "question": self.question,
+            "methods": list(self.methods.values()),
+            "tables": self.numbers,
+            "provenance": self.provenance(),
+        }
+        json_text = json.dumps(payload, sort_keys=True, indent=1, ensure_ascii=False) + "\n"
+        csv_texts = {}
+        for key, sec in [("patient_flow", _Section("table", table=flow))] + [
+            (s.name, s) for s in self.sections if s.kind == "table"
+        ]:
+            frame = sec.table if sec.table is not None else pd.DataFrame(self.numbers[key]["rows"])
+            csv_texts[key] = frame
+        env = Environment(
+            loader=PackageLoader("cohort", "templates"),
+            autoescape=select_autoescape(["html", "j2"]),
+        )
+        env.filters["fmt"] = _fmt_cell
+        html_text = env.get_template("report.html.j2").render(
+            title=self.title,
+            question=self.question,
+            flow=flow,
+            sections=[_render_section(s) for s in self.sections],
+            methods=list(self.methods.values()),
+            provenance=self.provenance(),
+        )
+        self._privacy_check({f"{stem}.html": html_text, f"{stem}.json": json_text})
+        html_path = out_dir / f"{stem}.html"
+        html_path.write_text(html_text, encoding="utf-8")
+        json_path = out_dir / f"{stem}.json"
+        json_path.write_text(json_text, encoding="utf-8")
+        written = [html_path, json_path]
+        table_dir = out_dir / f"{stem}_tables"
+        for key, frame in csv_texts.items():
+            written.append(safe_csv(frame, table_dir / f"{key}.csv", index=False))
+        return written
+
+
+def _fmt_cell(v: Any) -> str:
+    if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA:
+        return ""
+    if isinstance(v, (float, np.floating)):
+        av = abs(float(v))
+        if av != 0 and (av < 1e-3 or av >= 1e6):
+            return f"{float(v):.3g}"
+        return f"{float(v):.4g}" if av < 100 else f"{float(v):.1f}"
+    return str(v)
+
+
+def _render_section(s: _Section) -> dict[str, Any]:
+    out: dict[str, Any] = {"kind": s.kind, "title": s.title, "level": s.level, "name": s.name}
+    if s.kind == "text":
+        out["paragraphs"] = [p.strip() for p in s.body.strip().split("\n\n") if p.strip()]
+    elif s.kind == "table" and s.table is not None:
+        out["columns"] = [str(c) for c in s.table.columns]
+        out["rows"] = [[_fmt_cell(v) for v in row] for row in s.table.itertuples(index=False)]
+    elif s.kind == "table":
+        out["kind"] = "hidden"
+    elif s.kind == "figure":
+        out["src"] = "data:image/png;base64," + base64.b64encode(s.png or b"").decode("ascii")
+        out["sha"] = hashlib.sha256(s.png or b"").hexdigest()[:12]
+    return out
+
+
+__all__ = ["Report", "ReportPrivacyError", "package_versions", "html"]

@@ -1,0 +1,61 @@
+"""The command line: summaries on good input, a one-paragraph message and exit code 2 on bad input."""
+
+import pytest
+from typer.testing import CliRunner
+
+from cohort.cli import app
+
+runner = CliRunner()
+
+
+def test_load_bundled_dataset_prints_summary():
+    result = runner.invoke(app, ["load", "--dataset", "tcga"])
+    assert result.exit_code == 0, result.output
+    assert "Patients: 200 kept of 200 input rows (0 excluded)." in result.output
+    assert "npm1: 54/200" in result.output
+    assert "TCGA-AB" not in result.output  # no patient identifiers in the summary
+
+
+def test_bad_file_exits_2_with_a_message_naming_column_row_value(tmp_path):
+    bad = tmp_path / "trial.csv"
+    bad.write_text("patient_id,os_days,os_event\nP1,100,1\nP2,-5,1\n")
+    result = runner.invoke(app, ["load", str(bad)])
+    assert result.exit_code == 2
+    assert "CohortValidationError" in result.output
+    assert "column 'os_days', row 3, value -5" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_debug_shows_the_traceback(tmp_path):
+    bad = tmp_path / "trial.csv"
+    bad.write_text("patient_id,os_days,os_event\nP1,100,7\n")
+    result = runner.invoke(app, ["--debug", "load", str(bad)])
+    assert result.exit_code == 2
+    assert "Traceback" in result.output
+
+
+def test_missing_file_exits_2():
+    result = runner.invoke(app, ["load", "/nonexistent/cohort.csv"])
+    assert result.exit_code == 2
+    assert "nonexistent" in result.output
+
+
+def test_classify_and_km_commands(tmp_path):
+    pytest.importorskip("cohort.stratify")
+    result = runner.invoke(
+        app,
+        ["classify", "--dataset", "amlsg", "--system", "eln2017", "--out", str(tmp_path / "e.csv")],
+    )
+    assert result.exit_code == 0, result.output
+    assert "eln2017: 1540 patients" in result.output
+    assert "PD" not in (tmp_path / "e.csv").read_text()[:2000]  # no ids unless --include-ids
+    result = runner.invoke(app, ["km", "--dataset", "amlsg", "--by", "npm1"])
+    assert result.exit_code == 0, result.output
+    assert "log-rank" in result.output
+
+
+def test_help_lists_commands():
+    result = runner.invoke(app, ["--help"])
+    assert result.exit_code == 0
+    for cmd in ("load", "classify", "km", "synth", "report"):
+        assert cmd in result.output
