@@ -35,7 +35,7 @@ _LAZY = {
     "genotype_groups": "cohort.stratify.groups",
     "reclassify": "cohort.stratify.reclassify",
     "km": "cohort.survival",
-    "cox": "cohort.cox",
+    "cox": "cohort.coxph",
     "cuminc": "cohort.competing_risks",
     "finegray": "cohort.competing_risks",
     "landmark": "cohort.landmark",
@@ -44,6 +44,10 @@ _LAZY = {
     "simon_makuch": "cohort.time_varying",
     "compare_systems": "cohort.discrimination",
     "rmst": "cohort.survival",
+    "logrank": "cohort.survival",
+    "logrank_trend": "cohort.survival",
+    "pairwise_logrank": "cohort.survival",
+    "median_follow_up": "cohort.survival",
 }
 _SUBMODULES = {"cytogenetics", "datasets", "synthetic", "mrd", "plots", "report", "schema", "stratify"}
 
