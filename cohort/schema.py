@@ -170,6 +170,28 @@ MRD_COLUMNS: dict[str, Column] = {
 }
 """The NPM1 MRD long table: one row per sample."""
 
+DERIVED_COLUMNS: dict[str, Column] = {
+    col.name: col
+    for col in [
+        Column("complex_karyotype_2022", "boolean", "derived", "", None,
+               "complex karyotype, ELN 2022 definition (excludes hyperdiploid karyotypes with >= 3 trisomies/polysomies and no structural abnormality)"),
+        Column("n_abnormalities", "integer", "derived", "", (0, 100), "number of abnormalities counted for the complex-karyotype rule"),
+        Column("del_7q", "boolean", "derived", "", None, "del(7q) (ICC 2022 myelodysplasia-related)"),
+        Column("plus_8", "boolean", "derived", "", None, "trisomy 8 (ICC 2022 myelodysplasia-related)"),
+        Column("del_12p", "boolean", "derived", "", None, "del(12p)/t(12p)/add(12p) (ICC 2022 myelodysplasia-related)"),
+        Column("i_17q", "boolean", "derived", "", None, "i(17q) (ICC 2022 myelodysplasia-related)"),
+        Column("del_20q", "boolean", "derived", "", None, "del(20q) (ICC 2022 myelodysplasia-related)"),
+        Column("idic_x_q13", "boolean", "derived", "", None, "idic(X)(q13) (ICC 2022 myelodysplasia-related)"),
+        Column("del_11q", "boolean", "derived", "", None, "del(11q) (ICC 2022 myelodysplasia-related)"),
+        Column("karyotype_status", "category", "derived", "",
+               ("ok", "missing", "failed", "unparseable", "free_text"), "how the karyotype text was read"),
+        Column("karyotype_note", "string", "derived", "", None, "why a karyotype could not be read, or what free text meant"),
+    ]
+}  # fmt: skip
+"""Columns that :func:`cohort.cytogenetics.flags` adds when the loader derives flags from ``karyotype``.
+
+They are not required in an input table; the ELN 2022 and ICC rules use them when present."""
+
 BOOLEAN_COLUMNS = tuple(n for n, c in COLUMNS.items() if c.kind == "boolean")
 NUMERIC_COLUMNS = tuple(n for n, c in COLUMNS.items() if c.kind in ("float", "integer"))
 CATEGORY_COLUMNS = tuple(n for n, c in COLUMNS.items() if c.kind == "category")
@@ -207,11 +229,13 @@ def to_markdown() -> str:
         "",
     ]
     group = None
-    for col in list(COLUMNS.values()) + [None] + list(MRD_COLUMNS.values()):
-        if col is None:
-            lines += ["", "## NPM1 MRD long table (one row per sample)", ""]
+    sections = {"mrd": "## NPM1 MRD long table (one row per sample)",
+                "derived": "## derived from the karyotype (added by cohort.cytogenetics.flags when loading)"}
+    for col in list(COLUMNS.values()) + ["derived"] + list(DERIVED_COLUMNS.values()) + ["mrd"] + list(MRD_COLUMNS.values()):
+        if isinstance(col, str):
+            lines += ["", sections[col], ""]
             lines += ["| name | type | unit | allowed values | meaning |", "|---|---|---|---|---|"]
-            group = "mrd"
+            group = col
             continue
         if col.group != group:
             group = col.group

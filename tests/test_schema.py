@@ -38,3 +38,11 @@ def test_apply_dtypes_keeps_extra_columns():
     out = schema.apply_dtypes(frame)
     assert str(out["npm1"].dtype) == "boolean"
     assert out["site"].tolist() == ["a", "b", "c"]
+
+
+def test_derived_karyotype_columns_are_what_cytogenetics_adds():
+    from cohort.cytogenetics import flags
+
+    out = flags(["46,XY[20]"])
+    added = set(out.columns) - set(schema.CYTOGENETIC_FLAGS)
+    assert added == set(schema.DERIVED_COLUMNS)
