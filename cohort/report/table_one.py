@@ -59,7 +59,7 @@ def table_one(
             pass
     rows = []
     for var in variables:
-        if var not in frame.columns or frame[var].isna().all():
+        if var == by or var not in frame.columns or frame[var].isna().all():
             continue
         col = frame[var]
         kind = (
