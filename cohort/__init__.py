@@ -38,7 +38,7 @@ _LAZY = {
     "cox": "cohort.coxph",
     "cuminc": "cohort.competing_risks",
     "finegray": "cohort.competing_risks",
-    "landmark": "cohort.landmark",
+    "landmark": "cohort.landmarking",
     "cox_time_varying": "cohort.time_varying",
     "mantel_byar": "cohort.time_varying",
     "simon_makuch": "cohort.time_varying",
