@@ -194,7 +194,7 @@ def km_plot(
             fontsize=7,
         )
     if title:
-        ax.set_title(title, fontsize=8)
+        fig.suptitle(title, fontsize=8)  # above the legend, which sits on top of the curves' panel
     _style(ax)
     if ax_tab is not None:
         counts = at_risk_table(result, ticks)
