@@ -15,6 +15,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 app = typer.Typer(
     add_completion=False,
@@ -44,7 +45,7 @@ def _run(action: Callable[[], Any]) -> Any:
     def show(message, category, filename, lineno, file=None, line=None):  # noqa: ARG001
         # A user reads what is suspicious in the data, not which source line noticed it.
         label = "warning" if issubclass(category, CohortWarning) else category.__name__
-        _err.print(f"[yellow]{label}:[/] {message}", highlight=False)
+        _err.print(f"[yellow]{label}:[/] {escape(str(message))}", highlight=False)
 
     try:
         with warnings.catch_warnings():
@@ -54,26 +55,25 @@ def _run(action: Callable[[], Any]) -> Any:
     except CohortError as exc:
         if _state["debug"]:
             traceback.print_exc()
-        _err.print(f"[bold red]error:[/] {type(exc).__name__}: {exc}", highlight=False, markup=True)
+        _err.print(f"[bold red]error:[/] {type(exc).__name__}: {escape(str(exc))}", highlight=False)
         raise typer.Exit(EXIT_BAD_INPUT) from None
     except (FileNotFoundError, IsADirectoryError, PermissionError) as exc:
         if _state["debug"]:
             traceback.print_exc()
-        _err.print(f"[bold red]error:[/] cannot read input: {exc}", highlight=False)
+        _err.print(f"[bold red]error:[/] cannot read input: {escape(str(exc))}", highlight=False)
         raise typer.Exit(EXIT_BAD_INPUT) from None
 
 
 def _load(data: str | None, mapping: str | None, dataset: str | None, on_error: str = "raise"):
     import cohort
+    from cohort.report.runner import load_cohort
 
     if dataset:
         from cohort import datasets
 
         return datasets.load(dataset)
     if data is None:
-        from cohort.synthetic import default_cohort_path
-
-        data = str(default_cohort_path())
+        return load_cohort(None)
     return cohort.load(data, mapping=mapping, on_error=on_error)
 
 
@@ -148,6 +148,7 @@ def classify(
         result = cohort.classify(c, system)
         counts = (
             result["category"]
+            .astype("object")
             .fillna("undetermined")
             .value_counts()
             .rename_axis("category")
