@@ -1,0 +1,238 @@
+"""Risk stratification and diagnostic classification: one entry point for every system.
+
+``cohort.classify(data, system, **options)`` returns a DataFrame indexed like the cohort with the
+columns ``category``, ``rule`` (the guideline row that placed the patient), ``candidates`` (the
+categories still possible when the data cannot decide) and ``notes``. ``cohort.explain(data, system,
+patient_id)`` prints, for one patient, every rule considered and why it did or did not apply.
+
+Systems are registered in :data:`SYSTEMS` as ``"module:function"`` strings and imported on first
+use. Every system function has the signature ``fn(frame, **options) -> DataFrame`` with exactly the
+four result columns; its module may define ``explain_patient(row, **options) -> list[str]`` (used by
+:func:`explain`), ``OPTIONS`` (a sequence of :class:`cohort.stratify._common.Option`), ``CATEGORIES``
+and ``RULES``. The shared three-valued rule engine is documented in ``cohort/stratify/_common.py``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import re
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from cohort.cohort import Cohort, as_frame
+from cohort.errors import ClassificationError
+from cohort.stratify._common import ELN_CATEGORIES, RESULT_COLUMNS, Option, options_table
+
+SYSTEMS: dict[str, str] = {
+    "eln2017": "cohort.stratify.eln2017:classify_eln2017",
+    "eln2017_eisfeld2020": "cohort.stratify.eln2017_eisfeld2020:classify_eln2017_eisfeld2020",
+    "eln2022": "cohort.stratify.eln2022:classify_eln2022",
+    "eln2024": "cohort.stratify.eln2024:classify_eln2024",
+    "who2017": "cohort.stratify.diagnostic:classify_who2017",
+    "icc2022": "cohort.stratify.diagnostic:classify_icc2022",
+    "who2022": "cohort.stratify.diagnostic:classify_who2022",
+    "papaemmanuil2016": "cohort.stratify.papaemmanuil2016:classify_papaemmanuil2016",
+}
+"""System name -> ``"module:function"`` of its classifier."""
+
+CATEGORIES: dict[str, tuple[str, ...]] = {
+    "eln2017": ELN_CATEGORIES,
+    "eln2017_eisfeld2020": ELN_CATEGORIES,
+    "eln2022": ELN_CATEGORIES,
+    "eln2024": ELN_CATEGORIES,
+}
+"""The categories of the ELN systems (others: see :func:`categories`)."""
+
+
+def _check_system(system: object) -> str:
+    if not isinstance(system, str) or system not in SYSTEMS:
+        raise ClassificationError(
+            f"Unknown classification system {system!r}. Valid systems: {', '.join(SYSTEMS)}."
+        )
+    return system
+
+
+def _module_and_function(system: str) -> tuple[Any, Callable[..., pd.DataFrame]]:
+    module_name, func_name = SYSTEMS[_check_system(system)].split(":")
+    try:
+        module = importlib.import_module(module_name)
+        func = getattr(module, func_name)
+    except (ImportError, AttributeError) as exc:
+        raise ClassificationError(
+            f"System {system!r} is registered but its classifier {SYSTEMS[system]} is not "
+            f"available ({exc})."
+        ) from exc
+    return module, func
+
+
+def classify(data: Cohort | pd.DataFrame, system: str, **options: Any) -> pd.DataFrame:
+    """Classify every patient under ``system``.
+
+    Parameters
+    ----------
+    data : Cohort or pandas.DataFrame
+        Canonical table (see ``docs/schema.md``). Absent columns are treated as unknown, never as
+        wild-type.
+    system : str
+        One of :data:`SYSTEMS` (``"eln2017"``, ``"eln2017_eisfeld2020"``, ``"eln2022"``,
+        ``"eln2024"``, ``"who2017"``, ``"icc2022"``, ``"who2022"``, ``"papaemmanuil2016"``).
+    **options
+        Options of the system; :func:`options` lists them with defaults and meanings.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed like the cohort, with columns ``category`` (missing when the available data cannot
+        decide or the system does not apply), ``rule``, ``candidates`` and ``notes``.
+
+    Raises
+    ------
+    ClassificationError
+        For an unknown system or option (the message lists the valid names).
+    """
+    frame = as_frame(data, what=f"classify(system={system!r})")
+    _, func = _module_and_function(system)
+    result = func(frame, **options)
+    if list(result.columns) != list(RESULT_COLUMNS):
+        raise ClassificationError(
+            f"Classifier of {system!r} returned columns {list(result.columns)}, expected "
+            f"{list(RESULT_COLUMNS)} (a bug in the classifier)."
+        )
+    return result
+
+
+def _find_position(frame: pd.DataFrame, patient_id: Any) -> int:
+    """Row position of ``patient_id`` (the ``patient_id`` column, else the index, compared as text)."""
+    if "patient_id" in frame.columns:
+        keys = frame["patient_id"].astype("string").to_numpy(dtype=object, na_value=None)
+        where = "column 'patient_id'"
+    else:
+        keys = frame.index.astype(str).to_numpy()
+        where = "the index"
+    hits = np.flatnonzero(keys == str(patient_id))
+    if len(hits) == 0:
+        raise ClassificationError(
+            f"Patient {patient_id!r} not found in {where}. Check the identifier (it is compared as text)."
+        )
+    if len(hits) > 1:
+        raise ClassificationError(
+            f"Patient identifier {patient_id!r} occurs {len(hits)} times; identifiers must be unique."
+        )
+    return int(hits[0])
+
+
+def explain(
+    data: Cohort | pd.DataFrame, system: str, patient_id: Any, *, echo: bool = True, **options: Any
+) -> str:
+    """Print and return, for one patient, the rules of ``system`` considered and why each applied.
+
+    Parameters
+    ----------
+    data : Cohort or pandas.DataFrame
+    system : str
+        A registered system (see :data:`SYSTEMS`).
+    patient_id : str
+        Matched against the ``patient_id`` column (or the index when there is none).
+    echo : bool
+        Print the text (default True).
+    **options
+        The system's options, as for :func:`classify`.
+
+    Returns
+    -------
+    str
+        The explanation: the result, then one entry per rule in precedence order.
+    """
+    frame = as_frame(data, what=f"explain(system={system!r})")
+    module, func = _module_and_function(system)
+    position = _find_position(frame, patient_id)
+    one = frame.iloc[[position]]
+    row = one.iloc[0]
+    result = func(one, **options).iloc[0]
+    lines = [f"{system}: patient {patient_id}"]
+    if pd.isna(result["category"]):
+        cands = result["candidates"]
+        lines.append(
+            "  category: undetermined" + (f" (possible: {cands})" if not pd.isna(cands) else "")
+        )
+    else:
+        lines.append(f"  category: {result['category']}")
+    lines.append(f"  rule: {result['rule']}")
+    if not pd.isna(result["notes"]):
+        lines.append(f"  notes: {result['notes']}")
+    explainer = getattr(module, "explain_patient", None)
+    if explainer is not None:
+        kwargs = dict(options)
+        if "system" in inspect.signature(explainer).parameters:
+            kwargs["system"] = system
+        lines.append("Rules in precedence order:")
+        lines.extend(explainer(row, **kwargs))
+    else:
+        lines.append("(this system gives no rule-by-rule explanation)")
+    text = "\n".join(lines)
+    if echo:
+        print(text)
+    return text
+
+
+def _doc_meanings(func: Callable[..., Any]) -> dict[str, str]:
+    """Parameter meanings from a numpydoc 'Parameters' section."""
+    doc = inspect.getdoc(func) or ""
+    out: dict[str, str] = {}
+    for m in re.finditer(r"^(\w+) : [^\n]*\n((?:    [^\n]*\n?)+)", doc, flags=re.MULTILINE):
+        out[m.group(1)] = " ".join(line.strip() for line in m.group(2).splitlines())
+    return out
+
+
+def options(system: str) -> pd.DataFrame:
+    """The options of ``system``: name, default, allowed choices and meaning.
+
+    Parameters
+    ----------
+    system : str
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``name``, ``default``, ``choices``, ``meaning``.
+    """
+    module, func = _module_and_function(system)
+    declared = getattr(module, "OPTIONS", None)
+    if isinstance(declared, tuple | list) and all(isinstance(o, Option) for o in declared):
+        return options_table(declared)
+    meanings = _doc_meanings(func)
+    params = [
+        p
+        for p in inspect.signature(func).parameters.values()
+        if p.kind is inspect.Parameter.KEYWORD_ONLY and p.default is not inspect.Parameter.empty
+    ]
+    return options_table([Option(p.name, p.default, meanings.get(p.name, "")) for p in params])
+
+
+def categories(system: str) -> tuple[str, ...]:
+    """The categories a system assigns, in order."""
+    if _check_system(system) in CATEGORIES:
+        return CATEGORIES[system]
+    module, _ = _module_and_function(system)
+    cats = getattr(module, "CATEGORIES", None)
+    if isinstance(cats, dict):
+        cats = cats.get(system)
+    return tuple(cats) if cats is not None else ()
+
+
+def rules(system: str) -> pd.DataFrame:
+    """The rule rows of a system in precedence order (id, category, text, footnote, source)."""
+    from cohort.stratify._common import rules_table
+
+    module, _ = _module_and_function(system)
+    table = getattr(module, "RULES", None)
+    if table is None:
+        raise ClassificationError(f"System {system!r} does not publish a rule table.")
+    return rules_table(table, getattr(module, "MODIFIERS", ()))
+
+
+__all__ = ["CATEGORIES", "SYSTEMS", "categories", "classify", "explain", "options", "rules"]

@@ -1,0 +1,932 @@
+"""The shared three-valued rule engine behind the risk classifiers.
+
+A guideline table is written as an ordered list of :class:`Rule` rows, each a condition over named
+*terms* (facts about the patient such as "NPM1 mutated" or "FLT3-ITD allelic ratio high"). Inputs are
+nullable, so every term is a :class:`Tri`: per patient it is known True, known False, or unknown.
+:func:`walk` applies the rows in precedence order, vectorised over patients:
+
+- a patient is *placed* by the first row that definitely applies when no earlier row possibly
+  applies;
+- otherwise ``candidates`` lists the categories of every row that possibly applies up to (and
+  including) the first row that definitely applies. When those candidates share one category the
+  category is still decided (a missing value that cannot change the result does not block) and
+  ``rule`` lists the rows that may have placed the patient, joined by ``"|"``.
+
+API for classifier modules
+--------------------------
+``Tri(true, false)``
+    Kleene logic on numpy boolean arrays: ``&``, ``|``, ``~``; ``.unknown``, ``.possible``;
+    ``Tri.const(value, n)``, ``Tri.unknown_of(n)``, ``Tri.any_of(items, n)``, ``Tri.all_of(items, n)``.
+``Inputs(frame, use_normal_karyotype=..., cytogenetic_flags=...)``
+    Reads canonical columns once: ``.flag(name)`` (boolean; an absent column is all unknown, never
+    wild-type), ``.compare(name, op, threshold)`` with ``op`` one of ``">=", ">", "<", "<="``,
+    ``.unknown(name)`` (the missing mask of a column, all True when absent), ``.has(name)``,
+    ``.take(idx, forced)`` (a subset with some unknown values completed; used by :func:`run`).
+``Terms(inputs)``
+    Named facts: ``.flag(name, label)`` adds a column as a term, ``.add(name, tri, columns, label)``,
+    ``.derive(name, label, fn)`` builds a term from other terms (the columns it reads are tracked
+    automatically). Rows read terms as attributes: ``lambda t: t.npm1 & ~t.flt3_itd``.
+``Rule(id, category, text, footnote, source, when)``
+    One row of a guideline table. ``category`` is a category name, :data:`NOT_APPLICABLE` (the
+    guideline does not apply to the patient) or a tuple of categories (a deliberate "cannot decide"
+    row, e.g. an option that abstains on a conflict).
+``Modifier(id, source_category, target_category, text, source, when)``
+    A post-table refinement ("favorable patients with X become intermediate"), applied after the
+    walk on the candidate categories (used by the Eisfeld 2020 refinement of ELN 2017).
+``Option(name, default, meaning, choices)`` and :func:`resolve_options`
+    Declared options, checked by name and value; unknown names raise ``ClassificationError`` with
+    the list of valid names.
+``walk(rules, terms, index, categories, notes=..., modifiers=...)``
+    Returns the result DataFrame with exactly ``category`` (ordered categorical), ``rule``,
+    ``candidates`` and ``notes``.
+``run(inputs, index, build, rules, categories, notes=..., modifiers=..., max_split=6)``
+    :func:`walk` plus exact candidates: for undetermined patients with at most ``max_split``
+    blocking unknown inputs, every completion of those inputs is walked and the outcomes are
+    united (``build(inputs) -> Terms`` rebuilds the terms on a completed subset). This is what
+    the ELN classifiers call; a minimal classifier is::
+
+        def classify_x(frame, **options):
+            o = resolve_options("x", OPTIONS, options)
+            inputs = Inputs(frame)
+            return run(inputs, frame.index, lambda i: build_terms(i, o), RULES, CATEGORIES)
+``explain_rules(rules, terms, modifiers=...)``
+    One line per row for a one-patient ``Terms``: whether it applies, possibly applies, does not
+    apply or is not reached, with the values of the terms it reads.
+``rules_table(rules, modifiers)``
+    The rule rows as a DataFrame (id, category, text, footnote, source) for documentation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from cohort.errors import ClassificationError
+
+ELN_CATEGORIES: tuple[str, ...] = ("favorable", "intermediate", "adverse")
+NOT_APPLICABLE = "not_applicable"
+RESULT_COLUMNS: tuple[str, ...] = ("category", "rule", "candidates", "notes")
+
+
+# --- three-valued logic ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class Tri:
+    """A vector of three-valued truths: known True, known False, or unknown (neither).
+
+    Kleene logic: ``x & y`` is False as soon as one side is False, ``x | y`` is True as soon as one
+    side is True; otherwise unknown propagates.
+    """
+
+    true: np.ndarray
+    false: np.ndarray
+
+    @property
+    def unknown(self) -> np.ndarray:
+        return ~(self.true | self.false)
+
+    @property
+    def possible(self) -> np.ndarray:
+        return ~self.false
+
+    def __and__(self, other: Tri) -> Tri:
+        return Tri(self.true & other.true, self.false | other.false)
+
+    def __or__(self, other: Tri) -> Tri:
+        return Tri(self.true | other.true, self.false & other.false)
+
+    def __invert__(self) -> Tri:
+        return Tri(self.false, self.true)
+
+    def __len__(self) -> int:
+        return len(self.true)
+
+    @staticmethod
+    def const(value: bool, n: int) -> Tri:
+        return Tri(np.full(n, bool(value)), np.full(n, not value))
+
+    @staticmethod
+    def unknown_of(n: int) -> Tri:
+        return Tri(np.zeros(n, bool), np.zeros(n, bool))
+
+    @staticmethod
+    def any_of(items: Sequence[Tri], n: int) -> Tri:
+        true = np.zeros(n, bool)
+        false = np.ones(n, bool)
+        for t in items:
+            true |= t.true
+            false &= t.false
+        return Tri(true, false)
+
+    @staticmethod
+    def all_of(items: Sequence[Tri], n: int) -> Tri:
+        true = np.ones(n, bool)
+        false = np.zeros(n, bool)
+        for t in items:
+            true &= t.true
+            false |= t.false
+        return Tri(true, false)
+
+    def value_at(self, i: int) -> str:
+        """``"yes"``, ``"no"`` or ``"unknown"`` for patient ``i`` (for explanations)."""
+        if self.true[i]:
+            return "yes"
+        if self.false[i]:
+            return "no"
+        return "unknown"
+
+
+# --- reading inputs -------------------------------------------------------------------------------
+
+_OPS: dict[str, Callable[[np.ndarray, float], np.ndarray]] = {
+    ">=": np.greater_equal,
+    ">": np.greater,
+    "<": np.less,
+    "<=": np.less_equal,
+}
+
+
+class Inputs:
+    """Canonical columns read as :class:`Tri` (flags) or compared with thresholds (numbers).
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+    use_normal_karyotype : bool
+        When True, a cytogenetic flag that is missing reads False for a patient whose
+        ``normal_karyotype`` is True (a normal karyotype shows none of the listed abnormalities).
+    cytogenetic_flags : iterable of str
+        The flags to which ``use_normal_karyotype`` applies.
+    """
+
+    def __init__(
+        self,
+        frame: pd.DataFrame,
+        *,
+        use_normal_karyotype: bool = False,
+        cytogenetic_flags: Iterable[str] = (),
+    ):
+        self.frame = frame
+        self.n = len(frame)
+        self._cyto = set(cytogenetic_flags) if use_normal_karyotype else set()
+        self._forced: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self._parent: Inputs | None = None
+        self._idx: np.ndarray | None = None
+        self._bool_cache: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self._num_cache: dict[str, np.ndarray] = {}
+        self._cache: dict[str, Tri] = {}
+
+    def take(
+        self, idx: np.ndarray, forced: Mapping[str, tuple[np.ndarray, np.ndarray]] | None = None
+    ) -> Inputs:
+        """The inputs of the patients at positions ``idx``, with unknown values completed by ``forced``.
+
+        ``forced`` maps a column to ``(values, mask)`` boolean arrays (aligned with ``idx``): where
+        ``mask`` is True and the column is unknown, the column reads ``values`` (for a number, the
+        result of its comparison). The column arrays are shared with this object, not re-read.
+        """
+        child = Inputs.__new__(Inputs)
+        child.frame = self.frame
+        child.n = len(idx)
+        child._cyto = self._cyto
+        child._forced = dict(forced or {})
+        child._parent = self if self._parent is None else self._parent
+        child._idx = idx if self._idx is None else self._idx[idx]
+        child._bool_cache, child._num_cache, child._cache = {}, {}, {}
+        return child
+
+    def has(self, name: str) -> bool:
+        return name in self.frame.columns
+
+    def _bool_arrays(self, name: str) -> tuple[np.ndarray, np.ndarray]:
+        """(values, missing) of a boolean column over the whole frame (read once)."""
+        if self._parent is not None:
+            values, missing = self._parent._bool_arrays(name)
+            return values[self._idx], missing[self._idx]
+        if name in self._bool_cache:
+            return self._bool_cache[name]
+        if name not in self.frame.columns:
+            out = (np.zeros(self.n, bool), np.ones(self.n, bool))
+        else:
+            col = self.frame[name]
+            if str(col.dtype) != "boolean":
+                try:
+                    col = col.astype("boolean")
+                except (TypeError, ValueError) as exc:
+                    bad = _first_bad(self.frame[name])
+                    raise ClassificationError(
+                        f"Column {name!r} must hold True/False/missing (pandas 'boolean'); value "
+                        f"{bad!r} cannot be read as one. Load the table with cohort.load, or cast it "
+                        f"with frame[{name!r}].astype('boolean') after recoding the values."
+                    ) from exc
+            out = (col.to_numpy(dtype=bool, na_value=False), col.isna().to_numpy())
+        self._bool_cache[name] = out
+        return out
+
+    def _numbers(self, name: str) -> np.ndarray:
+        """A numeric column as floats with NaN for missing (read once)."""
+        if self._parent is not None:
+            return self._parent._numbers(name)[self._idx]
+        if name in self._num_cache:
+            return self._num_cache[name]
+        col = self.frame[name]
+        try:
+            x = pd.to_numeric(col, errors="raise")
+        except (TypeError, ValueError) as exc:
+            raise ClassificationError(
+                f"Column {name!r} must be numeric; value {_first_bad(col)!r} is not a number. "
+                "Load the table with cohort.load, or clean the column."
+            ) from exc
+        if isinstance(x.dtype, pd.api.extensions.ExtensionDtype):
+            values = x.to_numpy(dtype=float, na_value=np.nan)
+        else:
+            values = np.asarray(x, dtype=float)
+        self._num_cache[name] = values
+        return values
+
+    def _raw_flag(self, name: str) -> Tri:
+        if name not in self._cache:
+            values, missing = self._bool_arrays(name)
+            known = ~missing
+            self._cache[name] = self._force(name, Tri(values & known, ~values & known))
+        return self._cache[name]
+
+    def flag(self, name: str) -> Tri:
+        """A boolean column as :class:`Tri`; an absent column is all unknown."""
+        tri = self._raw_flag(name)
+        if name in self._cyto:
+            normal = self._raw_flag("normal_karyotype")
+            tri = Tri(tri.true, tri.false | (tri.unknown & normal.true))
+        return tri
+
+    def compare(self, name: str, op: str, threshold: float) -> Tri:
+        """``column <op> threshold`` as :class:`Tri`; missing values and an absent column are unknown."""
+        if name not in self.frame.columns:
+            return self._force(name, Tri.unknown_of(self.n))
+        values = self._numbers(name)
+        known = ~np.isnan(values)
+        with np.errstate(invalid="ignore"):
+            hit = _OPS[op](values, threshold)
+        return self._force(name, Tri(hit & known, ~hit & known))
+
+    def _force(self, name: str, tri: Tri) -> Tri:
+        """Apply a completion: where the column is unknown and forced, use the forced truth."""
+        if name not in self._forced:
+            return tri
+        values, mask = self._forced[name]
+        mask = mask & tri.unknown
+        return Tri(tri.true | (mask & values), tri.false | (mask & ~values))
+
+    def unknown(self, name: str) -> np.ndarray:
+        """Missing mask of a column (all True when the column is absent), after completions and
+        the normal-karyotype reading."""
+        if name in self._cyto:
+            return self.flag(name).unknown
+        missing = self._missing(name)
+        if name in self._forced:
+            missing = missing & ~self._forced[name][1]
+        return missing
+
+    def _missing(self, name: str) -> np.ndarray:
+        if self._parent is not None:
+            return self._parent._missing(name)[self._idx]
+        if name not in self.frame.columns:
+            return np.ones(self.n, bool)
+        return self.frame[name].isna().to_numpy()
+
+
+def _first_bad(col: pd.Series) -> object:
+    for value in col.dropna().unique()[:50]:
+        try:
+            pd.Series([value]).astype("boolean")
+        except (TypeError, ValueError):
+            return value
+    return col.dropna().iloc[0] if col.notna().any() else None
+
+
+# --- named terms ----------------------------------------------------------------------------------
+
+
+class Terms:
+    """Named facts about each patient, each a :class:`Tri`, with the columns it reads.
+
+    Accessing a term as an attribute (``t.npm1``) returns its Tri; while a rule is being
+    evaluated under :meth:`recording`, the names accessed are recorded so that the engine knows
+    which inputs each rule depends on.
+    """
+
+    def __init__(self, inputs: Inputs):
+        self._inputs = inputs
+        self._tri: dict[str, Tri] = {}
+        self._cols: dict[str, tuple[str, ...]] = {}
+        self._label: dict[str, str] = {}
+        self._rec: set[str] | None = None
+        self.n = inputs.n
+
+    @property
+    def inputs(self) -> Inputs:
+        return self._inputs
+
+    def add(self, name: str, tri: Tri, columns: Iterable[str], label: str) -> None:
+        self._tri[name] = tri
+        self._cols[name] = tuple(dict.fromkeys(columns))
+        self._label[name] = label
+
+    def flag(self, name: str, label: str, column: str | None = None) -> None:
+        """Add the boolean column ``column`` (default ``name``) as a term."""
+        column = column or name
+        self.add(name, self._inputs.flag(column), (column,), label)
+
+    def const(self, name: str, value: bool, label: str) -> None:
+        self.add(name, Tri.const(value, self.n), (), label)
+
+    def derive(self, name: str, label: str, fn: Callable[[Terms], Tri]) -> None:
+        """Add a term computed from other terms; the columns it reads are collected."""
+        tri, used = self.evaluate(fn)
+        self.add(name, tri, [c for u in used for c in self._cols[u]], label)
+
+    def evaluate(self, fn: Callable[[Terms], Tri]) -> tuple[Tri, list[str]]:
+        """``fn(self)`` and the names of the terms it read, in order of first use."""
+        previous = (self._rec, getattr(self, "_order", None))
+        order: list[str] = []
+        self._rec, self._order = set(), order
+        try:
+            tri = fn(self)
+        finally:
+            self._rec, self._order = previous
+        return tri, order
+
+    def __getattr__(self, name: str) -> Tri:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        try:
+            tri = self._tri[name]
+        except KeyError:
+            raise AttributeError(f"no term {name!r}") from None
+        if self._rec is not None and name not in self._rec:
+            self._rec.add(name)
+            self._order.append(name)
+        return tri
+
+    def columns(self, name: str) -> tuple[str, ...]:
+        return self._cols[name]
+
+    def label(self, name: str) -> str:
+        return self._label[name]
+
+    def names(self) -> list[str]:
+        return list(self._tri)
+
+
+# --- rules, modifiers, options --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One row of a guideline table.
+
+    Attributes
+    ----------
+    id : str
+        Stable identifier, e.g. ``"ELN2017-F3"`` (F/I/A = favorable/intermediate/adverse, numbered in
+        the order of the published table).
+    category : str or tuple of str
+        The category the row assigns; :data:`NOT_APPLICABLE` when the row says the guideline does
+        not apply; a tuple when the row deliberately leaves the choice open.
+    text : str
+        The row as printed in the guideline (verbatim where the source allowed).
+    footnote : str
+        The footnote(s) attached to the row, in words.
+    source : str
+        Citation.
+    when : callable
+        ``when(terms) -> Tri``: whether the row applies, including the exclusions footnotes and
+        options impose (which are written out as terms so that explanations can name them).
+    gate : str
+        Name of a constant term (set from an option) that switches the row on or off.
+    """
+
+    id: str
+    category: str | tuple[str, ...]
+    text: str
+    footnote: str
+    source: str
+    when: Callable[[Terms], Tri]
+    gate: str = ""
+
+    @property
+    def condition(self) -> Callable[[Terms], Tri]:
+        """``when`` restricted to the patients of an enabled row (``gate``: a constant term set
+        from an option; a row whose gate is False is switched off)."""
+        if not self.gate:
+            return self.when
+        return lambda t: getattr(t, self.gate) & self.when(t)
+
+    @property
+    def categories(self) -> tuple[str, ...]:
+        return self.category if isinstance(self.category, tuple) else (self.category,)
+
+
+@dataclass(frozen=True)
+class Modifier:
+    """A refinement applied after the table: patients of ``source_category`` meeting ``when`` move."""
+
+    id: str
+    source_category: str
+    target_category: str
+    text: str
+    source: str
+    when: Callable[[Terms], Tri]
+
+
+@dataclass(frozen=True)
+class Option:
+    """A named classification option with its default and meaning.
+
+    ``choices`` lists allowed values (None: any value of the default's type; for floats any
+    number).
+    """
+
+    name: str
+    default: Any
+    meaning: str
+    choices: tuple | None = None
+
+
+def resolve_options(system: str, declared: Sequence[Option], given: Mapping[str, Any]) -> Any:
+    """Check ``given`` against ``declared`` and return a namespace with every option's value.
+
+    Raises
+    ------
+    ClassificationError
+        For an unknown option name (listing the valid names) or a value outside the choices.
+    """
+    by_name = {o.name: o for o in declared}
+    unknown = [k for k in given if k not in by_name]
+    if unknown:
+        raise ClassificationError(
+            f"Unknown option(s) {', '.join(repr(u) for u in unknown)} for system {system!r}. "
+            f"Valid options: {', '.join(by_name) or '(none)'}. "
+            f"See cohort.stratify.options({system!r})."
+        )
+    values: dict[str, Any] = {}
+    for o in declared:
+        value = given.get(o.name, o.default)
+        if o.choices is not None:
+            if value not in o.choices:
+                raise ClassificationError(
+                    f"Option {o.name!r} of system {system!r} must be one of "
+                    f"{', '.join(repr(c) for c in o.choices)}; got {value!r}."
+                )
+        elif isinstance(o.default, float) or (o.default is None and value is not None):
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise ClassificationError(
+                    f"Option {o.name!r} of system {system!r} must be a number; got {value!r}."
+                )
+            value = float(value)
+        elif isinstance(o.default, str) and not isinstance(value, str):
+            raise ClassificationError(
+                f"Option {o.name!r} of system {system!r} must be a column name (str); got {value!r}."
+            )
+        values[o.name] = value
+    return _Namespace(values)
+
+
+class _Namespace:
+    def __init__(self, values: dict[str, Any]):
+        self.__dict__.update(values)
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def options_table(declared: Sequence[Option]) -> pd.DataFrame:
+    """The options as a DataFrame (name, default, choices, meaning)."""
+    return pd.DataFrame(
+        {
+            "name": [o.name for o in declared],
+            "default": [o.default for o in declared],
+            "choices": [
+                "|".join(str(c) for c in o.choices) if o.choices is not None else pd.NA
+                for o in declared
+            ],
+            "meaning": [o.meaning for o in declared],
+        }
+    )
+
+
+def rules_table(rules: Sequence[Rule], modifiers: Sequence[Modifier] = ()) -> pd.DataFrame:
+    """The rule rows (in precedence order) and modifiers as a DataFrame for documentation."""
+    rows = [
+        {
+            "id": r.id,
+            "category": "|".join(r.categories),
+            "text": r.text,
+            "footnote": r.footnote,
+            "source": r.source,
+        }
+        for r in rules
+    ]
+    rows += [
+        {
+            "id": m.id,
+            "category": f"{m.source_category} -> {m.target_category}",
+            "text": m.text,
+            "footnote": "",
+            "source": m.source,
+        }
+        for m in modifiers
+    ]
+    return pd.DataFrame(rows, columns=["id", "category", "text", "footnote", "source"])
+
+
+# --- the walk -------------------------------------------------------------------------------------
+
+
+def _labels_from_bits(bits: np.ndarray, names: Sequence[str], sep: str) -> tuple[np.ndarray, list]:
+    """Distinct bit patterns -> joined labels (None for no bit); returns (inverse codes, labels)."""
+    codes, inverse = np.unique(bits, return_inverse=True)
+    labels = []
+    for code in codes.tolist():
+        parts = [nm for i, nm in enumerate(names) if code >> i & 1]
+        labels.append(sep.join(parts) if parts else None)
+    return inverse.reshape(-1), labels
+
+
+def _categorical(inverse: np.ndarray, labels: list, index: pd.Index) -> pd.Series:
+    """A categorical Series from codes into ``labels`` (None labels become missing)."""
+    uniq = list(dict.fromkeys(lab for lab in labels if lab is not None))
+    pos = {lab: i for i, lab in enumerate(uniq)}
+    mapping = np.asarray([pos[lab] if lab is not None else -1 for lab in labels], dtype=np.int64)
+    codes = mapping[inverse] if len(mapping) else np.zeros(0, np.int64)
+    return pd.Series(pd.Categorical.from_codes(codes, categories=uniq), index=index)
+
+
+def walk(
+    rules: Sequence[Rule],
+    terms: Terms,
+    index: pd.Index,
+    categories: Sequence[str] = ELN_CATEGORIES,
+    *,
+    notes: Sequence[tuple[str, np.ndarray]] = (),
+    modifiers: Sequence[Modifier] = (),
+) -> pd.DataFrame:
+    """Apply ``rules`` in precedence order to every patient at once (see the module docstring).
+
+    Each row is evaluated on its own, so when two rows hinge on the same unknown input the
+    candidates can include a category no completion of the data reaches (sound but not tight);
+    :func:`run` removes those by trying the completions of the few inputs that block.
+
+    Parameters
+    ----------
+    rules : sequence of Rule
+        In precedence order.
+    terms : Terms
+    index : pandas.Index
+        The cohort's index, given to the result.
+    categories : sequence of str
+        The system's categories, in order (the result's ``category`` is an ordered categorical).
+    notes : sequence of (text, mask)
+        Extra per-patient notes (a mask of patients the note concerns).
+    modifiers : sequence of Modifier
+        Refinements applied after the walk.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``category``, ``rule``, ``candidates``, ``notes``, indexed by ``index``.
+    """
+    bits = _walk_bits(rules, terms, categories, modifiers)
+    return _assemble(rules, modifiers, terms, index, categories, notes, *bits)
+
+
+def _walk_bits(
+    rules: Sequence[Rule],
+    terms: Terms,
+    categories: Sequence[str],
+    modifiers: Sequence[Modifier],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, int]]:
+    """The walk as bit masks: (category bits, rule bits, modifier bits, term -> rules using it)."""
+    n = terms.n
+    if len(rules) > 56 or len(modifiers) > 7:
+        raise ValueError(
+            "the engine packs rule ids into 64-bit masks: at most 56 rules, 7 modifiers"
+        )
+    cat_bit = _category_bits(categories)
+    undecided = np.ones(n, bool)
+    rule_bits = np.zeros(n, np.uint64)
+    cat_bits = np.zeros(n, np.uint8)
+    used_terms: dict[str, int] = {}
+    for i, rule in enumerate(rules):
+        tri, used = terms.evaluate(rule.condition)
+        possible = tri.possible & undecided
+        # shifts and ors instead of boolean-mask assignment: the walk runs on millions of rows
+        rule_bits |= possible.astype(np.uint64) << np.uint64(i)
+        bits = 0
+        for c in rule.categories:
+            bits |= cat_bit[c]
+        cat_bits |= possible.astype(np.uint8) * np.uint8(bits)
+        undecided &= ~tri.true
+        for u in used:
+            used_terms[u] = used_terms.get(u, 0) | (1 << i)
+    mod_bits = np.zeros(n, np.uint64)
+    for j, mod in enumerate(modifiers):
+        tri, _ = terms.evaluate(mod.when)
+        src, dst = cat_bit[mod.source_category], cat_bit[mod.target_category]
+        has_src = (cat_bits & src) != 0
+        moved = has_src & tri.true
+        maybe = has_src & tri.unknown
+        cat_bits[moved] = (cat_bits[moved] & np.uint8(~src & 0xFF)) | np.uint8(dst)
+        cat_bits[maybe] |= np.uint8(dst)
+        mod_bits[moved] |= np.uint64(1 << j)
+    return cat_bits, rule_bits, mod_bits, used_terms
+
+
+def _category_bits(categories: Sequence[str]) -> dict[str, int]:
+    return {c: 1 << i for i, c in enumerate([*categories, NOT_APPLICABLE])}
+
+
+def _is_single(cat_bits: np.ndarray) -> np.ndarray:
+    return (cat_bits != 0) & ((cat_bits & (cat_bits - 1)) == 0)
+
+
+def _assemble(
+    rules: Sequence[Rule],
+    modifiers: Sequence[Modifier],
+    terms: Terms,
+    index: pd.Index,
+    categories: Sequence[str],
+    notes: Sequence[tuple[str, np.ndarray]],
+    cat_bits: np.ndarray,
+    rule_bits: np.ndarray,
+    mod_bits: np.ndarray,
+    used_terms: dict[str, int],
+) -> pd.DataFrame:
+    """The result DataFrame from the walk's bit masks."""
+    cat_bit = _category_bits(categories)
+    single = _is_single(cat_bits)
+    cat_names = [*categories, NOT_APPLICABLE]
+    # at most 16 category combinations: label every code instead of sorting millions of rows
+    inv = cat_bits.astype(np.int64)
+    labels = [
+        "|".join(c for i, c in enumerate(cat_names) if code >> i & 1) or None
+        for code in range(1 << len(cat_names))
+    ]
+    candidates = _categorical(inv, [None if lab in cat_names else lab for lab in labels], index)
+    candidates = candidates.cat.remove_unused_categories()
+    category = _categorical(inv, [lab if lab in categories else None for lab in labels], index)
+    category = category.cat.set_categories(list(categories), ordered=True)
+
+    key = rule_bits | (mod_bits << np.uint64(56))
+    names = [r.id for r in rules] + [""] * (56 - len(rules)) + [m.id for m in modifiers]
+    codes, inverse = np.unique(key, return_inverse=True)
+    rule_labels = []
+    for code in codes.tolist():
+        base = "|".join(rid for i, rid in enumerate(names[:56]) if rid and code >> i & 1)
+        mods = [m for j, m in enumerate(names[56:]) if code >> (56 + j) & 1]
+        rule_labels.append(">".join([base, *mods]) if base else None)
+    rule = _categorical(inverse.reshape(-1), rule_labels, index)
+
+    note_items: list[tuple[str, np.ndarray]] = list(notes)
+    na = (cat_bits & cat_bit[NOT_APPLICABLE]) != 0
+    note_items.append(("the guideline does not apply to this patient (see rule)", na & single))
+    note_items.append(("no rule can apply (inconsistent inputs?)", cat_bits == 0))
+    blocking = _blocking_columns(terms, used_terms, rule_bits, ~single)
+    notes_col = _notes_column(note_items, blocking, index)
+    return pd.DataFrame(
+        {"category": category, "rule": rule, "candidates": candidates, "notes": notes_col},
+        index=index,
+    )
+
+
+def run(
+    inputs: Inputs,
+    index: pd.Index,
+    build: Callable[[Inputs], Terms],
+    rules: Sequence[Rule],
+    categories: Sequence[str] = ELN_CATEGORIES,
+    *,
+    notes: Callable[[Terms], Sequence[tuple[str, np.ndarray]]] = lambda t: (),
+    modifiers: Sequence[Modifier] = (),
+    max_split: int = 6,
+) -> pd.DataFrame:
+    """:func:`walk` with tight candidates.
+
+    For each undetermined patient whose undecided rows depend on at most ``max_split`` unknown
+    input columns, the walk is repeated for every True/False completion of those columns
+    (numbers: either side of their threshold) and the candidates are the union of the outcomes.
+    This removes categories that the row-by-row evaluation admits only by assuming contradictory
+    values of one input (e.g. "TP53 VAF < 10%" for one row and ">= 10%" for another).
+
+    Parameters
+    ----------
+    inputs : Inputs
+        The cohort's inputs (completions are made with :meth:`Inputs.take`).
+    index : pandas.Index
+        The cohort's index.
+    build : callable
+        ``build(inputs)`` returns the system's :class:`Terms`.
+    rules, categories, modifiers
+        As for :func:`walk`.
+    notes : callable
+        ``notes(terms)`` returns the per-patient notes.
+    max_split : int
+        Most unknown columns completed per patient (2**max_split walks at most).
+    """
+    terms = build(inputs)
+    cat_bits, rule_bits, mod_bits, used_terms = _walk_bits(rules, terms, categories, modifiers)
+    undetermined = ~_is_single(cat_bits)
+    extra: list[tuple[str, np.ndarray]] = []
+    if undetermined.any() and max_split > 0:
+        blocking = _blocking_columns(terms, used_terms, rule_bits, undetermined)
+        too_many = _refine(inputs, build, rules, categories, modifiers, blocking, max_split,
+                           cat_bits, rule_bits, mod_bits)  # fmt: skip
+        extra.append((
+            f"candidates not narrowed: more than {max_split} unknown inputs (the list may include "
+            "a category that no completion of the data reaches)",
+            too_many & ~_is_single(cat_bits),
+        ))  # fmt: skip
+    return _assemble(
+        rules, modifiers, terms, index, categories, [*notes(terms), *extra],
+        cat_bits, rule_bits, mod_bits, used_terms,
+    )  # fmt: skip
+
+
+def _refine(
+    inputs: Inputs,
+    build: Callable[[Inputs], Terms],
+    rules: Sequence[Rule],
+    categories: Sequence[str],
+    modifiers: Sequence[Modifier],
+    blocking: dict[str, np.ndarray],
+    max_split: int,
+    cat_bits: np.ndarray,
+    rule_bits: np.ndarray,
+    mod_bits: np.ndarray,
+) -> np.ndarray:
+    """Replace, in place, the bits of undetermined patients by the union over completions.
+
+    Returns the mask of undetermined patients left unrefined (too many unknown inputs).
+    """
+    columns = list(blocking)[:64]
+    n = inputs.n
+    if not columns:
+        return np.zeros(n, bool)
+    mask = np.zeros(n, np.uint64)
+    for j, col in enumerate(columns):
+        mask[blocking[col]] |= np.uint64(1 << j)
+    k = np.bitwise_count(mask).astype(np.int64)
+    todo = (k > 0) & (k <= max_split)
+    if not todo.any():
+        return k > max_split
+    rows = np.flatnonzero(todo)
+    sub_mask = mask[rows]
+    sub_k = k[rows]
+    # rank of column j among the patient's own blocking columns: bit j of an assignment number
+    ranks = {
+        j: np.bitwise_count(sub_mask & np.uint64((1 << j) - 1)).astype(np.int64)
+        for j in range(len(columns))
+    }
+    new_cat = np.zeros(len(rows), np.uint8)
+    new_rule = np.zeros(len(rows), np.uint64)
+    new_mod_all = np.full(len(rows), np.uint64(2**64 - 1))
+    for a in range(1 << int(sub_k.max())):
+        active = (1 << sub_k) > a
+        idx = np.flatnonzero(active)
+        forced: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        for j, col in enumerate(columns):
+            has = (sub_mask[idx] >> np.uint64(j)) & np.uint64(1) == 1
+            if has.any():
+                values = ((a >> ranks[j][idx]) & 1) == 1
+                forced[col] = (values, has)
+        t = build(inputs.take(rows[idx], forced))
+        c, r, m, _ = _walk_bits(rules, t, categories, modifiers)
+        new_cat[idx] |= c
+        new_rule[idx] |= r
+        new_mod_all[idx] &= m
+    cat_bits[rows] = new_cat
+    rule_bits[rows] = new_rule
+    mod_bits[rows] = new_mod_all
+    return k > max_split
+
+
+def _blocking_columns(
+    terms: Terms, used_terms: dict[str, int], rule_bits: np.ndarray, undetermined: np.ndarray
+) -> dict[str, np.ndarray]:
+    """For undetermined patients, the unknown input columns behind an unknown term of a rule that
+    possibly applies (what the user would need to measure to decide)."""
+    out: dict[str, np.ndarray] = {}
+    if not undetermined.any():
+        return out
+    order = list(dict.fromkeys(c for name in used_terms for c in terms.columns(name)))
+    for name, mask in used_terms.items():
+        cols = terms.columns(name)
+        if not cols:
+            continue
+        hit = undetermined & getattr(terms, name).unknown & ((rule_bits & np.uint64(mask)) != 0)
+        if not hit.any():
+            continue
+        for col in cols:
+            blocking = hit & terms.inputs.unknown(col)
+            if blocking.any():
+                out[col] = out[col] | blocking if col in out else blocking
+    # a fixed column order, so that a patient's note does not depend on the other patients
+    return {c: out[c] for c in order if c in out}
+
+
+def _notes_column(
+    items: Sequence[tuple[str, np.ndarray]], blocking: dict[str, np.ndarray], index: pd.Index
+) -> pd.Series:
+    """Join the notes that concern each patient, then 'undetermined, unknown: <columns>'."""
+    n = len(index)
+    bits = np.zeros(n, np.uint64)
+    texts: list[str] = []
+    is_column: list[bool] = []
+    entries = [(text, mask, False) for text, mask in items]
+    entries += [(col, mask, True) for col, mask in blocking.items()]
+    for text, mask, column in entries:
+        if len(texts) == 64:
+            break
+        if mask.any():
+            bits[mask] |= np.uint64(1 << len(texts))
+            texts.append(text)
+            is_column.append(column)
+    codes, inverse = np.unique(bits, return_inverse=True)
+    labels: list[str | None] = []
+    for code in codes.tolist():
+        on = [i for i in range(len(texts)) if code >> i & 1]
+        parts = [texts[i] for i in on if not is_column[i]]
+        cols = [texts[i] for i in on if is_column[i]]
+        if cols:
+            parts.append(f"undetermined, unknown: {', '.join(cols)}")
+        labels.append("; ".join(parts) if parts else None)
+    return _categorical(inverse.reshape(-1), labels, index)
+
+
+# --- explanations ---------------------------------------------------------------------------------
+
+
+def explain_rules(
+    rules: Sequence[Rule], terms: Terms, modifiers: Sequence[Modifier] = ()
+) -> list[str]:
+    """For a one-patient ``terms``, one line per rule saying whether and why it applied."""
+    lines: list[str] = []
+    placed: str | None = None
+    for rule in rules:
+        cats = "|".join(rule.categories)
+        head = f"{rule.id} [{cats}] {rule.text}"
+        if rule.gate and getattr(terms, rule.gate).false[0]:
+            lines.append(f"  off (option)  {head}")
+            continue
+        tri, used = terms.evaluate(rule.when)
+        facts = _facts(terms, used)
+        if placed is not None:
+            lines.append(f"  not reached   {head} (placed earlier by {placed})")
+            continue
+        if tri.true[0]:
+            status = "APPLIES      "
+            placed = rule.id
+        elif tri.false[0]:
+            status = "does not apply"
+        else:
+            status = "POSSIBLY applies"
+        lines.append(f"  {status} {head}")
+        if facts:
+            lines.append(f"      because: {facts}")
+        if rule.footnote:
+            lines.append(f"      footnote: {rule.footnote}")
+    for mod in modifiers:
+        tri, used = terms.evaluate(mod.when)
+        facts = _facts(terms, used)
+        state = (
+            "applies" if tri.true[0] else "does not apply" if tri.false[0] else "possibly applies"
+        )
+        lines.append(
+            f"  refinement {mod.id} ({mod.source_category} -> {mod.target_category}) {mod.text}: "
+            f"{state} to a {mod.source_category} patient"
+        )
+        if facts:
+            lines.append(f"      because: {facts}")
+    return lines
+
+
+def row_frame(row: pd.Series | Mapping[str, Any]) -> pd.DataFrame:
+    """One patient's row as a one-row canonical DataFrame (canonical columns get their dtypes)."""
+    from cohort.schema import apply_dtypes
+
+    if isinstance(row, pd.Series):
+        frame = pd.DataFrame([row.to_dict()], index=[row.name])
+    else:
+        frame = pd.DataFrame([dict(row)])
+    return apply_dtypes(frame)
+
+
+def _facts(terms: Terms, used: Sequence[str]) -> str:
+    """'label = yes/no/unknown' for the terms a rule read (constant option switches left out)."""
+    shown = [u for u in used if terms.columns(u) or getattr(terms, u).true[0]]
+    return ", ".join(f"{terms.label(u)} = {getattr(terms, u).value_at(0)}" for u in shown)
