@@ -172,12 +172,27 @@ def test_untested_tp53_is_not_wild_type():
 def test_missing_karyotype_npm1_undetermined_because_of_section_footnote():
     flags = {f: None for f in [*CYTOGENETIC_FLAGS, "complex_karyotype_2022"]}
     res = eln(npm1=True, options={"apl": "ignore"}, **flags)
-    # 15 unknown flags: more than the engine completes, so the candidates are a documented superset
-    check(res, None, candidates="favorable|intermediate|adverse")
-    assert "candidates not narrowed" in res["notes"]
-    # a few unknown flags are completed exactly: intermediate is not reachable for NPM1 without ITD
+    check(res, None, candidates="favorable|adverse")
+    # 15 unknown flags (split search) and a few (every completion): intermediate is not
+    # reachable for NPM1 without ITD, whatever the karyotype
     few = {"minus_7": None, "del_5q": None, "t_9_11": None, "normal_karyotype": False}
     check(eln(npm1=True, **few), None, candidates="favorable|adverse")
+
+
+def test_split_search_budget_exhausted_keeps_a_sound_superset_with_note():
+    from cohort.stratify import eln2022
+    from cohort.stratify._common import resolve_options, run
+
+    flags = {f: None for f in [*CYTOGENETIC_FLAGS, "complex_karyotype_2022"]}
+    frame = patient(npm1=True, **flags)
+    o = resolve_options("eln2022", eln2022.OPTIONS, {"apl": "ignore"})
+    res = run(
+        eln2022.make_inputs(frame, o), frame.index, lambda i: eln2022.build_terms(i, o),
+        eln2022.RULES, max_nodes=3,
+    ).iloc[0]  # fmt: skip
+    assert pd.isna(res["category"])
+    assert set(res["candidates"].split("|")) >= {"favorable", "adverse"}
+    assert "candidates not narrowed" in res["notes"]
 
 
 def test_complex_karyotype_2022_absent_falls_back_with_note():

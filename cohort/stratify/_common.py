@@ -548,16 +548,6 @@ def rules_table(rules: Sequence[Rule], modifiers: Sequence[Modifier] = ()) -> pd
 # --- the walk -------------------------------------------------------------------------------------
 
 
-def _labels_from_bits(bits: np.ndarray, names: Sequence[str], sep: str) -> tuple[np.ndarray, list]:
-    """Distinct bit patterns -> joined labels (None for no bit); returns (inverse codes, labels)."""
-    codes, inverse = np.unique(bits, return_inverse=True)
-    labels = []
-    for code in codes.tolist():
-        parts = [nm for i, nm in enumerate(names) if code >> i & 1]
-        labels.append(sep.join(parts) if parts else None)
-    return inverse.reshape(-1), labels
-
-
 def _categorical(inverse: np.ndarray, labels: list, index: pd.Index) -> pd.Series:
     """A categorical Series from codes into ``labels`` (None labels become missing)."""
     uniq = list(dict.fromkeys(lab for lab in labels if lab is not None))
@@ -714,6 +704,7 @@ def run(
     notes: Callable[[Terms], Sequence[tuple[str, np.ndarray]]] = lambda t: (),
     modifiers: Sequence[Modifier] = (),
     max_split: int = 6,
+    max_nodes: int = 64,
 ) -> pd.DataFrame:
     """:func:`walk` with tight candidates.
 
@@ -736,7 +727,13 @@ def run(
     notes : callable
         ``notes(terms)`` returns the per-patient notes.
     max_split : int
-        Most unknown columns completed per patient (2**max_split walks at most).
+        Most unknown columns completed per patient by trying every completion at once (2**max_split
+        batched walks). Patients with more unknown inputs (typically a missing karyotype) are
+        refined by splitting on one unknown input at a time and stopping a branch as soon as the
+        category is decided there (at most ``max_nodes`` walks); the few left undecided keep a
+        possibly wider candidate list and a note says so.
+    max_nodes : int
+        Budget of walks for that split search.
     """
     terms = build(inputs)
     cat_bits, rule_bits, mod_bits, used_terms = _walk_bits(rules, terms, categories, modifiers)
@@ -746,11 +743,14 @@ def run(
         blocking = _blocking_columns(terms, used_terms, rule_bits, undetermined)
         too_many = _refine(inputs, build, rules, categories, modifiers, blocking, max_split,
                            cat_bits, rule_bits, mod_bits)  # fmt: skip
-        extra.append((
-            f"candidates not narrowed: more than {max_split} unknown inputs (the list may include "
-            "a category that no completion of the data reaches)",
-            too_many & ~_is_single(cat_bits),
-        ))  # fmt: skip
+        if too_many.any():
+            capped = _split_refine(inputs, build, rules, categories, modifiers,
+                                   np.flatnonzero(too_many), max_nodes, cat_bits, rule_bits, mod_bits)  # fmt: skip
+            extra.append((
+                "candidates not narrowed: too many unknown inputs to try every completion (the "
+                "list may include a category that no completion of the data reaches)",
+                capped & ~_is_single(cat_bits),
+            ))  # fmt: skip
     return _assemble(
         rules, modifiers, terms, index, categories, [*notes(terms), *extra],
         cat_bits, rule_bits, mod_bits, used_terms,
@@ -813,6 +813,69 @@ def _refine(
     rule_bits[rows] = new_rule
     mod_bits[rows] = new_mod_all
     return k > max_split
+
+
+def _split_refine(
+    inputs: Inputs,
+    build: Callable[[Inputs], Terms],
+    rules: Sequence[Rule],
+    categories: Sequence[str],
+    modifiers: Sequence[Modifier],
+    rows: np.ndarray,
+    max_nodes: int,
+    cat_bits: np.ndarray,
+    rule_bits: np.ndarray,
+    mod_bits: np.ndarray,
+) -> np.ndarray:
+    """Shannon splitting for patients with many unknown inputs; updates the bits in place.
+
+    Each node is a group of patients sharing one partial assignment of unknown inputs. After its
+    walk, patients whose category is decided (or that have nothing left to split on) are final;
+    the others are grouped by their first blocking column and split into a True and a False
+    child (patients are grouped under the column that blocks most of them). The union over the
+    leaves covers every completion, so it stays sound; it is exact when
+    every leaf is decided. Returns the mask (over all patients) of those cut off by the budget.
+    """
+    n_all = inputs.n
+    capped = np.zeros(n_all, bool)
+    new_cat = np.zeros(len(rows), np.uint8)
+    new_rule = np.zeros(len(rows), np.uint64)
+    new_mod = np.full(len(rows), np.uint64(2**64 - 1))
+    stack: list[tuple[np.ndarray, dict[str, bool]]] = [(np.arange(len(rows)), {})]
+    nodes = 0
+    while stack:
+        pos, assign = stack.pop()
+        nodes += 1
+        forced = {c: (np.full(len(pos), v), np.ones(len(pos), bool)) for c, v in assign.items()}
+        terms = build(inputs.take(rows[pos], forced))
+        c, r, m, used = _walk_bits(rules, terms, categories, modifiers)
+        single = _is_single(c)
+        blocking = _blocking_columns(terms, used, r, ~single)
+        has_any = np.zeros(len(pos), bool)
+        for mask in blocking.values():
+            has_any |= mask
+        out_of_budget = nodes + len(stack) >= max_nodes
+        final = single | ~has_any | out_of_budget
+        new_cat[pos[final]] |= c[final]
+        new_rule[pos[final]] |= r[final]
+        new_mod[pos[final]] &= m[final]
+        if out_of_budget:
+            capped[rows[pos[~single & has_any]]] = True
+            continue
+        # split on the column blocking most patients first, so that groups stay large
+        remaining = ~final
+        for col in sorted(blocking, key=lambda k: -int((blocking[k] & remaining).sum())):
+            group_mask = remaining & blocking[col]
+            if not group_mask.any():
+                continue
+            remaining &= ~group_mask
+            group = pos[group_mask]
+            stack.append((group, {**assign, col: False}))
+            stack.append((group, {**assign, col: True}))
+    cat_bits[rows] = new_cat
+    rule_bits[rows] = new_rule
+    mod_bits[rows] = new_mod
+    return capped
 
 
 def _blocking_columns(
