@@ -117,3 +117,20 @@ def test_run_report_overview_end_to_end(tmp_path):
     assert (tmp_path / "overview.html").is_file() and (tmp_path / "overview.json").is_file()
     _check_html(tmp_path / "overview.html")
     assert any(p.suffix == ".csv" for p in written)
+
+
+def test_numeric_identifiers_do_not_block_numbers_but_an_id_column_does(tmp_path):
+    import pandas as pd
+
+    from cohort.cohort import Cohort
+
+    data = pd.DataFrame({"patient_id": [str(2000 + i) for i in range(40)], "age": range(40)})
+    c = Cohort(data)
+    report = Report(c, title="numbers that look like ids")
+    report.table("counts", pd.DataFrame({"what": ["days", "year"], "value": [2026, 2017]}))  # not identifiers
+    report.text("Median follow-up 2026 days; ELN 2017; seed 2020.")
+    report.write(tmp_path)
+    leaky = Report(c, title="leak")
+    leaky.table("ids", pd.DataFrame({"who": data["patient_id"].head(10), "x": range(10)}))
+    with pytest.raises(ReportPrivacyError, match="column 'who'"):
+        leaky.write(tmp_path)

@@ -209,27 +209,43 @@ class Report:
         return pd.DataFrame(rows + self.flow_steps)
 
     def _privacy_check(self, texts: dict[str, str]) -> None:
+        """Refuse to write output that carries an input patient identifier.
+
+        Identifiers with a letter in them are searched for as whole tokens in the HTML (embedded images
+        left out) and the JSON. Identifiers made only of digits cannot be told apart from counts, days
+        or years in a report ("2426" is also a survival time), so for them every table is checked
+        instead: a column whose values are mostly identifiers is a leaked identifier column.
+        """
         if self.include_ids or "patient_id" not in self.cohort.data.columns:
             return
         ids = set(self.cohort.data["patient_id"].dropna().astype(str))
-        ids |= set(
-            self.cohort.exclusions.get("patient_id", pd.Series(dtype=object)).dropna().astype(str)
-        )
-        ids = {i for i in ids if len(i) >= 4}  # very short ids ("1", "12") match ordinary numbers
-        if not ids:
-            return
-        pattern = re.compile(
-            r"(?<![A-Za-z0-9_-])("
-            + "|".join(re.escape(i) for i in sorted(ids, key=len, reverse=True))
-            + r")(?![A-Za-z0-9_-])"
-        )
-        for where, text in texts.items():
-            m = pattern.search(text)
-            if m:
-                raise ReportPrivacyError(
-                    f"patient identifier {m.group(1)!r} would be written to {where}. Reports hold no identifiers "
-                    "unless asked: remove it from the table, or pass include_ids=True (CLI: --include-ids)."
-                )
+        ids |= set(self.cohort.exclusions.get("patient_id", pd.Series(dtype=object)).dropna().astype(str))
+        textual = {i for i in ids if len(i) >= 4 and re.search(r"[A-Za-z]", i)}
+        if textual:
+            pattern = re.compile(
+                r"(?<![A-Za-z0-9_.-])("
+                + "|".join(re.escape(i) for i in sorted(textual, key=len, reverse=True))
+                + r")(?![A-Za-z0-9_-])"
+            )
+            for where, text in texts.items():
+                m = pattern.search(re.sub(r"data:image/[a-z]+;base64,[A-Za-z0-9+/=]+", "", text))
+                if m:
+                    raise ReportPrivacyError(
+                        f"patient identifier {m.group(1)!r} would be written to {where}. Reports hold no "
+                        "identifiers unless asked: remove it from the table, or pass include_ids=True "
+                        "(CLI: --include-ids)."
+                    )
+        for key, entry in self.numbers.items():
+            rows = entry["rows"]
+            if len(rows) < 5:
+                continue
+            for col in rows[0]:
+                values = [str(r.get(col)) for r in rows if r.get(col) is not None]
+                if len(values) >= 5 and sum(v in ids for v in values) > len(values) / 2:
+                    raise ReportPrivacyError(
+                        f"table {key!r}, column {col!r} holds patient identifiers. Reports hold no identifiers "
+                        "unless asked: drop the column, or pass include_ids=True (CLI: --include-ids)."
+                    )
 
     def write(self, out_dir: str | Path, stem: str = "report") -> list[Path]:
         """Write ``<stem>.html``, ``<stem>.json`` and ``<stem>_tables/<name>.csv``; returns the paths."""
