@@ -16,14 +16,31 @@ def analyse(cohort, report):
     report.heading("Patient characteristics by NPM1 status")
     table_one_block(report, data, "npm1")
     report.heading("Overall and event-free survival")
-    os_fit = guarded_km(report, "os_by_npm1", data, "npm1", endpoint="os", title="Overall survival by NPM1 status")
+    os_fit = guarded_km(
+        report, "os_by_npm1", data, "npm1", endpoint="os", title="Overall survival by NPM1 status"
+    )
     if os_fit is not None:
         report.text(describe_km(os_fit))
-    guarded_km(report, "efs_by_npm1", data, "npm1", endpoint="efs", title="Event-free survival by NPM1 status")
+    guarded_km(
+        report,
+        "efs_by_npm1",
+        data,
+        "npm1",
+        endpoint="efs",
+        title="Event-free survival by NPM1 status",
+    )
     report.heading("Relapse")
-    guarded_cuminc(report, "cir_by_npm1", data, "npm1", title="Cumulative incidence of relapse by NPM1 status")
+    guarded_cuminc(
+        report, "cir_by_npm1", data, "npm1", title="Cumulative incidence of relapse by NPM1 status"
+    )
     report.heading("Multivariable model")
-    guarded_cox(report, "cox_os", data, "npm1 + flt3_itd + age", title="Overall survival: NPM1, FLT3-ITD and age")
+    guarded_cox(
+        report,
+        "cox_os",
+        data,
+        "npm1 + flt3_itd + age",
+        title="Overall survival: NPM1, FLT3-ITD and age",
+    )
 
 
 if __name__ == "__main__":

@@ -49,7 +49,16 @@ _LAZY = {
     "pairwise_logrank": "cohort.survival",
     "median_follow_up": "cohort.survival",
 }
-_SUBMODULES = {"cytogenetics", "datasets", "synthetic", "mrd", "plots", "report", "schema", "stratify"}
+_SUBMODULES = {
+    "cytogenetics",
+    "datasets",
+    "synthetic",
+    "mrd",
+    "plots",
+    "report",
+    "schema",
+    "stratify",
+}
 
 
 def __getattr__(name: str) -> Any:

@@ -75,7 +75,9 @@ class Cohort:
         return Cohort(self.data.loc[m].copy(), self.exclusions, prov, dict(self.report), mrd)
 
 
-def as_frame(data: Cohort | pd.DataFrame, *, required: tuple[str, ...] = (), what: str = "") -> pd.DataFrame:
+def as_frame(
+    data: Cohort | pd.DataFrame, *, required: tuple[str, ...] = (), what: str = ""
+) -> pd.DataFrame:
     """The canonical DataFrame behind ``data``, checking that ``required`` columns exist.
 
     Parameters

@@ -6,7 +6,7 @@ Every error the toolkit raises derives from :class:`CohortError`; every warning 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 
 class CohortError(Exception):

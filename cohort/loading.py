@@ -9,11 +9,13 @@ either in ``.data`` or, once, in ``.exclusions``.
 from __future__ import annotations
 
 import csv
+import difflib
 import gzip
 import hashlib
 import importlib
 import io
 import warnings
+import zipfile
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -77,6 +79,16 @@ def _sha256(data: bytes) -> str:
 
 
 def _decode(data: bytes, name: str) -> str:
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        # Excel's "Unicode text" export is UTF-16 with a byte-order mark; cp1252 would decode it
+        # into NUL-riddled nonsense instead of failing.
+        try:
+            return data.decode("utf-16").replace("\r\n", "\n").replace("\r", "\n")
+        except UnicodeDecodeError:
+            raise LoadError(
+                f"File {name} starts with a UTF-16 byte-order mark but is not valid UTF-16; save "
+                "it as UTF-8 CSV."
+            ) from None
     for enc in ("utf-8-sig", "cp1252"):
         try:
             text = data.decode(enc)
@@ -180,7 +192,7 @@ def read_table(
             )
     except LoadError:
         raise
-    except (ValueError, OSError, ImportError, pd.errors.ParserError) as exc:
+    except (ValueError, OSError, ImportError, pd.errors.ParserError, zipfile.BadZipFile) as exc:
         raise LoadError(f"File {path.name} cannot be read as {suffix}: {exc}") from None
     frame.columns = [str(c) for c in frame.columns]
     _check_header(list(frame.columns), path.name)
@@ -205,10 +217,14 @@ def _read_text(data: bytes, name: str, sep: str | None, maf: bool, text_columns)
     first = next((ln for ln in lines[skip:] if ln.strip()), "")
     if not first:
         raise LoadError(f"File {name} is empty.")
-    if sep is None:
+    declared = sep
+    if sep is None or first.count(sep) == 0:
+        # A ".csv" written by a European Excel uses ";", and tab-separated files are often saved
+        # as ".csv": when the expected separator is absent from the header, use the one present.
         sep = max(("\t", ",", ";"), key=first.count)
     header = next(csv.reader([first], delimiter=sep))
     _check_header(header, name)
+    _check_field_counts(text, sep, skip, len(header), name, declared)
     as_text = set(text_columns(header)) if text_columns else set()
     na = list(_pandas_na())
     return pd.read_csv(
@@ -220,6 +236,35 @@ def _read_text(data: bytes, name: str, sep: str | None, maf: bool, text_columns)
         na_values={c: na for c in header if c not in as_text},
         skip_blank_lines=True,
     )
+
+
+def _check_field_counts(
+    text: str, sep: str, skip: int, n_header: int, name: str, declared: str | None
+) -> None:
+    """Refuse rows with more fields than the header.
+
+    pandas would silently turn one extra field per row into the index and shift every column left
+    (an unquoted karyotype "46,XX" in a CSV does exactly this), so the check comes first.
+    """
+    reader = csv.reader(io.StringIO(text), delimiter=sep)
+    for line_no, fields in enumerate(reader, start=1):
+        if line_no <= skip + 1 or not fields or all(f.strip() == "" for f in fields):
+            continue
+        if len(fields) > n_header:
+            shown = sep.join(fields)
+            shown = shown if len(shown) <= 120 else shown[:117] + "..."
+            sep_name = {"\t": "tab", ",": "comma", ";": "semicolon"}.get(sep, repr(sep))
+            raise LoadError(
+                f"File {name}, row {line_no}: {len(fields)} fields but the header has {n_header} "
+                f"({sep_name}-separated): {shown!r}. A value containing the separator (a karyotype "
+                f"such as 46,XX, a decimal comma) must be quoted; quote it or save the file with "
+                "another separator."
+                + (
+                    f" (Separator {sep_name} detected; the file name suggested {declared!r}.)"
+                    if declared is not None and declared != sep
+                    else ""
+                )
+            )
 
 
 def _check_header(header: list[str], name: str) -> None:
@@ -413,7 +458,7 @@ def _prepare(table: _Table, m: Mapping, report: dict) -> tuple[pd.DataFrame, Con
         raise SchemaError(
             f"{table.name} has no patient_id column (its columns are: {_list(header)}). Name the "
             "identifier column patient_id, or map it in the mapping file: "
-            "columns: {YourIdColumn: patient_id}."
+            "columns: {YourIdColumn: patient_id}." + _header_hint(raw, header, m)
         )
     frame = raw.rename(columns=renames)
     report["renamed"] = {s: d for s, d in renames.items() if s != d}
@@ -423,8 +468,52 @@ def _prepare(table: _Table, m: Mapping, report: dict) -> tuple[pd.DataFrame, Con
         report["mapping_columns_absent"] = absent
     rows = [i + table.row_base for i in range(len(frame))]
     ctx = Context(rows=rows, labels={d: s for s, d in renames.items() if d in COLUMNS}, mapping=m)
+    _warn_near_misses(header, renames, m, ctx)
     frame = normalise_columns(frame, ctx)
     return frame, ctx
+
+
+def _header_hint(raw: pd.DataFrame, header: list[str], m: Mapping) -> str:
+    """Why patient_id may be missing: a header spanning two rows, or a misspelt name."""
+    wanted = {"patient_id", *m.columns}
+    for pos in range(min(3, len(raw))):
+        cells = [str(v).strip() for v in raw.iloc[pos].tolist()]
+        if any(c in wanted or c.casefold() == "patient_id" for c in cells):
+            return (
+                f" The column names seem to be in data row {pos + 1} (a header spanning "
+                f"{pos + 2} rows, as spreadsheets with grouped headings have): delete the extra "
+                "heading row(s) so that the names are in the first row."
+            )
+    close = difflib.get_close_matches("patient_id", header, n=3, cutoff=0.75)
+    if close:
+        return f" Did you mean {', '.join(map(repr, close))}? Rename it to patient_id."
+    return ""
+
+
+def _warn_near_misses(header: list[str], renames: dict[str, str], m: Mapping, ctx: Context) -> None:
+    """Flag unrecognised columns whose name is close to a canonical one (``os_dayz``).
+
+    They are kept as extra columns, so an analysis would later say the canonical column is
+    absent; naming the likely typo at load time saves the user that hunt.
+    """
+    present = set(renames.values())
+    free = [c for c in COLUMNS if c not in present]
+    misses = {}
+    for col in header:
+        if col in renames or col in m.dates.values() or "date" in col.casefold():
+            continue  # "cr_date" is a date the mapping may not use, not a misspelt "cr_days"
+        close = difflib.get_close_matches(col.strip().casefold(), free, n=1, cutoff=0.85)
+        if close:
+            misses[col] = close[0]
+    if misses:
+        ctx.report["near_miss_columns"] = misses
+        ctx.note(
+            "warnings",
+            "column(s) not in the schema, kept as extra columns, look like misspelt canonical "
+            "names: "
+            + ", ".join(f"{k!r} (did you mean {v!r}?)" for k, v in misses.items())
+            + ". Rename them or map them in the mapping file.",
+        )
 
 
 def _source_label(table: _Table) -> str:

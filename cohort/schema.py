@@ -108,50 +108,147 @@ ENDPOINTS: dict[str, tuple[str, str]] = {
 
 def _cols() -> list[Column]:
     c: list[Column] = [
-        Column("patient_id", "string", "identity", "", None, "unique patient identifier (pseudonymous)"),
+        Column(
+            "patient_id", "string", "identity", "", None, "unique patient identifier (pseudonymous)"
+        ),
         Column("age", "float", "identity", "years", (0, 120), "age at diagnosis"),
         Column("sex", "category", "identity", "", ("female", "male"), "sex"),
-        Column("aml_type", "category", "diagnosis", "", ("de_novo", "secondary", "therapy_related"),
-               "de novo AML, secondary AML (after MDS or MDS/MPN) or therapy-related AML"),
+        Column(
+            "aml_type",
+            "category",
+            "diagnosis",
+            "",
+            ("de_novo", "secondary", "therapy_related"),
+            "de novo AML, secondary AML (after MDS or MDS/MPN) or therapy-related AML",
+        ),
         Column("prior_mds", "boolean", "diagnosis", "", None, "antecedent MDS or MDS/MPN"),
-        Column("bm_blasts_pct", "float", "diagnosis", "%", (0, 100), "bone-marrow blasts at diagnosis"),
-        Column("wbc", "float", "diagnosis", "10^9/L", (0, 2000), "white blood cell count at diagnosis"),
+        Column(
+            "bm_blasts_pct", "float", "diagnosis", "%", (0, 100), "bone-marrow blasts at diagnosis"
+        ),
+        Column(
+            "wbc", "float", "diagnosis", "10^9/L", (0, 2000), "white blood cell count at diagnosis"
+        ),
     ]
     for g in GENES:
-        c.append(Column(g, "boolean", "genotype", "", None,
-                        _GENE_MEANING.get(g, f"{g.upper()} mutated (True) or wild-type (False)")))
+        c.append(
+            Column(
+                g,
+                "boolean",
+                "genotype",
+                "",
+                None,
+                _GENE_MEANING.get(g, f"{g.upper()} mutated (True) or wild-type (False)"),
+            )
+        )
     c += [
-        Column("flt3_itd_ar", "float", "quantity", "ratio", (0, 1e6),
-               "FLT3-ITD allelic ratio, ITD / wild-type area under the curve (ELN 2017; high means >= 0.5); 0 when ITD-negative"),
+        Column(
+            "flt3_itd_ar",
+            "float",
+            "quantity",
+            "ratio",
+            (0, 1e6),
+            "FLT3-ITD allelic ratio, ITD / wild-type area under the curve (ELN 2017; high means >= 0.5); 0 when ITD-negative",
+        ),
         Column("npm1_vaf", "float", "quantity", "fraction", (0, 1), "NPM1 variant allele fraction"),
-        Column("tp53_vaf", "float", "quantity", "fraction", (0, 1), "TP53 variant allele fraction (largest clone)"),
-        Column("npm1_type", "category", "quantity", "", ("A", "B", "D", "other"), "NPM1 mutation type"),
+        Column(
+            "tp53_vaf",
+            "float",
+            "quantity",
+            "fraction",
+            (0, 1),
+            "TP53 variant allele fraction (largest clone)",
+        ),
+        Column(
+            "npm1_type", "category", "quantity", "", ("A", "B", "D", "other"), "NPM1 mutation type"
+        ),
         Column("karyotype", "string", "cytogenetics", "", None, "karyotype in ISCN notation"),
     ]
     for f in CYTOGENETIC_FLAGS:
         c.append(Column(f, "boolean", "cytogenetics", "", None, _FLAG_MEANING[f]))
     c += [
         Column("intensive", "boolean", "treatment", "", None, "intensive induction chemotherapy"),
-        Column("flt3_inhibitor", "boolean", "treatment", "", None, "FLT3 inhibitor (midostaurin, quizartinib, gilteritinib, ...)"),
+        Column(
+            "flt3_inhibitor",
+            "boolean",
+            "treatment",
+            "",
+            None,
+            "FLT3 inhibitor (midostaurin, quizartinib, gilteritinib, ...)",
+        ),
         Column("venetoclax", "boolean", "treatment", "", None, "venetoclax-based therapy"),
-        Column("hma", "boolean", "treatment", "", None, "hypomethylating agent (azacitidine, decitabine)"),
+        Column(
+            "hma",
+            "boolean",
+            "treatment",
+            "",
+            None,
+            "hypomethylating agent (azacitidine, decitabine)",
+        ),
         Column("gemtuzumab", "boolean", "treatment", "", None, "gemtuzumab ozogamicin"),
-        Column("hsct", "boolean", "treatment", "", None, "allogeneic hematopoietic stem-cell transplantation at any time"),
-        Column("hsct_days", "float", "treatment", "days", (0, 36500), "days from diagnosis to allo-HSCT"),
-        Column("hsct_in_cr1", "boolean", "treatment", "", None, "allo-HSCT in first complete remission"),
+        Column(
+            "hsct",
+            "boolean",
+            "treatment",
+            "",
+            None,
+            "allogeneic hematopoietic stem-cell transplantation at any time",
+        ),
+        Column(
+            "hsct_days",
+            "float",
+            "treatment",
+            "days",
+            (0, 36500),
+            "days from diagnosis to allo-HSCT",
+        ),
+        Column(
+            "hsct_in_cr1", "boolean", "treatment", "", None, "allo-HSCT in first complete remission"
+        ),
         Column("cr", "boolean", "outcome", "", None, "complete remission (CR/CRi) after induction"),
         Column("cr_days", "float", "outcome", "days", (0, 36500), "days from diagnosis to CR"),
-        Column("os_days", "float", "outcome", "days", (0, 36500), "overall survival time: diagnosis to death or last follow-up"),
+        Column(
+            "os_days",
+            "float",
+            "outcome",
+            "days",
+            (0, 36500),
+            "overall survival time: diagnosis to death or last follow-up",
+        ),
         Column("os_event", "integer", "outcome", "", (0, 1), "1 death, 0 censored"),
-        Column("efs_days", "float", "outcome", "days", (0, 36500),
-               "event-free survival (ELN 2017): diagnosis to induction failure (day 1), relapse or death"),
+        Column(
+            "efs_days",
+            "float",
+            "outcome",
+            "days",
+            (0, 36500),
+            "event-free survival (ELN 2017): diagnosis to induction failure (day 1), relapse or death",
+        ),
         Column("efs_event", "integer", "outcome", "", (0, 1), "1 event, 0 censored"),
-        Column("rfs_days", "float", "outcome", "days", (0, 36500),
-               "relapse-free survival: from CR to relapse or death (time measured from CR; only patients in CR)"),
+        Column(
+            "rfs_days",
+            "float",
+            "outcome",
+            "days",
+            (0, 36500),
+            "relapse-free survival: from CR to relapse or death (time measured from CR; only patients in CR)",
+        ),
         Column("rfs_event", "integer", "outcome", "", (0, 1), "1 relapse or death, 0 censored"),
-        Column("cir_days", "float", "outcome", "days", (0, 36500),
-               "cumulative incidence of relapse: from CR to relapse, death in CR or last follow-up"),
-        Column("cir_status", "integer", "outcome", "", (0, 2), "0 censored, 1 relapse, 2 death without relapse"),
+        Column(
+            "cir_days",
+            "float",
+            "outcome",
+            "days",
+            (0, 36500),
+            "cumulative incidence of relapse: from CR to relapse, death in CR or last follow-up",
+        ),
+        Column(
+            "cir_status",
+            "integer",
+            "outcome",
+            "",
+            (0, 2),
+            "0 censored, 1 relapse, 2 death without relapse",
+        ),
     ]
     return c
 
@@ -162,10 +259,19 @@ COLUMNS: dict[str, Column] = {col.name: col for col in _cols()}
 MRD_COLUMNS: dict[str, Column] = {
     col.name: col
     for col in [
-        Column("patient_id", "string", "mrd", "", None, "patient identifier (as in the cohort table)"),
+        Column(
+            "patient_id", "string", "mrd", "", None, "patient identifier (as in the cohort table)"
+        ),
         Column("days", "float", "mrd", "days", (-60, 36500), "days from diagnosis to the sample"),
         Column("sample", "category", "mrd", "", ("PB", "BM"), "peripheral blood or bone marrow"),
-        Column("npm1_abl1_pct", "float", "mrd", "%", (0, 1e4), "NPM1-mutant transcripts / ABL1 transcripts x 100"),
+        Column(
+            "npm1_abl1_pct",
+            "float",
+            "mrd",
+            "%",
+            (0, 1e4),
+            "NPM1-mutant transcripts / ABL1 transcripts x 100",
+        ),
     ]
 }
 """The NPM1 MRD long table: one row per sample."""
@@ -199,7 +305,9 @@ CATEGORY_COLUMNS = tuple(n for n, c in COLUMNS.items() if c.kind == "category")
 
 def empty_cohort_frame(n: int = 0) -> pd.DataFrame:
     """A canonical DataFrame of ``n`` rows with every column missing and the right dtypes."""
-    return pd.DataFrame({name: pd.Series([pd.NA] * n, dtype=col.dtype) for name, col in COLUMNS.items()})
+    return pd.DataFrame(
+        {name: pd.Series([pd.NA] * n, dtype=col.dtype) for name, col in COLUMNS.items()}
+    )
 
 
 def apply_dtypes(frame: pd.DataFrame) -> pd.DataFrame:
@@ -229,9 +337,17 @@ def to_markdown() -> str:
         "",
     ]
     group = None
-    sections = {"mrd": "## NPM1 MRD long table (one row per sample)",
-                "derived": "## derived from the karyotype (added by cohort.cytogenetics.flags when loading)"}
-    for col in list(COLUMNS.values()) + ["derived"] + list(DERIVED_COLUMNS.values()) + ["mrd"] + list(MRD_COLUMNS.values()):
+    sections = {
+        "mrd": "## NPM1 MRD long table (one row per sample)",
+        "derived": "## derived from the karyotype (added by cohort.cytogenetics.flags when loading)",
+    }
+    for col in (
+        list(COLUMNS.values())
+        + ["derived"]
+        + list(DERIVED_COLUMNS.values())
+        + ["mrd"]
+        + list(MRD_COLUMNS.values())
+    ):
         if isinstance(col, str):
             lines += ["", sections[col], ""]
             lines += ["| name | type | unit | allowed values | meaning |", "|---|---|---|---|---|"]
@@ -239,7 +355,13 @@ def to_markdown() -> str:
             continue
         if col.group != group:
             group = col.group
-            lines += ["", f"## {group}", "", "| name | type | unit | allowed values | meaning |", "|---|---|---|---|---|"]
+            lines += [
+                "",
+                f"## {group}",
+                "",
+                "| name | type | unit | allowed values | meaning |",
+                "|---|---|---|---|---|",
+            ]
         if col.allowed is None:
             allowed = "True / False / missing" if col.kind == "boolean" else ""
         elif col.kind == "category":

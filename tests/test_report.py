@@ -127,7 +127,9 @@ def test_numeric_identifiers_do_not_block_numbers_but_an_id_column_does(tmp_path
     data = pd.DataFrame({"patient_id": [str(2000 + i) for i in range(40)], "age": range(40)})
     c = Cohort(data)
     report = Report(c, title="numbers that look like ids")
-    report.table("counts", pd.DataFrame({"what": ["days", "year"], "value": [2026, 2017]}))  # not identifiers
+    report.table(
+        "counts", pd.DataFrame({"what": ["days", "year"], "value": [2026, 2017]})
+    )  # not identifiers
     report.text("Median follow-up 2026 days; ELN 2017; seed 2020.")
     report.write(tmp_path)
     leaky = Report(c, title="leak")

@@ -7,7 +7,9 @@ from cohort import schema
 
 def test_docs_schema_md_is_generated_from_schema():
     doc = Path(__file__).resolve().parents[1] / "docs" / "schema.md"
-    assert doc.read_text() == schema.to_markdown(), "regenerate: python -m cohort.schema > docs/schema.md"
+    assert doc.read_text() == schema.to_markdown(), (
+        "regenerate: python -m cohort.schema > docs/schema.md"
+    )
 
 
 def test_issue_contract_columns_present():

@@ -219,7 +219,9 @@ class Report:
         if self.include_ids or "patient_id" not in self.cohort.data.columns:
             return
         ids = set(self.cohort.data["patient_id"].dropna().astype(str))
-        ids |= set(self.cohort.exclusions.get("patient_id", pd.Series(dtype=object)).dropna().astype(str))
+        ids |= set(
+            self.cohort.exclusions.get("patient_id", pd.Series(dtype=object)).dropna().astype(str)
+        )
         textual = {i for i in ids if len(i) >= 4 and re.search(r"[A-Za-z]", i)}
         if textual:
             pattern = re.compile(
