@@ -346,6 +346,7 @@ def load(
     mrd_mapping: str | Path | dict | Mapping | None = None,
     on_error: str = "raise",
     today: pd.Timestamp | None = None,
+    engine: str = "pandas",
 ) -> Cohort:
     """Load a cohort table into the canonical schema.
 
@@ -371,6 +372,10 @@ def load(
         once, with all its reasons).
     today : Timestamp, optional
         The date after which a date counts as "in the future" (default: now).
+    engine : {"pandas", "dask"}
+        ``"dask"`` reads a Parquet dataset (a file or a folder of files) lazily for registry-scale
+        cohorts and returns a :class:`cohort.dask_engine.DaskCohort` (validated partition-wise, with
+        the same exclusions rules); see :mod:`cohort.dask_engine` and ``docs/performance.md``.
 
     Returns
     -------
@@ -384,6 +389,16 @@ def load(
     """
     if on_error not in ON_ERROR:
         raise LoadError(f"on_error must be 'raise' or 'exclude', got {on_error!r}.")
+    if engine == "dask":
+        if mutations is not None or mrd is not None:
+            raise LoadError(
+                "engine='dask' reads one canonical Parquet dataset; pivot variants and MRD first."
+            )
+        from cohort.dask_engine import load_dask
+
+        return load_dask(source, mapping, on_error=on_error, today=today)
+    if engine != "pandas":
+        raise LoadError(f"engine must be 'pandas' or 'dask', got {engine!r}.")
     report: dict[str, Any] = {}
     sequenced = None
     if isinstance(source, (str, Path)) and Path(source).is_dir():

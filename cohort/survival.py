@@ -344,10 +344,13 @@ def _logrank_prepared(prep: _Prepared) -> LogRankResult:
                 prep.time, prep.event, prep.group_codes, strata=prep.strata_codes
             )
         except np.linalg.LinAlgError:
-            # a group with no one at risk at any event time makes V singular; R's survdiff then uses
-            # a generalised inverse, and any generalised inverse gives the same quadratic form
+            # A group with no one at risk at any event time makes V singular. R's survdiff then
+            # inverts V restricted to the groups with expected events, less one (V's rows sum to 0);
+            # np.linalg.pinv on the full V would instead invert a rounding-error eigenvalue.
             u = obs - exp
-            statistic = float(u @ np.linalg.pinv(var) @ u)
+            keep = np.flatnonzero(exp > 0)[:-1]
+            sub = var[np.ix_(keep, keep)]
+            statistic = float(u[keep] @ np.linalg.solve(sub, u[keep]))
         p = float(stats.chi2.sf(statistic, dof))
     method = "log-rank" if prep.strata_codes is None else "stratified log-rank"
     return LogRankResult(float(statistic), dof, p, method, _groups_frame(prep, obs, exp))

@@ -195,3 +195,32 @@ def test_stratified_pairwise_equals_r(amlsg):
         got = pairwise_logrank(amlsg, "eln2010", strata="study")
     np.testing.assert_allclose(got["statistic"], ref["chisq"], atol=1e-6, rtol=0)
     np.testing.assert_allclose(got["p_adjusted"], ref["holm"], rtol=1e-6, atol=0)
+
+
+def test_singular_variance_fallback_matches_statsmodels_restricted_inverse():
+    """When statsmodels cannot invert V (a group with no one at risk at any event time), the fallback
+    restricts V to the groups with expected events, less one, as R's survdiff does, instead of a
+    pseudo-inverse of rounding noise. Forced here on a regular table, it must give survdiff's statistic."""
+    import numpy as np
+    import pandas as pd
+
+    from cohort.survival import _logrank_prepared, _prepare
+
+    frame = pd.DataFrame(
+        {
+            "os_days": [1, 2, 2, 3, 4, 5, 6, 6, 7, 8, 20, 21],
+            "os_event": [1, 1, 0, 1, 1, 0, 1, 1, 0, 1, 0, 0],
+            "g": ["a", "a", "a", "a", "b", "b", "b", "b", "b", "a", "c", "c"],
+        }
+    )
+    from unittest import mock
+
+    with mock.patch("statsmodels.duration.survfunc.survdiff", side_effect=np.linalg.LinAlgError):
+        forced = _logrank_prepared(_prepare(frame, "os", "g", None, "test"))
+    from statsmodels.duration.survfunc import survdiff
+
+    # the fallback's quadratic form (V restricted, one group dropped) is survdiff's statistic
+    expected, _ = survdiff(
+        frame["os_days"].to_numpy(float), frame["os_event"].to_numpy(int), frame["g"].to_numpy()
+    )
+    assert forced.statistic == pytest.approx(expected, rel=1e-10)

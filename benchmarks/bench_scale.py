@@ -1,0 +1,257 @@
+"""Registry scale: time and peak memory of load + Kaplan-Meier/log-rank + genotype groups, in memory
+(pandas) and on Dask, from 1e4 to 1e7 patients.
+
+Usage (from the repository root)::
+
+    python benchmarks/bench_scale.py                                  # 1e4 .. 1e7, writes the doc
+    python benchmarks/bench_scale.py --sizes 10000 100000 --out -     # quick, print only
+    python benchmarks/bench_scale.py --memory-max 3000000             # in-memory up to 3e6
+
+Every measurement runs in a fresh Python process, so that peak memory is that run's own: the
+peak of the summed resident memory (RSS) of the process and all its children (the Dask workers
+and nannies of the ``LocalCluster``), sampled every 50 ms. Data are written once per size as a
+Parquet dataset (partitions of 250,000 patients), each partition drawn from its own seeded numpy
+Generator; writing is not timed.
+
+The Dask runs use ``distributed.LocalCluster(n_workers=2, threads_per_worker=1, memory_limit="2GB")``.
+Tasks (identical for both engines): ``load`` reads and validates every row (Dask: one streaming
+pass that collects exclusions and checks identifiers across partitions); ``km`` is Kaplan-Meier by
+NPM1 with the log-rank test; ``groups`` counts the NPM1/FLT3-ITD genotype groups. The Dask data
+stay lazy, so ``km`` and ``groups`` each re-read and re-validate the partitions: the memory stays
+bounded by a few partitions instead of the whole registry.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import threading
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+DOC = ROOT / "docs" / "performance.md"
+PARTITION = 250_000
+BEGIN, END = "<!-- bench_scale:begin -->", "<!-- bench_scale:end -->"
+
+
+# ----------------------------------------------------------------------------------------- data
+
+
+def make_partition(n: int, seed: int, part: int) -> pd.DataFrame:
+    """Canonical columns for ``n`` patients; whole-day survival times (as registries record)."""
+    rng = np.random.default_rng([seed, part])
+    npm1 = rng.random(n) < 0.3
+    itd = rng.random(n) < 0.25
+    ar = np.where(itd, rng.lognormal(-0.7, 0.8, n).round(3), 0.0)
+    age = rng.normal(58, 14, n).clip(18, 95).round(1)
+    hazard = np.exp(-0.4 * npm1 + 0.45 * itd + 0.03 * (age - 58)) / 900
+    t_event = rng.exponential(1 / hazard)
+    t_cens = rng.uniform(30, 3650, n)
+    os_days = np.ceil(np.minimum(t_event, t_cens))
+    start = part * PARTITION
+    return pd.DataFrame(
+        {
+            "patient_id": pd.array([f"R{start + i:09d}" for i in range(n)], dtype="string"),
+            "age": age,
+            "sex": pd.array(np.where(rng.random(n) < 0.45, "female", "male"), dtype="string"),
+            "npm1": pd.array(npm1, dtype="boolean"),
+            "flt3_itd": pd.array(itd, dtype="boolean"),
+            "flt3_itd_ar": ar,
+            "dnmt3a": pd.array(rng.random(n) < 0.25, dtype="boolean"),
+            "os_days": os_days,
+            "os_event": pd.array((t_event <= t_cens).astype(np.int64), dtype="Int64"),
+        }
+    )
+
+
+def write_dataset(n: int, folder: Path, seed: int = 2026) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    done = folder / "_complete"
+    if done.exists():
+        return folder
+    for part, start in enumerate(range(0, n, PARTITION)):
+        frame = make_partition(min(PARTITION, n - start), seed, part)
+        frame.to_parquet(folder / f"part-{part:05d}.parquet", index=False)
+    done.write_text(str(n))
+    return folder
+
+
+# ------------------------------------------------------------------------------------ measuring
+
+
+class PeakRSS:
+    """Peak of the summed RSS of this process and its children, sampled in a thread."""
+
+    def __init__(self, interval: float = 0.05):
+        import psutil
+
+        self.proc = psutil.Process()
+        self.interval = interval
+        self.peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _sample(self) -> int:
+        total = 0
+        for p in [self.proc, *self.proc.children(recursive=True)]:
+            try:
+                total += p.memory_info().rss
+            except Exception:  # a child may exit between listing and reading
+                pass
+        return total
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.peak = max(self.peak, self._sample())
+            time.sleep(self.interval)
+
+    def __enter__(self) -> PeakRSS:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.peak = max(self.peak, self._sample())
+
+
+def run_pandas(folder: Path) -> dict:
+    import cohort
+    from cohort.stratify.groups import genotype_groups
+
+    t = {}
+    t0 = time.perf_counter()
+    frame = pd.read_parquet(folder)
+    c = cohort.load(frame)
+    t["load"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    fit = cohort.km(c, "os", by="npm1")
+    t["km"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    counts = genotype_groups(c.data)["npm1_flt3_itd"].value_counts()
+    t["groups"] = time.perf_counter() - t0
+    t["check"] = {"n": len(c.data), "chisq": fit.test.statistic, "groups": int(counts.sum())}
+    return t
+
+
+def run_dask(folder: Path) -> dict:
+    import distributed
+
+    from cohort.dask_engine import genotype_groups_dask, km_dask, load_dask
+
+    t = {}
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, memory_limit="2GB", dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster),
+    ):
+        t0 = time.perf_counter()
+        dc = load_dask(folder)
+        t["load"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        fit = km_dask(dc, "os", by="npm1")
+        t["km"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        counts = genotype_groups_dask(dc)["npm1_flt3_itd"].value_counts().compute()
+        t["groups"] = time.perf_counter() - t0
+    t["check"] = {"n": dc.n_kept, "chisq": fit.test.statistic, "groups": int(counts.sum())}
+    return t
+
+
+def one(engine: str, folder: Path) -> None:
+    warnings.simplefilter("ignore")
+    with PeakRSS() as mem:
+        t0 = time.perf_counter()
+        times = run_pandas(folder) if engine == "pandas" else run_dask(folder)
+        times["total"] = time.perf_counter() - t0
+    times["peak_gb"] = mem.peak / 1e9
+    print(json.dumps(times))
+
+
+def measure(engine: str, folder: Path, timeout: float) -> dict:
+    run = subprocess.run(
+        [sys.executable, __file__, "--one", engine, str(folder)],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=ROOT,
+    )
+    if run.returncode != 0:
+        return {"error": (run.stderr.strip().splitlines() or ["failed"])[-1]}
+    return json.loads(run.stdout.strip().splitlines()[-1])
+
+
+# ------------------------------------------------------------------------------------- the table
+
+
+def table(rows: list[dict]) -> str:
+    lines = [
+        "| n | engine | load (s) | km + log-rank (s) | genotype groups (s) | total (s) | peak memory (GB) | log-rank chi2 |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        if "error" in r or "skipped" in r:
+            note = r.get("skipped") or f"failed: {r['error']}"
+            lines.append(f"| {r['n']:,} | {r['engine']} | {note} | | | | | |")
+            continue
+        lines.append(
+            f"| {r['n']:,} | {r['engine']} | {r['load']:.1f} | {r['km']:.1f} | {r['groups']:.1f} "
+            f"| {r['total']:.1f} | {r['peak_gb']:.2f} | {r['check']['chisq']:.6f} |"
+        )
+    return "\n".join(lines)
+
+
+def write_doc(text: str) -> None:
+    doc = DOC.read_text()
+    if BEGIN not in doc:
+        raise SystemExit(f"{DOC} lacks the {BEGIN} ... {END} markers")
+    head, rest = doc.split(BEGIN, 1)
+    _, tail = rest.split(END, 1)
+    DOC.write_text(f"{head}{BEGIN}\n{text}\n{END}{tail}")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sizes", type=float, nargs="+", default=[1e4, 1e5, 1e6, 3e6, 1e7])
+    ap.add_argument("--memory-max", type=float, default=3e6, help="largest in-memory size")
+    ap.add_argument("--data", type=Path, default=Path("/tmp/cohort_bench_scale"))
+    ap.add_argument("--timeout", type=float, default=3600)
+    ap.add_argument("--out", default=str(DOC), help="'-' to print only")
+    ap.add_argument("--one", nargs=2, metavar=("ENGINE", "FOLDER"), help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.one:
+        one(args.one[0], Path(args.one[1]))
+        return
+    rows = []
+    for n in [int(s) for s in args.sizes]:
+        folder = write_dataset(n, args.data / f"n{n}")
+        for engine in ("pandas", "dask"):
+            row = {"n": n, "engine": engine}
+            if engine == "pandas" and n > args.memory_max:
+                row["skipped"] = f"not run (above --memory-max {int(args.memory_max):,})"
+            else:
+                row |= measure(engine, folder, args.timeout)
+            rows.append(row)
+            print(json.dumps(row), file=sys.stderr, flush=True)
+    text = (
+        f"Generated by `python benchmarks/bench_scale.py` on {platform.machine()}, "
+        f"{os.cpu_count()} CPUs, Python {platform.python_version()}, pandas {pd.__version__}.\n\n"
+        + table(rows)
+    )
+    print(text)
+    if args.out != "-":
+        write_doc(text)
+
+
+if __name__ == "__main__":
+    main()
