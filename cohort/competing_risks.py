@@ -28,12 +28,13 @@ from scipy import stats
 from cohort._endpoint import endpoint_arrays
 from cohort._finegray import fit_finegray
 from cohort._gray import gray_test
+from cohort._grouping import as_columns as _as_columns
+from cohort._grouping import group_codes as _group_codes
 from cohort.cohort import Cohort
 from cohort.errors import (
     ConvergenceWarning,
     DataQualityWarning,
     ModelError,
-    SchemaError,
     StatisticalWarning,
 )
 from cohort.formula import Formula, design_matrix, parse_formula
@@ -56,52 +57,6 @@ _CONF_TYPES = ("log-log", "plain")
 # --------------------------------------------------------------------------------------------
 # grouping (labels as cohort.km: "npm1=True, flt3_itd=False")
 # --------------------------------------------------------------------------------------------
-
-
-def _as_columns(by: str | list[str] | tuple[str, ...] | None, what: str) -> tuple[str, ...]:
-    if by is None:
-        return ()
-    if isinstance(by, str):
-        return (by,)
-    if isinstance(by, list | tuple) and all(isinstance(b, str) for b in by):
-        return tuple(by)
-    raise SchemaError(f"{what}: by= must be a column name or a list of column names, got {by!r}.")
-
-
-def _ordered_values(series: pd.Series) -> list:
-    if isinstance(series.dtype, pd.CategoricalDtype):
-        present = set(series.dropna().unique())
-        return [c for c in series.cat.categories if c in present]
-    return sorted(series.dropna().unique(), key=lambda v: (str(type(v)), v))
-
-
-def _label(value: object) -> str:
-    if isinstance(value, bool | np.bool_):
-        return str(bool(value))
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
-def _group_codes(frame: pd.DataFrame, cols: tuple[str, ...]) -> tuple[np.ndarray, tuple[str, ...]]:
-    """Integer codes in category (else sorted) order and labels ``col=value, col2=value2``."""
-    if not cols:
-        return np.zeros(len(frame), dtype=np.int64), ("all",)
-    per_col = []
-    for c in cols:
-        levels = _ordered_values(frame[c])
-        lookup = {v: i for i, v in enumerate(levels)}
-        per_col.append((levels, frame[c].astype(object).map(lookup).to_numpy(dtype=np.int64)))
-    combos = np.stack([codes for _, codes in per_col], axis=1)
-    uniq, inverse = np.unique(combos, axis=0, return_inverse=True)
-    labels = tuple(
-        ", ".join(
-            f"{c}={_label(per_col[j][0][k])}"
-            for j, (c, k) in enumerate(zip(cols, row, strict=True))
-        )
-        for row in uniq
-    )
-    return inverse.reshape(-1).astype(np.int64), labels
 
 
 @dataclass(frozen=True)

@@ -615,7 +615,9 @@ def km_dask(
     DaskKaplanMeierResult
         ``table``, ``curves`` and ``test`` with the columns and values of :func:`cohort.km`.
     """
-    from cohort.survival import _CONF_TYPES, LogRankResult, _label, _median_row, _ordered_values
+    from cohort._grouping import label as _label
+    from cohort._grouping import ordered_values as _ordered_values
+    from cohort.survival import _CONF_TYPES, LogRankResult, _median_row
 
     if conf_type not in _CONF_TYPES:
         raise ModelError(f"conf_type={conf_type!r}: use one of {', '.join(_CONF_TYPES)}.")

@@ -27,8 +27,10 @@ import pandas as pd
 from scipy import stats
 
 from cohort._endpoint import endpoint_arrays
+from cohort._grouping import as_columns as _as_columns
+from cohort._grouping import group_codes as _group_codes
 from cohort.cohort import Cohort
-from cohort.errors import DataQualityWarning, ModelError, SchemaError, StatisticalWarning
+from cohort.errors import DataQualityWarning, ModelError, StatisticalWarning
 
 __all__ = [
     "KaplanMeierResult",
@@ -73,53 +75,6 @@ class _Prepared:
     excluded: dict[str, int]
     notes: tuple[str, ...]
     by: tuple[str, ...]
-
-
-def _as_columns(by: str | list[str] | tuple[str, ...] | None, what: str) -> tuple[str, ...]:
-    if by is None:
-        return ()
-    if isinstance(by, str):
-        return (by,)
-    if isinstance(by, list | tuple) and all(isinstance(b, str) for b in by):
-        return tuple(by)
-    raise SchemaError(f"{what}: by= must be a column name or a list of column names, got {by!r}.")
-
-
-def _ordered_values(series: pd.Series) -> list:
-    if isinstance(series.dtype, pd.CategoricalDtype):
-        present = set(series.dropna().unique())
-        return [c for c in series.cat.categories if c in present]
-    return sorted(series.dropna().unique(), key=lambda v: (str(type(v)), v))
-
-
-def _label(value: object) -> str:
-    if isinstance(value, bool | np.bool_):
-        return str(bool(value))
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
-def _group_codes(frame: pd.DataFrame, cols: tuple[str, ...]) -> tuple[np.ndarray, tuple[str, ...]]:
-    """Integer group codes (in category/sorted order of each column) and R-style labels."""
-    if not cols:
-        return np.zeros(len(frame), dtype=np.int64), ("all",)
-    per_col = []
-    for c in cols:
-        levels = _ordered_values(frame[c])
-        lookup = {v: i for i, v in enumerate(levels)}
-        codes = frame[c].astype(object).map(lookup).to_numpy(dtype=np.int64)
-        per_col.append((levels, codes))
-    combos = np.stack([codes for _, codes in per_col], axis=1)
-    uniq, inverse = np.unique(combos, axis=0, return_inverse=True)
-    labels = tuple(
-        ", ".join(
-            f"{c}={_label(per_col[j][0][k])}"
-            for j, (c, k) in enumerate(zip(cols, row, strict=True))
-        )
-        for row in uniq
-    )
-    return inverse.reshape(-1).astype(np.int64), labels
 
 
 def _prepare(
@@ -350,7 +305,13 @@ def _logrank_prepared(prep: _Prepared) -> LogRankResult:
             u = obs - exp
             keep = np.flatnonzero(exp > 0)[:-1]
             sub = var[np.ix_(keep, keep)]
-            statistic = float(u[keep] @ np.linalg.solve(sub, u[keep]))
+            try:
+                statistic = float(u[keep] @ np.linalg.solve(sub, u[keep]))
+            except np.linalg.LinAlgError:
+                # still singular (e.g. a group whose every event time had everyone at risk die, so its
+                # hypergeometric variance is 0): a generalised inverse that drops exact zeros only
+                pinv = np.linalg.pinv(sub, rcond=1e-10, hermitian=True)
+                statistic = float(u[keep] @ pinv @ u[keep])
         p = float(stats.chi2.sf(statistic, dof))
     method = "log-rank" if prep.strata_codes is None else "stratified log-rank"
     return LogRankResult(float(statistic), dof, p, method, _groups_frame(prep, obs, exp))
