@@ -136,3 +136,20 @@ def test_numeric_identifiers_do_not_block_numbers_but_an_id_column_does(tmp_path
     leaky.table("ids", pd.DataFrame({"who": data["patient_id"].head(10), "x": range(10)}))
     with pytest.raises(ReportPrivacyError, match="column 'who'"):
         leaky.write(tmp_path)
+
+
+def test_html_shows_p_values_and_not_reached_medians_readably(synth, tmp_path):
+    import pandas as pd
+
+    report = Report(synth, title="formats")
+    report.table(
+        "m",
+        pd.DataFrame(
+            {"group": ["a", "b"], "median": [300.0, float("nan")], "p_value": [0.00001, 0.04321]}
+        ),
+    )
+    report.write(tmp_path)
+    html = (tmp_path / "report.html").read_text()
+    assert "<td>NR</td>" in html and "<td>&lt;0.001</td>" in html and "<td>0.043</td>" in html
+    csv = (tmp_path / "report_tables" / "m.csv").read_text()
+    assert "1e-05" in csv  # the CSV keeps full precision

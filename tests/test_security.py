@@ -296,3 +296,11 @@ def test_loaded_formula_identifier_is_neutralised_on_export(tmp_path):
     assert c.data["patient_id"].iloc[0].startswith("=")  # loaded exactly as written
     out = neutralise_formulas(c.data)
     assert out["patient_id"].iloc[0].startswith("'=")
+
+
+def test_xlsx_is_parsed_through_defusedxml():
+    """openpyxl switches to defusedxml when it is installed (a declared dependency): entity-expansion
+    ("billion laughs") and external-entity payloads in an .xlsx are then refused, not expanded."""
+    import openpyxl.xml
+
+    assert openpyxl.xml.DEFUSEDXML is True

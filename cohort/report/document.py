@@ -307,13 +307,39 @@ def _fmt_cell(v: Any) -> str:
     return str(v)
 
 
+def _fmt_p(v: Any) -> str:
+    if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)):
+        return ""
+    p = float(v)
+    return "<0.001" if p < 0.001 else f"{p:.3f}"
+
+
+def _fmt_median(v: Any) -> str:
+    # a missing median or limit means the curve never reached 0.5 ("not reached")
+    text = _fmt_cell(v)
+    return text if text else "NR"
+
+
+def _column_format(name: str):
+    """How the HTML shows a column (CSV and JSON keep full precision)."""
+    if name == "p_value" or name.endswith("_p_value") or name.startswith("p_value"):
+        return _fmt_p
+    if name in ("median", "median_lower", "median_upper"):
+        return _fmt_median
+    return _fmt_cell
+
+
 def _render_section(s: _Section) -> dict[str, Any]:
     out: dict[str, Any] = {"kind": s.kind, "title": s.title, "level": s.level, "name": s.name}
     if s.kind == "text":
         out["paragraphs"] = [p.strip() for p in s.body.strip().split("\n\n") if p.strip()]
     elif s.kind == "table" and s.table is not None:
         out["columns"] = [str(c) for c in s.table.columns]
-        out["rows"] = [[_fmt_cell(v) for v in row] for row in s.table.itertuples(index=False)]
+        formats = [_column_format(str(c)) for c in s.table.columns]
+        out["rows"] = [
+            [fmt(v) for fmt, v in zip(formats, row, strict=True)]
+            for row in s.table.itertuples(index=False)
+        ]
     elif s.kind == "table":
         out["kind"] = "hidden"
     elif s.kind == "figure":
