@@ -238,18 +238,37 @@ def report(
     """Write a self-contained HTML report (plus CSV tables and a JSON of every number)."""
 
     def action() -> None:
+        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
         from cohort.report import run_report
 
-        written = run_report(
-            data,
-            mapping=mapping,
-            analysis=analysis,
-            out=out,
-            include_ids=include_ids,
-            command_line=" ".join(["cohort", *sys.argv[1:]]),
-        )
+        with Progress(
+            TextColumn("[bold]report[/] {task.description}"),
+            BarColumn(),
+            TextColumn("{task.completed}/{task.total}"),
+            TimeElapsedColumn(),
+            console=_err,
+            transient=True,
+        ) as bar:
+            task = bar.add_task("loading", total=None)
+
+            def progress(name: str, done: int, total: int) -> None:
+                bar.update(task, description=name, completed=done, total=total)
+
+            written = run_report(
+                data,
+                mapping=mapping,
+                analysis=analysis,
+                out=out,
+                include_ids=include_ids,
+                command_line=" ".join(["cohort", *sys.argv[1:]]),
+                progress=progress,
+            )
         for path in written:
-            _out.print(f"wrote {path}", highlight=False)
+            if path.suffix != ".csv":
+                _out.print(f"wrote {path}", highlight=False)
+        n_csv = sum(p.suffix == ".csv" for p in written)
+        _out.print(f"wrote {n_csv} CSV tables next to them (<analysis>_tables/)", highlight=False)
 
     _run(action)
 

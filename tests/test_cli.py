@@ -59,3 +59,19 @@ def test_help_lists_commands():
     assert result.exit_code == 0
     for cmd in ("load", "classify", "km", "synth", "report"):
         assert cmd in result.output
+
+
+def test_report_command_writes_html_json_and_tables(tmp_path):
+    result = runner.invoke(app, ["report", "--analysis", "overview", "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "overview.html").is_file() and (tmp_path / "overview.json").is_file()
+    assert "CSV tables" in result.output
+    assert len(list((tmp_path / "overview_tables").glob("*.csv"))) >= 5
+
+
+def test_report_unknown_analysis_exits_2(tmp_path):
+    result = runner.invoke(
+        app, ["report", "--analysis", "no_such_question", "--out", str(tmp_path)]
+    )
+    assert result.exit_code == 2
+    assert "no analysis named 'no_such_question'" in result.output

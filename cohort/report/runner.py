@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 
@@ -91,16 +92,25 @@ def run_report(
     out: str | Path = "reports",
     include_ids: bool = False,
     command_line: str = "",
+    progress: Callable[[str, int, int], None] | None = None,
 ) -> list[Path]:
-    """Run one analysis (or ``"all"``) on a cohort and write the reports; returns the files written."""
+    """Run one analysis (or ``"all"``) on a cohort and write the reports; returns the files written.
+
+    ``progress(name, done, total)`` is called before each analysis and once at the end (the CLI
+    draws a progress bar with it).
+    """
     c = load_cohort(data, mapping)
     names = available_analyses() if analysis == "all" else [analysis]
     if not names:
         raise AnalysisNotFoundError(f"no analysis scripts found in {ANALYSES_DIR}.")
     written: list[Path] = []
-    for name in names:
+    for i, name in enumerate(names):
+        if progress is not None:
+            progress(name, i, len(names))
         report = run_analysis(name, c, include_ids=include_ids, command_line=command_line)
         written += report.write(out, stem=name)
+    if progress is not None:
+        progress("done", len(names), len(names))
     if analysis == "all":
         written.append(_write_index(Path(out), names))
     return written
