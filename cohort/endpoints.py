@@ -12,10 +12,15 @@ Given the dates of diagnosis, complete remission (CR), relapse, death, last foll
   relapse (competing event), 0 = censored at last follow-up.
 
 All times are in days (a date difference in whole days).
+
+Dates written as Excel serial numbers (``43831`` = 2020-01-01) are converted only when the mapping
+declares ``date_format: excel_1900`` or ``excel_1904``; otherwise they are ``bad_date`` problems
+whose message says how to declare them: a number in a date column is never guessed to be a date.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import numpy as np
@@ -26,6 +31,18 @@ from cohort.normalise import Context, token
 DATE_ORDER = ("diagnosis", "cr", "relapse", "death", "last_followup", "hsct")
 EFS_INDUCTION_FAILURE_DAY = 1.0
 """EFS time given to patients who never reach CR (ELN 2017: an event on day 1)."""
+
+EXCEL_ORIGINS = {1900: pd.Timestamp("1899-12-30"), 1904: pd.Timestamp("1904-01-01")}
+"""Day 0 of each Excel date system. The 1900 origin is 30 (not 31) December 1899 because Excel
+counts a 29 February 1900 that never existed (serial 60); from serial 61 (1 March 1900) on, this
+origin gives the true date."""
+EXCEL_FIRST_SERIAL = {1900: 61, 1904: 0}
+"""Smallest serial converted: 1900-system serials below 61 fall on or before the fictitious
+29 February 1900, where Excel's count is off by one day."""
+PLAUSIBLE_EXCEL_SERIALS = (20_000, 60_000)
+"""Plain numbers in this range (1954-10-03 to 2064-04-08 in the 1900 system) in a date column are
+reported as probable Excel serial dates when the mapping does not declare an Excel date system."""
+_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
 
 DERIVED_COLUMNS = (
     "cr", "cr_days", "os_days", "os_event", "efs_days", "efs_event", "rfs_days", "rfs_event",
@@ -120,10 +137,13 @@ def parse_dates(
     """Parse the date columns named in the mapping; report unparseable and future dates.
 
     Returns a frame with one ``datetime64`` column per date event (``diagnosis``, ``cr``, ...).
-    Cells that do not parse, or lie after ``today``, become ``NaT`` and a problem.
+    Cells that do not parse, or lie after ``today``, become ``NaT`` and a problem. Text is read
+    first (``date_format``, ``dayfirst`` or ISO 8601); with ``date_format: excel_1900`` (or
+    ``excel_1904``), cells that are plain numbers are read as Excel serial dates.
     """
     today = (today or pd.Timestamp.now()).normalize()
-    fmt = ctx.mapping.date_format
+    fmt = ctx.mapping.text_date_format
+    system = ctx.mapping.excel_date_system
     parsed = pd.DataFrame(index=raw.index)
     invalid = pd.Series(False, index=raw.index)
     for event, source in ctx.mapping.dates.items():
@@ -141,15 +161,22 @@ def parse_dates(
             else:
                 values = pd.to_datetime(text, format="ISO8601", errors="coerce")
             bad = text.notna() & values.isna()
+        numbers = _plain_numbers(series, bad)
+        if system is not None:
+            serial_dates = _from_excel_serial(numbers, system)
+            converted = serial_dates.notna()
+            if converted.any():
+                values = values.where(~converted, serial_dates)
+                bad = bad & ~converted
+                ctx.note(
+                    "units",
+                    f"{source}: {int(converted.sum())} Excel serial number(s) -> dates "
+                    f"({system} date system, day 0 = {EXCEL_ORIGINS[system].date()})",
+                )
         label = f"{event} date"
         for pos in np.flatnonzero(bad.to_numpy()):
-            ctx.add(
-                int(pos), "bad_date", label, series.iloc[pos],
-                "this date does not parse"
-                + (f" with date_format {fmt!r}." if fmt else " as an ISO date (YYYY-MM-DD)."),
-                "Write dates as YYYY-MM-DD, or declare the format in the mapping "
-                "(date_format: '%d.%m.%Y').",
-            )  # fmt: skip
+            message, fix = _bad_date_text(numbers.iloc[pos], fmt, system)
+            ctx.add(int(pos), "bad_date", label, series.iloc[pos], message, fix)
         future = values > today
         for pos in np.flatnonzero(future.to_numpy(dtype=bool)):
             ctx.add(
@@ -162,6 +189,63 @@ def parse_dates(
     # Rows with a date already reported as invalid are not reported again as missing that date.
     parsed.attrs["invalid"] = invalid
     return parsed
+
+
+def _plain_numbers(series: pd.Series, where: pd.Series) -> pd.Series:
+    """The cells of ``series`` under ``where`` that are plain numbers, as floats; NaN elsewhere."""
+    out = pd.Series(np.nan, index=series.index, dtype=float)
+    for pos in np.flatnonzero(where.to_numpy(dtype=bool)):
+        value = series.iloc[pos]
+        if isinstance(value, (bool, np.bool_)):
+            continue
+        if isinstance(value, (int, float, np.integer, np.floating)):
+            number = float(value)
+        elif isinstance(value, str) and _NUMBER.fullmatch(value.strip()):
+            number = float(value.strip())
+        else:
+            continue
+        if np.isfinite(number):
+            out.iloc[pos] = number
+    return out
+
+
+def _from_excel_serial(numbers: pd.Series, system: int) -> pd.Series:
+    """Dates of Excel serial numbers in ``system``; NaT where a number is not a valid serial."""
+    origin = EXCEL_ORIGINS[system]
+    last = (pd.Timestamp("2262-04-10") - origin).days  # the last whole day pandas can hold
+    valid = numbers.between(EXCEL_FIRST_SERIAL[system], last)
+    # A fractional serial is a time of day; round to the second to drop float noise.
+    offsets = pd.to_timedelta(numbers.where(valid), unit="D").dt.round("s")
+    return (origin + offsets).astype("datetime64[ns]")
+
+
+def _bad_date_text(number: float, fmt: str | None, system: int | None) -> tuple[str, str]:
+    """Message and fix for a cell that is not a date."""
+    if not np.isnan(number) and system is not None:
+        first = EXCEL_FIRST_SERIAL[system]
+        return (
+            f"this number is not a date in Excel's {system} date system (serials start at "
+            f"{first}{', 1 March 1900' if system == 1900 else ', 1 January 1904'}).",
+            f"Correct the value; if this column does not hold Excel serial dates, remove "
+            f"'date_format: excel_{system}' from the mapping and write dates as YYYY-MM-DD.",
+        )
+    low, high = PLAUSIBLE_EXCEL_SERIALS
+    if not np.isnan(number) and low <= number <= high:
+        as_1900 = (EXCEL_ORIGINS[1900] + pd.Timedelta(days=int(number))).date()
+        shown = int(number) if number.is_integer() else number
+        return (
+            f"this date is a plain number, which looks like an Excel serial date ({shown} is "
+            f"{as_1900} in Excel's 1900 date system); serial dates are not guessed.",
+            "Declare the Excel date system in the mapping: 'date_format: excel_1900' (Excel for "
+            "Windows, and most CSV exports) or 'date_format: excel_1904' (workbooks from Excel "
+            "for Mac 2008 and earlier); or write dates as YYYY-MM-DD.",
+        )
+    return (
+        "this date does not parse"
+        + (f" with date_format {fmt!r}." if fmt else " as an ISO date (YYYY-MM-DD)."),
+        "Write dates as YYYY-MM-DD, or declare the format in the mapping "
+        "(date_format: '%d.%m.%Y').",
+    )
 
 
 def _date_text(ctx: Context):

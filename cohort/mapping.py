@@ -41,6 +41,8 @@ UNIT_CHOICES: dict[str, tuple[str, ...]] = {
     "npm1_abl1": MRD_UNITS,
 }
 DATE_EVENTS = ("diagnosis", "cr", "relapse", "death", "last_followup", "hsct")
+EXCEL_DATE_FORMATS = {"excel_1900": 1900, "excel_1904": 1904}
+"""``date_format`` values meaning "plain numbers are Excel serial dates in this date system"."""
 
 # Time columns that a per-column unit (``units: {os_days: months}``) may override.
 TIME_COLUMNS = tuple(n for n, c in COLUMNS.items() if c.unit == "days") + ("days",)
@@ -66,6 +68,9 @@ class Mapping:
         user column name.
     date_format : str or None
         A ``strftime`` format for every date column; ``None`` means ISO 8601 (``2019-03-25``).
+        ``excel_1900`` or ``excel_1904``: cells that are plain numbers are Excel serial dates in
+        that date system (``43831`` = 2020-01-01 in the 1900 system); other cells are read as ISO
+        8601 dates (or day first, with ``dayfirst``).
     dayfirst : bool
         Read ambiguous dates day first (``01/02/2019`` = 1 February) when no format is given.
     missing : tuple of str
@@ -92,6 +97,16 @@ class Mapping:
     def unit(self, key: str, default: str) -> str:
         """The declared unit for ``key`` (a unit family or a time column), else ``default``."""
         return self.units.get(key, default)
+
+    @property
+    def excel_date_system(self) -> int | None:
+        """1900 or 1904 when ``date_format`` declares Excel serial dates, else ``None``."""
+        return EXCEL_DATE_FORMATS.get(self.date_format or "")
+
+    @property
+    def text_date_format(self) -> str | None:
+        """The ``strftime`` format for dates written as text (``None``: ISO 8601 or day first)."""
+        return None if self.excel_date_system else self.date_format
 
     def time_unit(self, column: str) -> str:
         """Unit of a time column: its own declaration, else ``units.time``, else days."""
@@ -258,10 +273,20 @@ def _check(
         raise MappingError(f"{where}: 'missing' must be a list of tokens, e.g. ['-99', 'ND'].")
     date_format = doc.get("date_format")
     if date_format is not None and not isinstance(date_format, str):
-        raise MappingError(f"{where}: 'date_format' must be a text such as '%d.%m.%Y'.")
+        raise MappingError(
+            f"{where}: 'date_format' must be a text such as '%d.%m.%Y' or 'excel_1900'."
+        )
     dayfirst = doc.get("dayfirst", False)
     if not isinstance(dayfirst, bool):
         raise MappingError(f"{where}: 'dayfirst' must be true or false.")
+    if isinstance(date_format, str) and date_format.strip().casefold().startswith("excel"):
+        if date_format not in EXCEL_DATE_FORMATS:
+            # A misspelt Excel option would otherwise be taken as a literal strftime format.
+            raise MappingError(
+                f"{where}: 'date_format' is {date_format!r}; for Excel serial dates use "
+                "'excel_1900' (Excel for Windows, and most CSV exports) or 'excel_1904' "
+                "(workbooks from Excel for Mac 2008 and earlier)."
+            )
     return Mapping(
         columns={str(k): str(v) for k, v in columns.items()},
         values=checked_values,
