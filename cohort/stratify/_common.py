@@ -80,7 +80,8 @@ class Tri:
     """A vector of three-valued truths: known True, known False, or unknown (neither).
 
     Kleene logic: ``x & y`` is False as soon as one side is False, ``x | y`` is True as soon as one
-    side is True; otherwise unknown propagates.
+    side is True; otherwise unknown propagates. The arrays may be shared with other terms or with
+    the input table (to keep memory down at millions of patients): never modify them in place.
     """
 
     true: np.ndarray
@@ -177,7 +178,6 @@ class Inputs:
         self._forced: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self._parent: Inputs | None = None
         self._idx: np.ndarray | None = None
-        self._bool_cache: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self._num_cache: dict[str, np.ndarray] = {}
         self._cache: dict[str, Tri] = {}
 
@@ -197,19 +197,15 @@ class Inputs:
         child._forced = dict(forced or {})
         child._parent = self if self._parent is None else self._parent
         child._idx = idx if self._idx is None else self._idx[idx]
-        child._bool_cache, child._num_cache, child._cache = {}, {}, {}
+        child._num_cache, child._cache = {}, {}
         return child
 
     def has(self, name: str) -> bool:
         return name in self.frame.columns
 
     def _bool_arrays(self, name: str) -> tuple[np.ndarray, np.ndarray]:
-        """(values, missing) of a boolean column over the whole frame (read once)."""
-        if self._parent is not None:
-            values, missing = self._parent._bool_arrays(name)
-            return values[self._idx], missing[self._idx]
-        if name in self._bool_cache:
-            return self._bool_cache[name]
+        """(values, missing) of a boolean column over the whole frame; values are False where
+        missing. Not cached: :meth:`_raw_flag` keeps the column's Tri only."""
         if name not in self.frame.columns:
             out = (np.zeros(self.n, bool), np.ones(self.n, bool))
         else:
@@ -225,7 +221,6 @@ class Inputs:
                         f"with frame[{name!r}].astype('boolean') after recoding the values."
                     ) from exc
             out = (col.to_numpy(dtype=bool, na_value=False), col.isna().to_numpy())
-        self._bool_cache[name] = out
         return out
 
     def _numbers(self, name: str) -> np.ndarray:
@@ -251,9 +246,15 @@ class Inputs:
 
     def _raw_flag(self, name: str) -> Tri:
         if name not in self._cache:
-            values, missing = self._bool_arrays(name)
-            known = ~missing
-            self._cache[name] = self._force(name, Tri(values & known, ~values & known))
+            if self._parent is not None:
+                whole = self._parent._raw_flag(name)  # the root has no completions
+                tri = Tri(whole.true[self._idx], whole.false[self._idx])
+            else:
+                # one Tri per column is all that is kept (1 byte per patient and array): ``values``
+                # is already False where missing, so it is the "known True" array as it is
+                values, missing = self._bool_arrays(name)
+                tri = Tri(values, ~(values | missing))
+            self._cache[name] = self._force(name, tri)
         return self._cache[name]
 
     def flag(self, name: str) -> Tri:
@@ -658,6 +659,26 @@ def _assemble(
     used_terms: dict[str, int],
 ) -> pd.DataFrame:
     """The result DataFrame from the walk's bit masks."""
+    single = _is_single(cat_bits)
+    blocking = _blocking_columns(terms, used_terms, rule_bits, ~single)
+    return _result_frame(
+        rules, modifiers, index, categories, notes, blocking, cat_bits, rule_bits, mod_bits
+    )
+
+
+def _result_frame(
+    rules: Sequence[Rule],
+    modifiers: Sequence[Modifier],
+    index: pd.Index,
+    categories: Sequence[str],
+    notes: Sequence[tuple[str, np.ndarray]],
+    blocking: dict[str, np.ndarray],
+    cat_bits: np.ndarray,
+    rule_bits: np.ndarray,
+    mod_bits: np.ndarray,
+) -> pd.DataFrame:
+    """The result DataFrame from the walk's bit masks and the blocking columns (categorical
+    columns built from codes: a few MB at a million patients instead of one string per row)."""
     cat_bit = _category_bits(categories)
     single = _is_single(cat_bits)
     cat_names = [*categories, NOT_APPLICABLE]
@@ -686,7 +707,6 @@ def _assemble(
     na = (cat_bits & cat_bit[NOT_APPLICABLE]) != 0
     note_items.append(("the guideline does not apply to this patient (see rule)", na & single))
     note_items.append(("no rule can apply (inconsistent inputs?)", cat_bits == 0))
-    blocking = _blocking_columns(terms, used_terms, rule_bits, ~single)
     notes_col = _notes_column(note_items, blocking, index)
     return pd.DataFrame(
         {"category": category, "rule": rule, "candidates": candidates, "notes": notes_col},
@@ -751,10 +771,17 @@ def run(
                 "list may include a category that no completion of the data reaches)",
                 capped & ~_is_single(cat_bits),
             ))  # fmt: skip
-    return _assemble(
-        rules, modifiers, terms, index, categories, [*notes(terms), *extra],
-        cat_bits, rule_bits, mod_bits, used_terms,
-    )  # fmt: skip
+    note_items = [*notes(terms), *extra]
+    blocking = _blocking_columns(terms, used_terms, rule_bits, ~_is_single(cat_bits))
+    # the terms and the inputs' cached columns (most of the memory at a million patients) are not
+    # needed to build the result: release them first, so that their peaks do not add up (the
+    # caches are cleared too in case the caller keeps ``inputs``; they are refilled on demand)
+    inputs._cache.clear()
+    inputs._num_cache.clear()
+    del terms, inputs
+    return _result_frame(
+        rules, modifiers, index, categories, note_items, blocking, cat_bits, rule_bits, mod_bits
+    )
 
 
 def _refine(
@@ -780,18 +807,17 @@ def _refine(
     mask = np.zeros(n, np.uint64)
     for j, col in enumerate(columns):
         mask[blocking[col]] |= np.uint64(1 << j)
-    k = np.bitwise_count(mask).astype(np.int64)
-    todo = (k > 0) & (k <= max_split)
-    if not todo.any():
-        return k > max_split
-    rows = np.flatnonzero(todo)
+    k = np.bitwise_count(mask)  # uint8: at most 64 columns
+    too_many = k > max_split
+    rows = np.flatnonzero((k > 0) & ~too_many)
+    if not len(rows):
+        return too_many
     sub_mask = mask[rows]
-    sub_k = k[rows]
+    sub_k = k[rows].astype(np.int64)
+    del mask, k  # the whole-cohort arrays are not needed while the completions are walked
     # rank of column j among the patient's own blocking columns: bit j of an assignment number
-    ranks = {
-        j: np.bitwise_count(sub_mask & np.uint64((1 << j) - 1)).astype(np.int64)
-        for j in range(len(columns))
-    }
+    # (uint8: a rank is below 64, and one int64 array per column of ~1e5 rows adds up)
+    ranks = {j: np.bitwise_count(sub_mask & np.uint64((1 << j) - 1)) for j in range(len(columns))}
     new_cat = np.zeros(len(rows), np.uint8)
     new_rule = np.zeros(len(rows), np.uint64)
     new_mod_all = np.full(len(rows), np.uint64(2**64 - 1))
@@ -802,17 +828,18 @@ def _refine(
         for j, col in enumerate(columns):
             has = (sub_mask[idx] >> np.uint64(j)) & np.uint64(1) == 1
             if has.any():
-                values = ((a >> ranks[j][idx]) & 1) == 1
+                values = ((a >> ranks[j][idx].astype(np.int64)) & 1) == 1
                 forced[col] = (values, has)
-        t = build(inputs.take(rows[idx], forced))
-        c, r, m, _ = _walk_bits(rules, t, categories, modifiers)
+        c, r, m, _ = _walk_bits(rules, build(inputs.take(rows[idx], forced)), categories, modifiers)
+        # release this completion's inputs before the next one is built (peak memory)
+        forced.clear()
         new_cat[idx] |= c
         new_rule[idx] |= r
         new_mod_all[idx] &= m
     cat_bits[rows] = new_cat
     rule_bits[rows] = new_rule
     mod_bits[rows] = new_mod_all
-    return k > max_split
+    return too_many
 
 
 def _split_refine(
