@@ -62,3 +62,42 @@ def group_codes(frame: pd.DataFrame, cols: tuple[str, ...]) -> tuple[np.ndarray,
         for row in uniq
     )
     return inverse.reshape(-1).astype(np.int64), labels
+
+
+def analysable_rows(
+    data, endpoint: str, by_cols: tuple[str, ...], strata_cols: tuple[str, ...], what: str
+) -> tuple[pd.DataFrame, str, str, dict[str, int], list[str]]:
+    """Rows with a known endpoint and known grouping values, and the account of the others.
+
+    Returns ``(frame, time_col, event_col, excluded, notes)``: ``excluded`` counts patients left out
+    by reason (``missing_endpoint``, ``missing_group``) and ``notes`` says so in words. Leaving out
+    patients with a missing group warns (:class:`~cohort.errors.DataQualityWarning`).
+    """
+    import warnings
+
+    from cohort._endpoint import endpoint_arrays
+    from cohort.errors import DataQualityWarning, ModelError
+
+    frame, tcol, ecol = endpoint_arrays(data, endpoint, what=what, required=by_cols + strata_cols)
+    excluded: dict[str, int] = {}
+    notes: list[str] = []
+    n_missing = frame.attrs.get("n_missing_endpoint", 0)
+    if n_missing:
+        excluded["missing_endpoint"] = n_missing
+        notes.append(f"{n_missing} patient(s) without {tcol}/{ecol} left out.")
+    grouping = by_cols + strata_cols
+    if grouping:
+        miss = frame[list(grouping)].isna().any(axis=1).to_numpy()
+        if miss.any():
+            k = int(miss.sum())
+            excluded["missing_group"] = k
+            msg = f"{k} patient(s) with missing {', '.join(grouping)} left out."
+            notes.append(msg)
+            warnings.warn(f"{what}: {msg}", DataQualityWarning, stacklevel=4)
+            frame = frame.loc[~miss]
+    if len(frame) == 0:
+        raise ModelError(
+            f"{what}: no patient has a known {tcol}, {ecol}"
+            + (f" and {', '.join(grouping)}." if grouping else ".")
+        )
+    return frame, tcol, ecol, excluded, notes

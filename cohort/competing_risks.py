@@ -28,6 +28,7 @@ from scipy import stats
 from cohort._endpoint import endpoint_arrays
 from cohort._finegray import fit_finegray
 from cohort._gray import gray_test
+from cohort._grouping import analysable_rows
 from cohort._grouping import as_columns as _as_columns
 from cohort._grouping import group_codes as _group_codes
 from cohort.cohort import Cohort
@@ -76,28 +77,7 @@ class _Prepared:
 def _prepare(data, endpoint, by, strata, what) -> _Prepared:
     by_cols = _as_columns(by, what)
     strata_cols = _as_columns(strata, what)
-    frame, tcol, ecol = endpoint_arrays(data, endpoint, what=what, required=by_cols + strata_cols)
-    excluded: dict[str, int] = {}
-    notes: list[str] = []
-    n_missing = frame.attrs.get("n_missing_endpoint", 0)
-    if n_missing:
-        excluded["missing_endpoint"] = n_missing
-        notes.append(f"{n_missing} patient(s) without {tcol}/{ecol} left out.")
-    grouping = by_cols + strata_cols
-    if grouping:
-        miss = frame[list(grouping)].isna().any(axis=1).to_numpy()
-        if miss.any():
-            k = int(miss.sum())
-            excluded["missing_group"] = k
-            msg = f"{k} patient(s) with missing {', '.join(grouping)} left out."
-            notes.append(msg)
-            warnings.warn(f"{what}: {msg}", DataQualityWarning, stacklevel=3)
-            frame = frame.loc[~miss]
-    if len(frame) == 0:
-        raise ModelError(
-            f"{what}: no patient has a known {tcol}, {ecol}"
-            + (f" and {', '.join(grouping)}." if grouping else ".")
-        )
+    frame, tcol, ecol, excluded, notes = analysable_rows(data, endpoint, by_cols, strata_cols, what)
     status = frame[ecol].to_numpy(dtype=np.int64)
     causes = tuple(int(c) for c in np.unique(status[status > 0]))
     if not causes:

@@ -26,11 +26,11 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from cohort._endpoint import endpoint_arrays
+from cohort._grouping import analysable_rows
 from cohort._grouping import as_columns as _as_columns
 from cohort._grouping import group_codes as _group_codes
 from cohort.cohort import Cohort
-from cohort.errors import DataQualityWarning, ModelError, StatisticalWarning
+from cohort.errors import ModelError, StatisticalWarning
 
 __all__ = [
     "KaplanMeierResult",
@@ -91,28 +91,7 @@ def _prepare(
             f"{what}: 'cir' is a competing-risks endpoint (relapse vs death in CR); 1 - Kaplan-Meier "
             "overestimates its incidence. Use cohort.cuminc(data, endpoint='cir') instead."
         )
-    frame, tcol, ecol = endpoint_arrays(data, endpoint, what=what, required=by_cols + strata_cols)
-    excluded: dict[str, int] = {}
-    notes: list[str] = []
-    n_missing = frame.attrs.get("n_missing_endpoint", 0)
-    if n_missing:
-        excluded["missing_endpoint"] = n_missing
-        notes.append(f"{n_missing} patient(s) without {tcol}/{ecol} left out.")
-    grouping = by_cols + strata_cols
-    if grouping:
-        miss = frame[list(grouping)].isna().any(axis=1).to_numpy()
-        if miss.any():
-            k = int(miss.sum())
-            excluded["missing_group"] = k
-            msg = f"{k} patient(s) with missing {', '.join(grouping)} left out."
-            notes.append(msg)
-            warnings.warn(f"{what}: {msg}", DataQualityWarning, stacklevel=3)
-            frame = frame.loc[~miss]
-    if len(frame) == 0:
-        raise ModelError(
-            f"{what}: no patient has a known {tcol}, {ecol}"
-            + (f" and {', '.join(grouping)}." if grouping else ".")
-        )
+    frame, tcol, ecol, excluded, notes = analysable_rows(data, endpoint, by_cols, strata_cols, what)
     codes, labels = _group_codes(frame, by_cols)
     scodes = _group_codes(frame, strata_cols)[0] if strata_cols else None
     return _Prepared(
