@@ -617,7 +617,13 @@ def km_dask(
     """
     from cohort._grouping import label as _label
     from cohort._grouping import ordered_values as _ordered_values
-    from cohort.survival import _CONF_TYPES, LogRankResult, _median_row
+    from cohort.survival import (
+        _CONF_TYPES,
+        LogRankResult,
+        _group_curve,
+        _km_frames,
+        _median_row,
+    )
 
     if conf_type not in _CONF_TYPES:
         raise ModelError(f"conf_type={conf_type!r}: use one of {', '.join(_CONF_TYPES)}.")
@@ -674,21 +680,8 @@ def km_dask(
         n_group = int(ev[m].sum() + ce[m].sum())
         med, lo, up = _median_row(tab)
         summary.append((label, n_group, int(ev[m].sum()), med, lo, up))
-        start = pd.DataFrame(
-            {"time": [0.0], "at_risk": [n_group], "events": [0], "censored": [0],
-             "survival": [1.0], "std_err": [0.0], "lower": [1.0], "upper": [1.0]}
-        )  # fmt: skip
-        if len(tab) and tab["time"].iloc[0] == 0:
-            start = start.iloc[0:0]
-        curve = pd.concat([start, tab], ignore_index=True)
-        curve.insert(0, "group", label)
-        curves.append(curve)
-    table = pd.DataFrame(
-        summary, columns=["group", "n", "events", "median", "median_lower", "median_upper"]
-    )
-    curves_df = pd.concat(curves, ignore_index=True)[
-        ["group", "time", "survival", "lower", "upper", "at_risk", "events", "censored", "std_err"]
-    ]
+        curves.append(_group_curve(label, n_group, tab))
+    table, curves_df = _km_frames(summary, curves)
     test = None
     if by_cols and len(labels) > 1:
         stat, dof, p, obs, exp = _logrank_counts(codes, time, ev, ev + ce, len(labels))

@@ -509,6 +509,32 @@ class KaplanMeierResult:
         return _follow_up_prepared(self._prep, self.conf_level, self.conf_type)
 
 
+def _group_curve(label: str, n_group: int, tab: pd.DataFrame) -> pd.DataFrame:
+    """One group's step data, starting at time 0 (limits 1, as R's ``summary(fit, times = 0)``)."""
+    start = pd.DataFrame(
+        {"time": [0.0], "at_risk": [n_group], "events": [0], "censored": [0],
+         "survival": [1.0], "std_err": [0.0], "lower": [1.0], "upper": [1.0]}
+    )  # fmt: skip
+    if len(tab) and tab["time"].iloc[0] == 0:
+        start = start.iloc[0:0]
+    curve = pd.concat([start, tab], ignore_index=True)
+    curve.insert(0, "group", label)
+    return curve
+
+
+def _km_frames(
+    summary: list[tuple], curves: list[pd.DataFrame]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The ``table`` and ``curves`` of a :class:`KaplanMeierResult` from per-group pieces."""
+    table = pd.DataFrame(
+        summary, columns=["group", "n", "events", "median", "median_lower", "median_upper"]
+    )
+    curves_df = pd.concat(curves, ignore_index=True)[
+        ["group", "time", "survival", "lower", "upper", "at_risk", "events", "censored", "std_err"]
+    ]
+    return table, curves_df
+
+
 def km(
     data: Cohort | pd.DataFrame,
     endpoint: str = "os",
@@ -554,22 +580,8 @@ def km(
         tab = _km_table(prep.time[m], prep.event[m], conf_level, conf_type)
         med, lo, up = _median_row(tab)
         summary.append((label, int(m.sum()), int(prep.event[m].sum()), med, lo, up))
-        # the plotting start point; its limits are 1 as in R's summary(fit, times = 0)
-        start = pd.DataFrame(
-            {"time": [0.0], "at_risk": [int(m.sum())], "events": [0], "censored": [0],
-             "survival": [1.0], "std_err": [0.0], "lower": [1.0], "upper": [1.0]}
-        )  # fmt: skip
-        if len(tab) and tab["time"].iloc[0] == 0:
-            start = start.iloc[0:0]
-        curve = pd.concat([start, tab], ignore_index=True)
-        curve.insert(0, "group", label)
-        curves.append(curve)
-    table = pd.DataFrame(
-        summary, columns=["group", "n", "events", "median", "median_lower", "median_upper"]
-    )
-    curves_df = pd.concat(curves, ignore_index=True)[
-        ["group", "time", "survival", "lower", "upper", "at_risk", "events", "censored", "std_err"]
-    ]
+        curves.append(_group_curve(label, int(m.sum()), tab))
+    table, curves_df = _km_frames(summary, curves)
     test = None
     if prep.by and len(prep.labels) > 1:
         test = _logrank_prepared(prep)
