@@ -512,43 +512,17 @@ def _km_table_counts(
 ) -> pd.DataFrame:
     """The table of :func:`cohort.survival._km_table`, from counts.
 
-    lifelines is given each distinct time once as an event and once as a censoring, weighted by
-    the counts: its event table, survival and hence everything downstream are those of the
+    Each distinct time is given once as an event and once as a censoring, weighted by the counts:
+    lifelines' event table, survival and hence everything downstream are those of the
     patient-level fit.
     """
-    from lifelines import KaplanMeierFitter
-
-    from cohort.survival import _confint
+    from cohort.survival import _km_table
 
     durations = np.concatenate([time, time])
     observed = np.concatenate([np.ones(len(time)), np.zeros(len(time))])
     weights = np.concatenate([events, censored]).astype(float)
     keep = weights > 0
-    fitter = KaplanMeierFitter().fit(durations[keep], observed[keep], weights=weights[keep])
-    et = fitter.event_table
-    surv = fitter.survival_function_.iloc[:, 0].to_numpy()
-    rows = et["removed"].to_numpy() > 0
-    t = et.index.to_numpy(dtype=float)[rows]
-    n = et["at_risk"].to_numpy(dtype=float)[rows]
-    d = et["observed"].to_numpy(dtype=float)[rows]
-    c = et["censored"].to_numpy(dtype=float)[rows]
-    s = surv[rows]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        inc = np.where(d > 0, d / (n * (n - d)), 0.0)
-    std_err = np.sqrt(np.cumsum(inc))
-    lower, upper = _confint(s, std_err, conf_level, conf_type)
-    return pd.DataFrame(
-        {
-            "time": t,
-            "at_risk": np.rint(n).astype(np.int64),
-            "events": np.rint(d).astype(np.int64),
-            "censored": np.rint(c).astype(np.int64),
-            "survival": s,
-            "std_err": std_err,
-            "lower": lower,
-            "upper": upper,
-        }
-    )
+    return _km_table(durations[keep], observed[keep], conf_level, conf_type, weights=weights[keep])
 
 
 def _logrank_counts(

@@ -137,12 +137,20 @@ def _confint(
 
 
 def _km_table(
-    time: np.ndarray, event: np.ndarray, conf_level: float, conf_type: str
+    time: np.ndarray,
+    event: np.ndarray,
+    conf_level: float,
+    conf_type: str,
+    weights: np.ndarray | None = None,
 ) -> pd.DataFrame:
-    """One row per distinct observed time: at_risk, events, censored, survival, std_err, limits."""
+    """One row per distinct observed time: at_risk, events, censored, survival, std_err, limits.
+
+    ``weights`` (integer case counts) lets aggregated counts stand for the patients they count, as
+    the Dask engine does; the result is that of the patient-level fit.
+    """
     from lifelines import KaplanMeierFitter
 
-    fitter = KaplanMeierFitter().fit(time, event)
+    fitter = KaplanMeierFitter().fit(time, event, weights=weights)
     et = fitter.event_table
     surv = fitter.survival_function_.iloc[:, 0].to_numpy()
     keep = et["removed"].to_numpy() > 0  # lifelines adds a time-0 row even when no one is there
@@ -159,9 +167,9 @@ def _km_table(
     return pd.DataFrame(
         {
             "time": t,
-            "at_risk": n.astype(np.int64),
-            "events": d.astype(np.int64),
-            "censored": c.astype(np.int64),
+            "at_risk": np.rint(n).astype(np.int64),
+            "events": np.rint(d).astype(np.int64),
+            "censored": np.rint(c).astype(np.int64),
             "survival": s,
             "std_err": std_err,
             "lower": lower,
