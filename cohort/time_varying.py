@@ -139,7 +139,6 @@ def split_exposure(
     # exposed during follow-up (two intervals).
     during = x & (w > 0) & (w < t)
     from_start = x & (w <= 0)
-    whole = ~during
     first = pd.DataFrame(
         {
             "patient_id": pid,
@@ -168,7 +167,6 @@ def split_exposure(
         .drop(columns="_order")
         .reset_index(drop=True)
     )
-    del whole
     excluded = pd.DataFrame(
         {"patient_id": ids[~keep].to_numpy(), "reason": reason[~keep].to_numpy()}
     )
@@ -302,34 +300,39 @@ class MantelByarResult:
     split: SplitData
 
 
+def _at_risk(start: np.ndarray, stop: np.ndarray, times: np.ndarray) -> np.ndarray:
+    """Intervals at risk at each of ``times`` by the counting-process rule start < t <= stop (R's).
+
+    Counted with sorted arrays: #(stop >= t) - #(start >= t).
+    """
+    s_stop, s_start = np.sort(stop), np.sort(start)
+    n_stop_ge = len(s_stop) - np.searchsorted(s_stop, times, side="left")
+    n_start_ge = len(s_start) - np.searchsorted(s_start, times, side="left")
+    return n_stop_ge - n_start_ge
+
+
+def _events_at(stop: np.ndarray, event: np.ndarray, times: np.ndarray) -> np.ndarray:
+    """Number of events at each of ``times``."""
+    hit = event == 1
+    return pd.Series(event[hit]).groupby(stop[hit]).sum().reindex(times, fill_value=0).to_numpy()
+
+
 def _risk_sets(iv: pd.DataFrame) -> pd.DataFrame:
     """At each distinct event time: at risk and events overall and among the exposed."""
     start = iv["start"].to_numpy(float)
     stop = iv["stop"].to_numpy(float)
     ev = iv["event"].to_numpy(int)
-    ex = iv["exposed"].to_numpy(int)
+    exposed = iv["exposed"].to_numpy(int) == 1
     times = np.unique(stop[ev == 1])
-
-    # at risk at t: start < t <= stop. Counted with sorted arrays: #(stop >= t) - #(start >= t).
-    def count(mask: np.ndarray) -> np.ndarray:
-        s_stop = np.sort(stop[mask])
-        s_start = np.sort(start[mask])
-        n_stop_ge = len(s_stop) - np.searchsorted(s_stop, times, side="left")
-        n_start_ge = len(s_start) - np.searchsorted(s_start, times, side="left")
-        return n_stop_ge - n_start_ge
-
-    all_mask = np.ones(len(iv), dtype=bool)
-    n = count(all_mask)
-    n1 = count(ex == 1)
-    d = pd.Series(ev[ev == 1]).groupby(stop[ev == 1]).sum().reindex(times).to_numpy()
-    d1 = (
-        pd.Series(ev[(ev == 1) & (ex == 1)])
-        .groupby(stop[(ev == 1) & (ex == 1)])
-        .sum()
-        .reindex(times, fill_value=0)
-        .to_numpy()
+    return pd.DataFrame(
+        {
+            "time": times,
+            "n": _at_risk(start, stop, times),
+            "n_exposed": _at_risk(start[exposed], stop[exposed], times),
+            "d": _events_at(stop, ev, times),
+            "d_exposed": _events_at(stop[exposed], ev[exposed], times),
+        }
     )
-    return pd.DataFrame({"time": times, "n": n, "n_exposed": n1, "d": d, "d_exposed": d1})
 
 
 def mantel_byar(
@@ -433,28 +436,22 @@ def simon_makuch(
     if landmark_days > 0:
         iv = iv[iv["stop"] > landmark_days].copy()
         iv["start"] = iv["start"].clip(lower=landmark_days)
-    z = stats.norm.ppf(0.5 + conf_level / 2)
+    if conf_type not in ("log-log", "log"):
+        raise SchemaError(f"conf_type must be 'log-log' or 'log', got {conf_type!r}.")
+    from cohort.survival import _confint
+
     frames = []
     for state, label in ((0, f"no {exposure}"), (1, exposure)):
         sub = iv[iv["exposed"] == state]
         if sub.empty:
             continue
-        rs = _km_with_entry(
+        curve = _km_with_entry(
             sub["start"].to_numpy(float), sub["stop"].to_numpy(float), sub["event"].to_numpy(int)
         )
-        s, gw = rs["survival"].to_numpy(), rs["greenwood"].to_numpy()
-        with np.errstate(divide="ignore", invalid="ignore"):
-            if conf_type == "log-log":
-                se = np.sqrt(gw) / np.abs(np.log(s))
-                lower = s ** np.exp(z * se)
-                upper = s ** np.exp(-z * se)
-            elif conf_type == "log":
-                se = np.sqrt(gw)
-                lower = s * np.exp(-z * se)
-                upper = np.minimum(s * np.exp(z * se), 1.0)
-            else:
-                raise SchemaError(f"conf_type must be 'log-log' or 'log', got {conf_type!r}.")
-        frames.append(rs.assign(group=label, lower=lower, upper=upper).drop(columns="greenwood"))
+        lower, upper = _confint(
+            curve["survival"].to_numpy(), curve["std_err"].to_numpy(), conf_level, conf_type
+        )
+        frames.append(curve.assign(group=label, lower=lower, upper=upper))
     curves = pd.concat(frames, ignore_index=True)[
         ["group", "time", "survival", "lower", "upper", "at_risk", "events"]
     ]
@@ -462,16 +459,21 @@ def simon_makuch(
 
 
 def _km_with_entry(start: np.ndarray, stop: np.ndarray, event: np.ndarray) -> pd.DataFrame:
-    """Kaplan-Meier with delayed entry at the distinct event times (risk set: start < t <= stop)."""
+    """Kaplan-Meier with delayed entry at the distinct event times, with R's ``std.err`` (Greenwood
+    SE of the cumulative hazard). Risk sets follow the counting-process rule of :func:`_at_risk`,
+    the same as the Mantel-Byar test uses."""
     times = np.unique(stop[event == 1])
-    s_stop, s_start = np.sort(stop), np.sort(start)
-    n = (len(s_stop) - np.searchsorted(s_stop, times, side="left")) - (
-        len(s_start) - np.searchsorted(s_start, times, side="left")
-    )
-    d = pd.Series(event[event == 1]).groupby(stop[event == 1]).sum().reindex(times).to_numpy(float)
+    n = _at_risk(start, stop, times)
+    d = _events_at(stop, event, times).astype(float)
     surv = np.cumprod(1 - d / n)
     with np.errstate(divide="ignore", invalid="ignore"):
-        gw = np.cumsum(np.where(n > d, d / (n * (n - d)), np.inf))
+        greenwood = np.cumsum(np.where(n > d, d / (n * (n - d)), np.inf))
     return pd.DataFrame(
-        {"time": times, "survival": surv, "greenwood": gw, "at_risk": n, "events": d.astype(int)}
+        {
+            "time": times,
+            "survival": surv,
+            "std_err": np.sqrt(greenwood),
+            "at_risk": n,
+            "events": d.astype(int),
+        }
     )
