@@ -19,10 +19,6 @@ _ENDPOINT_NAME = {"os": "overall survival", "efs": "event-free survival", "rfs":
                   "cir": "cumulative incidence of relapse"}  # fmt: skip
 
 
-def _group_label_table(km_result: Any) -> pd.DataFrame:
-    return km_result.table.copy()
-
-
 def km_block(
     report: Report,
     name: str,
@@ -40,7 +36,7 @@ def km_block(
 
     res = cohort.km(data, endpoint=endpoint, by=by)
     fig = km_plot(res, title=title or None)
-    tables = {"medians": _group_label_table(res), "survival_at": res.survival_at(list(times))}
+    tables = {"medians": res.table, "survival_at": res.survival_at(list(times))}
     ticks = np.arange(0, float(res.curves["time"].max()) + 1, 365.25)
     tables["number_at_risk"] = at_risk_table(res, ticks)
     if res.test is not None:
@@ -206,8 +202,3 @@ def classification_block(
         "undetermined with their possible categories, never guessed.",
     )
     return result["category"]
-
-
-def ensure_columns(frame: pd.DataFrame, columns: Sequence[str]) -> list[str]:
-    """Names of ``columns`` absent from ``frame`` (for a clear message in scripts)."""
-    return [c for c in columns if c not in frame.columns]

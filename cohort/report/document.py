@@ -11,8 +11,6 @@ input's patient identifiers; finding one is an error unless the report was built
 from __future__ import annotations
 
 import base64
-import hashlib
-import html
 import json
 import math
 import platform
@@ -88,6 +86,7 @@ class _Section:
     body: str = ""
     name: str = ""
     table: pd.DataFrame | None = None
+    show: bool = True
     png: bytes | None = None
     level: int = 2
 
@@ -155,9 +154,7 @@ class Report:
             frame = frame.drop(columns="patient_id")
         key = self._unique(name)
         self.numbers[key] = {"caption": caption, "rows": _records(frame)}
-        self.sections.append(
-            _Section("table", title=caption, name=key, table=frame if show else None)
-        )
+        self.sections.append(_Section("table", title=caption, name=key, table=frame, show=show))
         return key
 
     def figure(
@@ -265,17 +262,13 @@ class Report:
             "provenance": self.provenance(),
         }
         json_text = json.dumps(payload, sort_keys=True, indent=1, ensure_ascii=False) + "\n"
-        csv_texts = {}
-        for key, sec in [("patient_flow", _Section("table", table=flow))] + [
-            (s.name, s) for s in self.sections if s.kind == "table"
-        ]:
-            frame = sec.table if sec.table is not None else pd.DataFrame(self.numbers[key]["rows"])
-            csv_texts[key] = frame
+        tables = {"patient_flow": flow} | {
+            sec.name: sec.table for sec in self.sections if sec.kind == "table"
+        }
         env = Environment(
             loader=PackageLoader("cohort", "templates"),
             autoescape=select_autoescape(["html", "j2"]),
         )
-        env.filters["fmt"] = _fmt_cell
         html_text = env.get_template("report.html.j2").render(
             title=self.title,
             question=self.question,
@@ -291,7 +284,7 @@ class Report:
         json_path.write_text(json_text, encoding="utf-8")
         written = [html_path, json_path]
         table_dir = out_dir / f"{stem}_tables"
-        for key, frame in csv_texts.items():
+        for key, frame in tables.items():
             written.append(safe_csv(frame, table_dir / f"{key}.csv", index=False))
         return written
 
@@ -333,7 +326,7 @@ def _render_section(s: _Section) -> dict[str, Any]:
     out: dict[str, Any] = {"kind": s.kind, "title": s.title, "level": s.level, "name": s.name}
     if s.kind == "text":
         out["paragraphs"] = [p.strip() for p in s.body.strip().split("\n\n") if p.strip()]
-    elif s.kind == "table" and s.table is not None:
+    elif s.kind == "table" and s.show:
         out["columns"] = [str(c) for c in s.table.columns]
         formats = [_column_format(str(c)) for c in s.table.columns]
         out["rows"] = [
@@ -344,8 +337,7 @@ def _render_section(s: _Section) -> dict[str, Any]:
         out["kind"] = "hidden"
     elif s.kind == "figure":
         out["src"] = "data:image/png;base64," + base64.b64encode(s.png or b"").decode("ascii")
-        out["sha"] = hashlib.sha256(s.png or b"").hexdigest()[:12]
     return out
 
 
-__all__ = ["Report", "ReportPrivacyError", "package_versions", "html"]
+__all__ = ["Report", "ReportPrivacyError", "package_versions"]
