@@ -194,9 +194,9 @@ def test_public_name_cohort_cox_is_the_function_even_after_submodule_import(amls
     assert list(fit.summary.index) == ["npm1"]
 
 
-def test_synthetic_cohort_cox_matches_r_when_present():
+def test_synthetic_cohort_cox_matches_r_when_present(synthetic_for_r):
     """coxph(Surv(os_days, os_event) ~ npm1 + flt3_itd + age, data = synthetic_data/npm1_cohort.csv)"""
-    d = _synthetic_or_skip()
+    d = synthetic_for_r
     ref = pd.read_csv(REF / "values" / "survival_cox_coef.csv")
     ref = ref[ref["data"] == "synthetic"].set_index("term")
     with warnings.catch_warnings():
@@ -221,22 +221,3 @@ def test_cox_zph_function_equals_method(fits):
     from cohort.coxph import cox_zph
 
     pd.testing.assert_frame_equal(cox_zph(fits["main"], "rank"), fits["main"].zph("rank"))
-
-
-def _synthetic_or_skip() -> pd.DataFrame:
-    """The synthetic cohort, after checking the R references were made from this very file."""
-    import hashlib
-
-    path = Path(__file__).parents[1] / "synthetic_data" / "npm1_cohort.csv"
-    md5_file = REF / "values" / "survival_synthetic_md5.csv"
-    if not path.exists() or not md5_file.exists():
-        pytest.skip("synthetic cohort or its R reference not generated yet")
-    if hashlib.md5(path.read_bytes()).hexdigest() != pd.read_csv(md5_file)["md5"].iloc[0]:
-        pytest.fail(
-            "synthetic_data/npm1_cohort.csv changed after the R references were written: rerun "
-            "Rscript tests/reference/make_reference.R"
-        )
-    d = pd.read_csv(path)
-    for b in ("npm1", "flt3_itd"):
-        d[b] = d[b].astype("boolean")
-    return d

@@ -165,9 +165,9 @@ def test_result_method_follow_up_equals_function(amlsg):
     pd.testing.assert_frame_equal(fit.median_follow_up(), median_follow_up(amlsg, "os", by="npm1"))
 
 
-def test_synthetic_cohort_matches_r_when_present():
+def test_synthetic_cohort_matches_r_when_present(synthetic_for_r):
     """survfit(Surv(os_days, os_event) ~ npm1, conf.type = ct) on synthetic_data/npm1_cohort.csv."""
-    d = _synthetic_or_skip()
+    d = synthetic_for_r
     ref = _ref("survival_km_medians.csv")
     ref = ref[ref["data"] == "synthetic"]
     for ct, block in ref.groupby("conf_type"):
@@ -282,22 +282,3 @@ def test_other_confidence_level_equals_r(amlsg):
     rows = fit.curves[fit.curves["time"] > 0]
     assert rows["lower"].sum() == pytest.approx(ref["lower_sum"].iloc[0], abs=1e-6)
     assert rows["upper"].sum() == pytest.approx(ref["upper_sum"].iloc[0], abs=1e-6)
-
-
-def _synthetic_or_skip() -> pd.DataFrame:
-    """The synthetic cohort, after checking the R references were made from this very file."""
-    import hashlib
-
-    path = Path(__file__).parents[1] / "synthetic_data" / "npm1_cohort.csv"
-    md5_file = REF / "values" / "survival_synthetic_md5.csv"
-    if not path.exists() or not md5_file.exists():
-        pytest.skip("synthetic cohort or its R reference not generated yet")
-    if hashlib.md5(path.read_bytes()).hexdigest() != pd.read_csv(md5_file)["md5"].iloc[0]:
-        pytest.fail(
-            "synthetic_data/npm1_cohort.csv changed after the R references were written: rerun "
-            "Rscript tests/reference/make_reference.R"
-        )
-    d = pd.read_csv(path)
-    for b in ("npm1", "flt3_itd"):
-        d[b] = d[b].astype("boolean")
-    return d

@@ -157,33 +157,14 @@ def test_single_group_cannot_be_tested(amlsg):
         logrank(amlsg[amlsg["npm1"] == True], "npm1")  # noqa: E712
 
 
-def test_synthetic_cohort_logrank_matches_r_when_present():
+def test_synthetic_cohort_logrank_matches_r_when_present(synthetic_for_r):
     """survdiff(Surv(os_days, os_event) ~ npm1, data = synthetic_data/npm1_cohort.csv)$chisq"""
-    d = _synthetic_or_skip()
+    d = synthetic_for_r
     ref = pd.read_csv(REF / "values" / "survival_logrank.csv").set_index("test")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DataQualityWarning)
         res = logrank(d, "npm1")
     assert res.statistic == pytest.approx(ref.loc["synthetic:os~npm1", "chisq"], abs=1e-6)
-
-
-def _synthetic_or_skip() -> pd.DataFrame:
-    """The synthetic cohort, after checking the R references were made from this very file."""
-    import hashlib
-
-    path = Path(__file__).parents[1] / "synthetic_data" / "npm1_cohort.csv"
-    md5_file = REF / "values" / "survival_synthetic_md5.csv"
-    if not path.exists() or not md5_file.exists():
-        pytest.skip("synthetic cohort or its R reference not generated yet")
-    if hashlib.md5(path.read_bytes()).hexdigest() != pd.read_csv(md5_file)["md5"].iloc[0]:
-        pytest.fail(
-            "synthetic_data/npm1_cohort.csv changed after the R references were written: rerun "
-            "Rscript tests/reference/make_reference.R"
-        )
-    d = pd.read_csv(path)
-    for b in ("npm1", "flt3_itd"):
-        d[b] = d[b].astype("boolean")
-    return d
 
 
 def test_stratified_pairwise_equals_r(amlsg):
