@@ -143,18 +143,11 @@ def classify(
     def action() -> None:
         import cohort
         from cohort.export import safe_csv
+        from cohort.stratify import category_counts
 
         c = _load(data, mapping, dataset)
         result = cohort.classify(c, system)
-        counts = (
-            result["category"]
-            .astype("object")
-            .fillna("undetermined")
-            .value_counts()
-            .rename_axis("category")
-            .reset_index(name="n")
-        )
-        counts["percent"] = (100 * counts["n"] / counts["n"].sum()).round(1)
+        counts = category_counts(result).round({"percent": 1})
         _out.print(f"{system}: {len(result)} patients", highlight=False)
         _out.print(counts.to_string(index=False), highlight=False, markup=False)
         if out is not None:

@@ -165,17 +165,10 @@ def classification_block(
 ) -> pd.Series:
     """Apply a classification; add its category counts (undetermined shown) and the method sentence."""
     import cohort
+    from cohort.stratify import category_counts
 
     result = cohort.classify(data, system)
-    counts = (
-        result["category"]
-        .astype("object")
-        .fillna("undetermined")
-        .value_counts()
-        .rename_axis("category")
-    )
-    counts = counts.reset_index(name="n")
-    counts["percent"] = 100 * counts["n"] / counts["n"].sum()
+    counts = category_counts(result)
     report.table(
         name or f"{system}_categories",
         counts,

@@ -235,4 +235,33 @@ def rules(system: str) -> pd.DataFrame:
     return rules_table(table, getattr(module, "MODIFIERS", ()))
 
 
-__all__ = ["CATEGORIES", "SYSTEMS", "categories", "classify", "explain", "options", "rules"]
+def category_counts(result: pd.DataFrame) -> pd.DataFrame:
+    """Patients per category of a :func:`classify` result, undetermined counted as "undetermined".
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``category``, ``n``, ``percent`` (of all patients), most frequent first.
+    """
+    counts = (
+        result["category"]
+        .astype("object")
+        .fillna("undetermined")
+        .value_counts()
+        .rename_axis("category")
+        .reset_index(name="n")
+    )
+    counts["percent"] = 100 * counts["n"] / counts["n"].sum()
+    return counts
+
+
+__all__ = [
+    "CATEGORIES",
+    "SYSTEMS",
+    "categories",
+    "category_counts",
+    "classify",
+    "explain",
+    "options",
+    "rules",
+]
