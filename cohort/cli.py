@@ -221,8 +221,18 @@ def report(
     data: DataArg = None,
     mapping: MappingOpt = None,
     analysis: Annotated[
-        str, typer.Option("--analysis", "-a", help="Analysis name (see analyses/) or 'all'.")
+        str,
+        typer.Option(
+            "--analysis", "-a", help="Name of a shipped analysis (see analyses/) or 'all'."
+        ),
     ] = "all",
+    analysis_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--analysis-file",
+            help="Run your own analysis script (Python, executed as is: only a file you trust).",
+        ),
+    ] = None,
     out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path("reports"),
     include_ids: Annotated[
         bool, typer.Option("--include-ids", help="Allow patient identifiers in the report.")
@@ -256,6 +266,7 @@ def report(
                 include_ids=include_ids,
                 command_line=" ".join(["cohort", *sys.argv[1:]]),
                 progress=progress,
+                analysis_file=analysis_file,
             )
         for path in written:
             if path.suffix != ".csv":
