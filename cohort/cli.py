@@ -62,6 +62,26 @@ def _run(action: Callable[[], Any]) -> Any:
             traceback.print_exc()
         _err.print(f"[bold red]error:[/] cannot read input: {escape(str(exc))}", highlight=False)
         raise typer.Exit(EXIT_BAD_INPUT) from None
+    except (FileExistsError, NotADirectoryError) as exc:
+        _fail(f"the output cannot be written: {exc}. Give --out a folder (or a new file name).")
+    except MemoryError:
+        _fail(
+            "MemoryError: the input is too large for this machine's memory. Load it with the "
+            "Dask engine (convert it to Parquet; cohort.load(path, engine='dask')), or free memory."
+        )
+    except RecursionError:
+        _fail(
+            "RecursionError: the input is nested too deeply to read (a formula or file with "
+            "thousands of nested brackets). Simplify it."
+        )
+
+
+def _fail(message: str) -> None:
+    """Print one paragraph for an error that is not a CohortError, and exit with code 2."""
+    if _state["debug"]:
+        traceback.print_exc()
+    _err.print(f"[bold red]error:[/] {escape(message)}", highlight=False)
+    raise typer.Exit(EXIT_BAD_INPUT) from None
 
 
 def _load(data: str | None, mapping: str | None, dataset: str | None, on_error: str = "raise"):
