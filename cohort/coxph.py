@@ -422,6 +422,8 @@ def _zph(
         g = np.zeros(k)
         g[inv] = gs  # g depends on time only
         ev = d > 0
+        if not ev.any():  # a stratum without events adds nothing to the score or information
+            continue
         s0, s1, s2, d0, d1, d2, xdead, g, d = (
             s0[ev],
             s1[ev],
