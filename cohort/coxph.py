@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from cohort._endpoint import endpoint_arrays
+from cohort._endpoint import endpoint_arrays, endpoint_key, endpoint_label
 from cohort.cohort import Cohort
 from cohort.errors import (
     ConvergenceWarning,
@@ -203,7 +203,7 @@ def cox(
     from lifelines.exceptions import ConvergenceWarning as LifelinesConvergenceWarning
 
     what = "cohort.cox"
-    if endpoint.lower() == "cir":
+    if endpoint_key(endpoint, what=what) == "cir":
         raise ModelError(
             "cohort.cox: 'cir' is a competing-risks endpoint; use cohort.finegray for the "
             "subdistribution hazard, or code a cause-specific endpoint as an 0/1 event column."
@@ -244,7 +244,7 @@ def cox(
     scodes = _strata_codes(frame, strata_cols)
     if event.sum() == 0:
         raise ModelError(
-            f"{what}: no {endpoint.upper()} events among the {len(frame)} analysed patients."
+            f"{what}: no {endpoint_label(endpoint)} events among the {len(frame)} analysed patients."
         )
     for msg in _check_design(x, event, scodes):
         warnings.warn(f"{what}: {msg}", StatisticalWarning, stacklevel=2)
@@ -315,7 +315,7 @@ def cox(
         log_likelihood=float(fitter.log_likelihood_),
         formula=parsed,
         terms=assign,
-        endpoint=endpoint.lower(),
+        endpoint=endpoint_key(endpoint),
         strata=strata_cols,
         conf_level=conf_level,
         penalizer=penalizer,

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from cohort._endpoint import endpoint_key
 from cohort._grouping import analysable_rows
 from cohort._grouping import as_columns as _as_columns
 from cohort._grouping import group_codes as _group_codes
@@ -610,7 +611,7 @@ def km(
         test=test,
         excluded=dict(prep.excluded),
         notes=prep.notes,
-        endpoint=endpoint.lower(),
+        endpoint=endpoint_key(endpoint),
         by=prep.by,
         conf_level=conf_level,
         conf_type=conf_type,
@@ -777,5 +778,5 @@ def rmst(
             diffs, columns=["group", "reference", "difference", "se", "lower", "upper", "p_value"]
         )
     return RMSTResult(
-        table, difference, float(tau), conf_level, endpoint.lower(), dict(prep.excluded), prep.notes
+        table, difference, float(tau), conf_level, endpoint_key(endpoint), dict(prep.excluded), prep.notes
     )
