@@ -420,8 +420,8 @@ def classify_eln2017(frame: pd.DataFrame, **options: Any) -> pd.DataFrame:
     )
 
 
-def explain_patient(row: pd.Series, **options: Any) -> list[str]:
+def explain_patient(row: pd.Series, result: Any = None, **options: Any) -> list[str]:
     """The ELN 2017 rows considered for one patient and why each did or did not apply."""
     o = resolve_options(SYSTEM, OPTIONS, options)
     t = build_terms(make_inputs(row_frame(row), o), o)
-    return explain_rules(RULES, t)
+    return explain_rules(RULES, t, result=result)
