@@ -15,6 +15,8 @@ Conventions
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pandas as pd
@@ -301,6 +303,219 @@ They are not required in an input table; the ELN 2022 and ICC rules use them whe
 BOOLEAN_COLUMNS = tuple(n for n, c in COLUMNS.items() if c.kind == "boolean")
 NUMERIC_COLUMNS = tuple(n for n, c in COLUMNS.items() if c.kind in ("float", "integer"))
 CATEGORY_COLUMNS = tuple(n for n, c in COLUMNS.items() if c.kind == "category")
+
+
+# ----------------------------------------------------------------------------------------------
+# Human labels, display units and the natural order of levels (tables, legends, risk tables, CSVs)
+# ----------------------------------------------------------------------------------------------
+
+_GENE_LABEL = {"flt3_itd": "FLT3-ITD", "flt3_tkd": "FLT3-TKD", "cebpa_biallelic": "CEBPA biallelic",
+               "cebpa_bzip": "CEBPA bZIP", "kmt2a_ptd": "KMT2A-PTD"}  # fmt: skip
+_FLAG_LABEL = {
+    "t_8_21": "t(8;21)", "inv_16": "inv(16)/t(16;16)", "t_15_17": "t(15;17)", "t_9_11": "t(9;11)",
+    "kmt2a_r": "KMT2A rearranged", "t_6_9": "t(6;9)", "t_9_22": "t(9;22)", "inv_3": "inv(3)/t(3;3)",
+    "mecom_r": "MECOM rearranged", "t_8_16": "t(8;16)", "del_5q": "-5/del(5q)", "minus_7": "-7",
+    "abn_17p": "-17/abn(17p)", "complex_karyotype": "Complex karyotype",
+    "monosomal_karyotype": "Monosomal karyotype", "normal_karyotype": "Normal karyotype",
+}  # fmt: skip
+_SYSTEM_LABEL = {"eln2017": "ELN 2017 risk", "eln2017_eisfeld2020": "ELN 2017 (Eisfeld 2020) risk",
+                 "eln2022": "ELN 2022 risk", "eln2024": "ELN 2024 risk", "eln2010": "ELN 2010 risk"}  # fmt: skip
+
+_LABELS: dict[str, str] = {
+    "patient_id": "Patient", "age": "Age", "sex": "Sex", "aml_type": "AML type",
+    "prior_mds": "Prior MDS", "bm_blasts_pct": "Bone-marrow blasts", "wbc": "WBC",
+    "flt3_itd_ar": "FLT3-ITD allelic ratio", "npm1_vaf": "NPM1 VAF", "tp53_vaf": "TP53 VAF",
+    "npm1_type": "NPM1 mutation type", "karyotype": "Karyotype",
+    "intensive": "Intensive induction", "flt3_inhibitor": "FLT3 inhibitor",
+    "venetoclax": "Venetoclax", "hma": "Hypomethylating agent", "gemtuzumab": "Gemtuzumab ozogamicin",
+    "hsct": "Allo-HSCT", "hsct_days": "Time to allo-HSCT", "hsct_in_cr1": "Allo-HSCT in CR1",
+    "cr": "CR/CRi", "cr_days": "Time to CR", "os_days": "Overall survival time",
+    "os_event": "Death", "efs_days": "Event-free survival time", "efs_event": "EFS event",
+    "rfs_days": "Relapse-free survival time", "rfs_event": "Relapse or death",
+    "cir_days": "Time to relapse", "cir_status": "Relapse status", "days": "Time to sample",
+    "sample": "Sample", "npm1_abl1_pct": "NPM1mut/ABL1",
+    # columns the analyses derive
+    "itd_group": "FLT3-ITD group", "age_band": "Age group", "mrd_c2": "NPM1 MRD after cycle 2",
+    "triple": "NPM1/FLT3-ITD/DNMT3A", "genotype": "Genotype", "group": "Group",
+    **{g: _GENE_LABEL.get(g, g.upper()) for g in GENES},
+    **_FLAG_LABEL,
+    **_SYSTEM_LABEL,
+}  # fmt: skip
+
+_UNIT_LABEL = {"10^9/L": "x10^9/L", "ratio": "", "fraction": ""}
+"""Schema unit -> unit as printed after a label (empty: the label says it all)."""
+
+TIME_UNITS: dict[str, float] = {"days": 1.0, "months": 30.4375, "years": 365.25}
+"""Days per display time unit (a month is 365.25 / 12 days)."""
+
+_POS_NEG = ("flt3_itd", "kmt2a_ptd")  # said as positive / negative rather than mutated / wild-type
+_YES_NO = {
+    "prior_mds": ("Prior MDS", "No prior MDS"), "intensive": ("Intensive induction", "Non-intensive"),
+    "hsct": ("Allo-HSCT", "No allo-HSCT"), "hsct_in_cr1": ("Allo-HSCT in CR1", "No allo-HSCT in CR1"),
+    "cr": ("CR/CRi", "No CR/CRi"),
+}  # fmt: skip
+_ELN_LEVELS = {"favorable": "Favorable", "intermediate": "Intermediate", "adverse": "Adverse"}
+_LEVELS: dict[str, dict] = {
+    "sex": {"female": "Female", "male": "Male"},
+    "aml_type": {"de_novo": "De novo", "secondary": "Secondary", "therapy_related": "Therapy-related"},
+    "npm1_type": {"A": "Type A", "B": "Type B", "D": "Type D", "other": "Other type"},
+    "sample": {"PB": "Peripheral blood", "BM": "Bone marrow"},
+    "os_event": {0: "Censored", 1: "Death"},
+    "efs_event": {0: "Censored", 1: "Event"},
+    "rfs_event": {0: "Censored", 1: "Relapse or death"},
+    "cir_status": {0: "Censored", 1: "Relapse", 2: "Death without relapse"},
+    "itd_group": {"ITD-neg": "FLT3-ITD negative", "ITD-low": "FLT3-ITD low (AR < 0.5)",
+                  "ITD-high": "FLT3-ITD high (AR >= 0.5)",
+                  "ITD-unknown-ratio": "FLT3-ITD, ratio unknown"},
+    "mrd_c2": {"negative": "MRD negative", "low level": "MRD low level", "positive": "MRD positive"},
+    "age_band": {"<=60": "60 years or younger", "61-65": "61-65 years", ">65": "Older than 65 years"},
+    **{s: _ELN_LEVELS for s in _SYSTEM_LABEL},
+}  # fmt: skip
+
+LEVEL_ORDER: dict[str, tuple] = {
+    "itd_group": ("ITD-neg", "ITD-low", "ITD-high", "ITD-unknown-ratio"),
+    "mrd_c2": ("negative", "low level", "positive"),
+    "age_band": ("<=60", "61-65", ">65"),
+    "cir_status": (0, 1, 2),
+    **{s: tuple(_ELN_LEVELS) for s in _SYSTEM_LABEL},
+    **{name: col.allowed for name, col in COLUMNS.items() if col.kind == "category"},
+}  # fmt: skip
+"""The natural order of the levels of columns whose order is not alphabetical."""
+
+
+def unit(column: str, *, time_unit: str | None = None) -> str:
+    """The unit of ``column`` as printed in a header ("x10^9/L", "%", "years"; "" if none).
+
+    Times stored in days are shown in ``time_unit`` when given (e.g. ``"months"``).
+    """
+    col = COLUMNS.get(column) or MRD_COLUMNS.get(column)
+    u = col.unit if col is not None else ""
+    if u == "days" and time_unit is not None:
+        if time_unit not in TIME_UNITS:
+            raise ValueError(f"time_unit={time_unit!r}: use one of {', '.join(TIME_UNITS)}.")
+        return time_unit
+    return _UNIT_LABEL.get(u, u)
+
+
+def label(column: str, *, with_unit: bool = True, time_unit: str | None = None) -> str:
+    """The human label of a column, with its unit: ``label("wbc") == "WBC (x10^9/L)"``.
+
+    Columns the schema does not know are returned unchanged, so the helper can be applied to any
+    header. ``with_unit=False`` drops the unit; ``time_unit`` converts day units (see :func:`unit`).
+    """
+    text = _LABELS.get(column, column)
+    u = unit(column, time_unit=time_unit) if with_unit else ""
+    return f"{text} ({u})" if u else text
+
+
+def _as_bool(value: object) -> bool | None:
+    if isinstance(value, bool) or type(value).__name__ == "bool_":
+        return bool(value)
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    return None
+
+
+def level_label(column: str, value: object) -> str:
+    """The human label of one value of ``column``.
+
+    ``level_label("npm1", True) == "NPM1 mutated"``, ``level_label("npm1", False) == "NPM1 wild-type"``,
+    ``level_label("cir_status", 2) == "Death without relapse"``. Values given as text (``"True"``, as
+    in the group labels of :func:`cohort.km`) are understood. Unknown values come back as text.
+    """
+    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
+        return "Unknown"
+    flag = _as_bool(value)
+    col = COLUMNS.get(column)
+    if flag is not None and (column in _LABELS) and (col is None or col.kind == "boolean"):
+        name = _LABELS[column]
+        if column in _YES_NO:
+            return _YES_NO[column][0 if flag else 1]
+        if column in GENES:
+            if column in _POS_NEG:
+                return f"{name} {'positive' if flag else 'negative'}"
+            return f"{name} {'mutated' if flag else 'wild-type'}"
+        if column in _FLAG_LABEL:
+            if flag:
+                return name
+            if name.endswith(" rearranged"):
+                return name.replace(" rearranged", " not rearranged")
+            return f"No {name[0].lower() + name[1:] if name[1:2].islower() else name}"
+        return f"{name}: {'yes' if flag else 'no'}"
+    levels = _LEVELS.get(column, {})
+    if value in levels:
+        return levels[value]
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit() and int(value) in levels:
+        return levels[int(value)]
+    if isinstance(value, float) and value.is_integer() and int(value) in levels:
+        return levels[int(value)]
+    return str(value)
+
+
+_STRATUM = re.compile(r",\s*(?=[A-Za-z_][A-Za-z0-9_]*=)")
+
+
+def group_label(stratum: str) -> str:
+    """A group label as :func:`cohort.km` prints it, in words.
+
+    ``group_label("npm1=True, flt3_itd=False") == "NPM1 mutated, FLT3-ITD negative"``;
+    ``"all"`` becomes ``"All patients"``; text without ``column=value`` parts is returned unchanged.
+    """
+    if stratum in ("all", ""):
+        return "All patients"
+    parts = _STRATUM.split(str(stratum))
+    out = []
+    for part in parts:
+        column, sep, value = part.partition("=")
+        if not sep or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", column.strip()):
+            return str(stratum)
+        out.append(level_label(column.strip(), value))
+    return ", ".join(out)
+
+
+def _band_key(value: object) -> tuple[float, float]:
+    """Sort key of a numeric band written as '<=60', '61-65', '>65', '<2', '2-5'."""
+    text = str(value).strip()
+    nums = re.findall(r"\d+(?:\.\d+)?", text)
+    first = float(nums[0]) if nums else float("inf")
+    if text.startswith("<"):
+        return (first, -1.0)
+    if text.startswith(">"):
+        return (first, 1.0)
+    return (first, 0.0)
+
+
+def level_order(column: str, values: Sequence | None = None) -> list:
+    """The levels of ``column`` in their natural order.
+
+    Known columns use :data:`LEVEL_ORDER` (ITD-neg, ITD-low, ITD-high; MRD negative, low level,
+    positive; ELN favorable, intermediate, adverse); booleans put False (wild-type) first; numeric
+    bands ('<=60', '61-65', '>65') sort by their numbers. With ``values`` the result holds exactly
+    the distinct values given (unknown ones after the known, in their first-seen order).
+    """
+    seen = list(dict.fromkeys(v for v in (values or []) if not pd.isna(v)))
+    known = LEVEL_ORDER.get(column)
+    if known is None and seen and all(_as_bool(v) is not None for v in seen):
+        seen_key = {v: _as_bool(v) for v in seen}
+        return sorted(seen, key=lambda v: seen_key[v])
+    if known is None:
+        if seen and all(re.search(r"\d", str(v)) for v in seen):
+            return sorted(seen, key=_band_key)
+        return seen
+    if values is None:
+        return list(known)
+    rank = {k: i for i, k in enumerate(known)}
+    return sorted(seen, key=lambda v: (rank.get(v, len(rank)), seen.index(v)))
+
+
+def ordered(series: pd.Series, column: str | None = None) -> pd.Series:
+    """``series`` as an ordered Categorical in the natural order of its levels (see :func:`level_order`)."""
+    order = level_order(column or str(series.name), list(series.dropna().unique()))
+    return pd.Series(
+        pd.Categorical(series.astype("object"), categories=order, ordered=True),
+        index=series.index,
+        name=series.name,
+    )
 
 
 def empty_cohort_frame(n: int = 0) -> pd.DataFrame:
