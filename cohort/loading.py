@@ -239,7 +239,7 @@ def read_table(
             notes = excel_notes(data, path.name, len(frame))
             base, numbering = 2, "spreadsheet row (header = row 1)"
         elif suffix in PARQUET_SUFFIXES:
-            frame = pd.read_parquet(io.BytesIO(data))
+            frame = _read_parquet(data, path.name)
             base, numbering = 1, "record number (first record = 1)"
         elif suffix in JSON_SUFFIXES:
             frame = read_json_records(_decode(data, path.name), path.name)
@@ -262,6 +262,19 @@ def read_table(
     if lines is not None and len(lines) != len(frame):  # pragma: no cover - defensive
         lines = None
     return _Table(frame, path.name, files, base, numbering, lines, notes)
+
+
+def _read_parquet(data: bytes, name: str) -> pd.DataFrame:
+    try:
+        return pd.read_parquet(io.BytesIO(data))
+    except (TypeError, KeyError) as exc:
+        # pyarrow rebuilds pandas dtypes from the file's metadata; a type this pandas does not
+        # know (another library's extension type, a newer pandas) fails with a bare TypeError.
+        raise LoadError(
+            f"File {name}: its Parquet metadata asks for a pandas column type that this pandas "
+            f"{pd.__version__} cannot build ({type(exc).__name__}: {exc}). Write the file again "
+            "with standard types (e.g. df.astype(object).to_parquet(...)) or save it as CSV."
+        ) from None
 
 
 def _pandas_na() -> frozenset[str]:

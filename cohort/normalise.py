@@ -78,14 +78,15 @@ BINARY_EVENTS = ("os_event", "efs_event", "rfs_event")
 VAF_COLUMNS = ("npm1_vaf", "tp53_vaf")
 
 _SPACES = re.compile(r"[\s_]+")
+_WHOLE_DECIMAL = re.compile(r"-?\d+\.0+")
 
 
 def token(value: Any) -> str | None:
     """The comparison form of a cell: trimmed, lower case, ``_`` and runs of spaces as one space.
 
-    Returns ``None`` for a missing value (``None``, ``NaN``, ``pd.NA``, ``NaT``). Integral numbers
-    give their integer text (``1.0`` -> ``"1"``), so codes read from Excel or Parquet match codes
-    written in a mapping file.
+    Returns ``None`` for a missing value (``None``, ``NaN``, ``pd.NA``, ``NaT``). Integral numbers,
+    and text such as ``"1.0"``, give their integer text (``"1"``), so codes read from CSV, Excel or
+    Parquet match each other and the codes written in a mapping file.
     """
     if value is None or value is pd.NA or value is pd.NaT:
         return None
@@ -97,7 +98,9 @@ def token(value: Any) -> str | None:
         if math.isnan(value):
             return None
         return str(int(value)) if float(value).is_integer() else repr(float(value))
-    return _SPACES.sub(" ", str(value).strip().lower())
+    text = _SPACES.sub(" ", str(value).strip().lower())
+    # "1.0" written to a CSV by a program that stored the code as a float reads as Excel's 1.0 does.
+    return str(int(text.split(".")[0])) if _WHOLE_DECIMAL.fullmatch(text) else text
 
 
 @dataclass
