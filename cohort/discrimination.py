@@ -238,7 +238,11 @@ def compare_systems(
     if n_boot > 0:
         rng = np.random.default_rng(seed)
         n = len(time)
-        idx = rng.integers(0, n, size=(n_boot, n))
+        # Resample positions of a canonical order (by time, event and every risk score), so that
+        # the intervals do not depend on the row order of the input; rows equal in all of these
+        # are interchangeable.
+        canonical = np.lexsort((*[np.asarray(r, float) for r in reversed(risks)], event, time))
+        idx = canonical[rng.integers(0, n, size=(n_boot, n))]
         workers = n_jobs or os.cpu_count() or 1
         chunks = np.array_split(np.arange(n_boot), workers)
         from joblib import Parallel, delayed
