@@ -884,7 +884,10 @@ class RMSTResult:
         ``group``, ``n``, ``events``, ``tau``, ``rmst``, ``se``, ``lower``, ``upper`` (days).
     difference : pandas.DataFrame or None
         Each group against the first: ``group``, ``reference``, ``difference`` (group minus
-        reference), ``se``, ``lower``, ``upper``, ``p_value`` (two-sided z test). None without ``by``.
+        reference), ``se``, ``lower``, ``upper``, ``p_value`` (two-sided z test), and next to it
+        the ratio of RMSTs (group over reference) as survRM2's ``rmst2``: ``ratio``,
+        ``ratio_lower``, ``ratio_upper``, ``ratio_p_value``, from the log ratio with SE
+        ``sqrt(var_g / rmst_g^2 + var_ref / rmst_ref^2)``. None without ``by``.
     tau, conf_level, endpoint, excluded, notes :
     """
 
@@ -987,9 +990,18 @@ def rmst(
             dif = row["rmst"] - ref["rmst"]
             se = float(np.hypot(row["se"], ref["se"]))
             p = float(2 * stats.norm.sf(abs(dif) / se)) if se > 0 else np.nan
-            diffs.append((row["group"], ref["group"], dif, se, dif - z * se, dif + z * se, p))
+            log_ratio = float(np.log(row["rmst"] / ref["rmst"]))
+            se_log = float(np.hypot(row["se"] / row["rmst"], ref["se"] / ref["rmst"]))
+            p_ratio = float(2 * stats.norm.sf(abs(log_ratio) / se_log)) if se_log > 0 else np.nan
+            diffs.append(
+                (row["group"], ref["group"], dif, se, dif - z * se, dif + z * se, p)
+                + (np.exp(log_ratio), np.exp(log_ratio - z * se_log))
+                + (np.exp(log_ratio + z * se_log), p_ratio)
+            )
         difference = pd.DataFrame(
-            diffs, columns=["group", "reference", "difference", "se", "lower", "upper", "p_value"]
+            diffs,
+            columns=["group", "reference", "difference", "se", "lower", "upper", "p_value"]
+            + ["ratio", "ratio_lower", "ratio_upper", "ratio_p_value"],
         )
     return RMSTResult(
         table, difference, float(tau), conf_level, endpoint.lower(), dict(prep.excluded), prep.notes

@@ -217,3 +217,24 @@ def test_missing_weight_is_left_out_and_counted(d):
         fit = cohort.km(e, "os", weights="w")
     assert fit.excluded["missing_weights"] == 2
     assert fit.table["n"].iloc[0] == len(d) - 2
+
+
+# ---- 11. RMST ratio ---------------------------------------------------------------------------
+
+
+def test_rmst_ratio_next_to_the_difference_equals_rmst2(d):
+    ref = reference("rmst").iloc[0]
+    res = cohort.rmst(d[d["grp"].isin(["A", "B"])], float(ref["tau"]), "os", by="grp")
+    assert res.table["rmst"].to_list() == pytest.approx([ref["rmst0"], ref["rmst1"]], rel=1e-12)
+    row = res.difference.iloc[0]
+    for col, key in [
+        ("difference", "difference"),
+        ("lower", "diff_lower"),
+        ("upper", "diff_upper"),
+        ("p_value", "diff_p"),
+        ("ratio", "ratio"),
+        ("ratio_lower", "ratio_lower"),
+        ("ratio_upper", "ratio_upper"),
+        ("ratio_p_value", "ratio_p"),
+    ]:
+        assert row[col] == pytest.approx(ref[key], rel=1e-10), col
