@@ -549,7 +549,7 @@ def time_varying_block(
         "time_varying",
         "Transplant was analysed as a time-dependent exposure to avoid immortal-time bias: follow-up was "
         "split at the transplant date (as R survival::tmerge), the Cox model was fitted on the start-stop "
-        "intervals (lifelines CoxTimeVaryingFitter, Efron ties, as R coxph(Surv(start, stop, event) ~ ...)) "
+        "intervals (Efron ties, equal to R coxph(Surv(start, stop, event) ~ ...)) "
         "and tested with the Mantel-Byar test (log-rank with patients moving to the exposed risk set at "
         "transplant).",
     )
