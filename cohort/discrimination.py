@@ -6,22 +6,178 @@ time-dependent AUC, the integrated Brier score, the AIC of a Cox model on each, 
 confidence intervals for the differences in Harrell's C. The metrics are scikit-survival's; the Cox
 models are lifelines'. What is added here is fitting each classification the same way, on the same
 patients, and the paired bootstrap.
+
+:func:`concordance` is Harrell's C with its standard error as R's ``survival::concordance``
+(infinitesimal-jackknife variance from each patient's counts of concordant, discordant and tied
+pairs; no Python package reports it). Harrell's C equals R to machine precision. Uno's C, the
+time-dependent AUC and the Brier score are scikit-survival's definitions, which are not those of R's
+``riskRegression::Score`` / ``pec``; ``docs/r_parity_competing.md`` says exactly where they differ.
 """
 
 from __future__ import annotations
 
 import os
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from cohort._endpoint import endpoint_columns, endpoint_key
 from cohort.cohort import Cohort, as_frame
-from cohort.errors import ModelError, SchemaError
-from cohort.schema import ENDPOINTS
+from cohort.errors import DataQualityWarning, ModelError, SchemaError
 
 ELN_ORDER = {"favorable": 0, "intermediate": 1, "adverse": 2}
+_CHUNK = 256  # event rows per block of the pair comparison (bounds memory at n * 256)
+
+
+@dataclass(frozen=True)
+class Concordance:
+    """Harrell's C with its standard error, as R's ``survival::concordance``.
+
+    Attributes
+    ----------
+    concordance : float
+        Harrell's C: concordant pairs plus half the pairs tied on the risk score, over comparable
+        pairs (R's ``concordance``).
+    std_err : float
+        Its infinitesimal-jackknife standard error (R's ``sqrt(var)``, coxph's ``concordance["std"]``).
+    concordant, discordant, tied_risk : int
+        Comparable pairs by outcome (R's ``count``; pairs tied on time are not comparable).
+    n : int
+        Patients used.
+    n_excluded : int
+        Patients left out for a missing time, event or score.
+    """
+
+    concordance: float
+    std_err: float
+    concordant: int
+    discordant: int
+    tied_risk: int
+    n: int
+    n_excluded: int = 0
+
+
+def _pair_influence(time: np.ndarray, event: np.ndarray, risk: np.ndarray) -> np.ndarray:
+    """Per patient: comparable pairs it belongs to that are concordant, discordant, tied on risk.
+
+    A pair is comparable when the patient with the shorter time had the event; a patient censored at
+    the time of another's event counts as the longer (R's rule). Higher risk = shorter survival.
+    Computed in blocks of event rows against all patients (O(events x n) time, O(n) memory).
+    """
+    n = len(time)
+    influence = np.zeros((n, 3))
+    events = np.flatnonzero(event == 1)
+    for s in range(0, len(events), _CHUNK):
+        i = events[s : s + _CHUNK]
+        ti, xi = time[i][:, None], risk[i][:, None]
+        comparable = (time[None, :] > ti) | ((time[None, :] == ti) & (event[None, :] == 0))
+        for k, relation in enumerate((xi > risk[None, :], xi < risk[None, :], xi == risk[None, :])):
+            pairs = comparable & relation
+            influence[i, k] += pairs.sum(axis=1)
+            influence[:, k] += pairs.sum(axis=0)
+    return influence
+
+
+def concordance_fit(
+    time: np.ndarray, event: np.ndarray, risk: np.ndarray, strata: np.ndarray | None = None
+) -> Concordance:
+    """Harrell's C and its standard error from arrays (complete data), as R ``concordancefit``.
+
+    Pairs are formed within strata (R's ``strata``, as coxph does for a stratified model) and pooled.
+    The variance is R's: ``dfbeta_k = ((C_k - D_k) - S (C_k + D_k + T_k)) / N`` from each patient's
+    concordant/discordant/tied counts, ``S`` Somers' d and ``N`` the comparable pairs, and
+    ``var(C) = sum(dfbeta_k^2) / 4``.
+    """
+    time = np.asarray(time, dtype=float)
+    event = np.asarray(event).astype(int)
+    risk = np.asarray(risk, dtype=float)
+    codes = np.zeros(len(time), dtype=int) if strata is None else pd.factorize(strata)[0]
+    influence = np.zeros((len(time), 3))
+    for code in np.unique(codes):
+        m = codes == code
+        influence[m] = _pair_influence(time[m], event[m], risk[m])
+    conc, disc, tied = influence.sum(axis=0) / 2
+    npair = conc + disc + tied
+    if npair == 0:
+        raise ModelError("concordance: no comparable pair (no event before another's follow-up).")
+    somers = (conc - disc) / npair
+    dfbeta = (influence[:, 0] - influence[:, 1]) / npair - somers / npair * influence.sum(axis=1)
+    return Concordance(
+        concordance=float((somers + 1) / 2),
+        std_err=float(np.sqrt((dfbeta**2).sum() / 4)),
+        concordant=int(round(conc)),
+        discordant=int(round(disc)),
+        tied_risk=int(round(tied)),
+        n=len(time),
+    )
+
+
+def concordance(
+    data: Cohort | pd.DataFrame,
+    risk: str | pd.Series | np.ndarray,
+    endpoint: str | tuple[str, str] = "os",
+    *,
+    strata: str | None = None,
+) -> Concordance:
+    """Harrell's C of a risk score with its standard error, as R's ``survival::concordance``.
+
+    Parameters
+    ----------
+    data : Cohort or pandas.DataFrame
+    risk : str, pandas.Series or numpy.ndarray
+        A column name, or values aligned with the rows; a higher value means a worse prognosis
+        (a Cox linear predictor, an ordinal risk group). R: ``concordance(Surv(t, e) ~ risk,
+        reverse = TRUE)``.
+    endpoint : {"os", "efs", "rfs"} or (str, str)
+    strata : str, optional
+        Column within whose levels pairs are formed.
+
+    Returns
+    -------
+    Concordance
+
+    Raises
+    ------
+    SchemaError
+        Unknown columns, a competing-risks endpoint, or a score of the wrong length.
+    ModelError
+        No comparable pair.
+    """
+    what = "cohort.concordance"
+    if endpoint_key(endpoint, what=what) == "cir":
+        raise SchemaError(f"{what}: 'cir' is a competing-risks endpoint; use 'os', 'efs' or 'rfs'.")
+    time_col, event_col = endpoint_columns(endpoint, what=what)
+    required = (time_col, event_col) + ((risk,) if isinstance(risk, str) else ())
+    frame = as_frame(data, required=required + ((strata,) if strata else ()), what=what)
+    score = frame[risk] if isinstance(risk, str) else pd.Series(np.asarray(risk), index=frame.index)
+    if len(score) != len(frame):
+        raise SchemaError(f"{what}: risk has {len(score)} values for {len(frame)} rows.")
+    score = pd.to_numeric(
+        score.astype("Float64") if score.dtype == bool else score, errors="coerce"
+    )
+    time = pd.to_numeric(frame[time_col], errors="coerce")
+    event = pd.to_numeric(frame[event_col], errors="coerce")
+    keep = (time.notna() & event.notna() & score.notna()).to_numpy()
+    if strata:
+        keep &= frame[strata].notna().to_numpy()
+    n_out = int((~keep).sum())
+    if n_out:
+        warnings.warn(
+            f"{what}: {n_out} patient(s) with a missing {time_col}, {event_col}, score"
+            f"{' or ' + strata if strata else ''} left out.",
+            DataQualityWarning,
+            stacklevel=2,
+        )
+    res = concordance_fit(
+        time.to_numpy(float)[keep],
+        event.to_numpy(float)[keep],
+        score.to_numpy(float)[keep],
+        frame[strata].to_numpy()[keep] if strata else None,
+    )
+    return Concordance(**{**res.__dict__, "n_excluded": n_out})
 
 
 @dataclass(frozen=True)
@@ -32,7 +188,8 @@ class SystemComparison:
     ----------
     metrics : pandas.DataFrame
         One row per system: ``system``, ``n``, ``events``, ``n_groups``, ``score`` (which risk score
-        was used), ``harrell_c``, ``uno_c``,
+        was used), ``harrell_c``, ``harrell_c_se`` (R's ``survival::concordance`` standard error),
+        ``uno_c``,
         ``auc_<days>`` for each time, ``integrated_brier``, ``aic``.
     differences : pandas.DataFrame
         One row per system after the first: ``system``, ``reference``, ``delta_harrell_c``, ``lower``,
@@ -133,7 +290,7 @@ def compare_systems(
     systems : list of str
         Column names of the data, or system names for :func:`cohort.classify` ("eln2017",
         "eln2017_eisfeld2020", "eln2022", ...). The first is the reference for differences.
-    endpoint : {"os", "efs", "rfs"}
+    endpoint : {"os", "efs", "rfs"} or (str, str)
     times : tuple of float
         Days at which the cumulative/dynamic AUC is computed (1, 2 and 5 years by default); times
         beyond the last observed time are dropped with a note.
@@ -168,9 +325,9 @@ def compare_systems(
     """
     if len(systems) < 2:
         raise SchemaError("compare_systems needs at least two classifications to compare.")
-    if endpoint not in ENDPOINTS or endpoint == "cir":
+    if endpoint_key(endpoint, what="compare_systems") == "cir":
         raise SchemaError(f"endpoint must be 'os', 'efs' or 'rfs', got {endpoint!r}.")
-    time_col, event_col = ENDPOINTS[endpoint]
+    time_col, event_col = endpoint_columns(endpoint)
     frame = as_frame(data, required=(time_col, event_col), what="compare_systems")
     cats = {s: _categories(data, frame, s) for s in systems}
 
@@ -219,6 +376,7 @@ def compare_systems(
             "n_groups": n_groups,
             "score": "ordinal" if ordinal is not None else "cox",
             "harrell_c": _harrell(event, time, risk),
+            "harrell_c_se": concordance_fit(time, event, risk).std_err,
             "uno_c": float(
                 concordance_index_ipcw(y, y, risk, tau=max(use_times) if use_times else None)[0]
             ),
