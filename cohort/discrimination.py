@@ -9,9 +9,17 @@ patients, and the paired bootstrap.
 
 :func:`concordance` is Harrell's C with its standard error as R's ``survival::concordance``
 (infinitesimal-jackknife variance from each patient's counts of concordant, discordant and tied
-pairs; no Python package reports it). Harrell's C equals R to machine precision. Uno's C, the
-time-dependent AUC and the Brier score are scikit-survival's definitions, which are not those of R's
-``riskRegression::Score`` / ``pec``; ``docs/r_parity_competing.md`` says exactly where they differ.
+pairs; no Python package reports it). Harrell's C equals R to machine precision.
+
+:func:`time_dependent_auc`, :func:`brier_score` and :func:`integrated_brier` are those of R's
+``riskRegression::Score`` (``cens.model = "km"``), to machine precision. scikit-survival's
+``cumulative_dynamic_auc`` and ``brier_score`` weight an event at ``T_i`` by ``1 / G(T_i)``, the
+censoring survival *at* the event time; Score uses ``1 / G(T_i-)``, just *before* it, which is
+the inverse-probability-of-censoring weight of Gerds & Schumacher (2006). The two differ (by
+1e-7..1e-5 on AMLSG) whenever patients are censored at an event time. The censoring distribution
+itself is scikit-survival's (``kaplan_meier_estimator(reverse=True)``). Uno's C remains
+scikit-survival's ``concordance_index_ipcw`` (weights ``1 / G(T_i)^2``, truncated at ``tau``); no
+R implementation of it is installable here to compare with (``docs/r_parity_competing.md``).
 """
 
 from __future__ import annotations
@@ -250,6 +258,114 @@ def _ordinal_score(cat: pd.Series) -> np.ndarray | None:
     return None
 
 
+def _censoring_left_limit(time: np.ndarray, event: np.ndarray):
+    """``G(t-)`` and ``G(t)``: Kaplan-Meier of censoring (events before censorings at a tie)."""
+    from sksurv.nonparametric import kaplan_meier_estimator
+
+    times, surv = kaplan_meier_estimator(event.astype(bool), time, reverse=True)
+
+    def at(x: np.ndarray, *, left: bool) -> np.ndarray:
+        idx = np.searchsorted(times, x, side="left" if left else "right") - 1
+        return np.where(idx >= 0, surv[np.maximum(idx, 0)], 1.0)
+
+    return at
+
+
+def _survival_arrays(time, event, what: str) -> tuple[np.ndarray, np.ndarray]:
+    time = np.asarray(time, dtype=float)
+    event = np.asarray(event).astype(int)
+    if np.isnan(time).any() or len(time) != len(event):
+        raise ModelError(f"{what}: time and event must be complete arrays of the same length.")
+    return time, event
+
+
+def time_dependent_auc(
+    time: np.ndarray, event: np.ndarray, risk: np.ndarray, times: list[float] | np.ndarray
+) -> np.ndarray:
+    """Cumulative/dynamic AUC at each of ``times``, as R ``riskRegression::Score(metrics="auc")``.
+
+    Cases are patients with an event by ``t``, weighted by ``1 / G(T_i-)``; controls are patients
+    still event-free after ``t`` (equal weights ``1 / G(t)``); a case and a control tied on the
+    score count one half.
+
+    Parameters
+    ----------
+    time, event : numpy.ndarray
+        Follow-up and 0/1 event, complete.
+    risk : numpy.ndarray
+        Higher = worse; one column per time (n x len(times)) or one score for all times.
+    times : sequence of float
+
+    Returns
+    -------
+    numpy.ndarray
+        The AUC at each time (NaN where there is no case or no control).
+    """
+    time, event = _survival_arrays(time, event, "time_dependent_auc")
+    g = _censoring_left_limit(time, event)
+    times = np.atleast_1d(np.asarray(times, dtype=float))
+    risk = np.asarray(risk, dtype=float)
+    out = np.full(len(times), np.nan)
+    for k, t in enumerate(times):
+        r = risk[:, k] if risk.ndim == 2 else risk
+        case = (time <= t) & (event == 1)
+        controls = np.sort(r[time > t])
+        if not case.any() or len(controls) == 0:
+            continue
+        w = 1.0 / g(time[case], left=True)
+        below = np.searchsorted(controls, r[case], side="left")
+        tied = np.searchsorted(controls, r[case], side="right") - below
+        out[k] = float((w * (below + 0.5 * tied)).sum() / (w.sum() * len(controls)))
+    return out
+
+
+def brier_score(
+    time: np.ndarray, event: np.ndarray, risk: np.ndarray, times: list[float] | np.ndarray
+) -> np.ndarray:
+    """Brier score of predicted risks at each of ``times``, as R ``riskRegression::Score``.
+
+    ``BS(t) = mean_i [ (1 - P_i(t))^2 1(T_i <= t, event) / G(T_i-) + P_i(t)^2 1(T_i > t) / G(t) ]``
+    with ``P_i(t)`` the predicted probability of an event by ``t`` (one minus predicted survival).
+
+    Parameters
+    ----------
+    time, event : numpy.ndarray
+    risk : numpy.ndarray
+        n x len(times) predicted event probabilities.
+    times : sequence of float
+
+    Returns
+    -------
+    numpy.ndarray
+    """
+    time, event = _survival_arrays(time, event, "brier_score")
+    g = _censoring_left_limit(time, event)
+    times = np.atleast_1d(np.asarray(times, dtype=float))
+    risk = np.asarray(risk, dtype=float).reshape(len(time), len(times))
+    out = np.empty(len(times))
+    for k, t in enumerate(times):
+        p = risk[:, k]
+        case = (time <= t) & (event == 1)
+        control = time > t
+        terms = np.zeros(len(time))
+        terms[case] = (1 - p[case]) ** 2 / g(time[case], left=True)
+        terms[control] = p[control] ** 2 / g(np.array([t]), left=False)[0]
+        out[k] = terms.mean()
+    return out
+
+
+def integrated_brier(times: np.ndarray, brier: np.ndarray) -> float:
+    """Integrated Brier score up to the last time, as riskRegression's ``summary = "ibs"``.
+
+    ``IBS = (1 / t_K) sum_k BS(t_k) (t_{k+1} - t_k)`` with ``t_0 = 0`` and ``BS(0) = 0``: a step
+    function from 0 to the last time (scikit-survival integrates by the trapezoid rule from the
+    first time instead).
+    """
+    x = np.r_[0.0, np.asarray(times, dtype=float)]
+    y = np.r_[0.0, np.asarray(brier, dtype=float)]
+    return float((y[:-1] * np.diff(x)).sum() / x[-1])
+
+
 def _harrell(event: np.ndarray, time: np.ndarray, risk: np.ndarray) -> float:
     # lifelines' O(n log n) implementation (sksurv's compares all pairs: ~100x slower in the bootstrap).
     # lifelines expects predicted times (higher = longer survival), hence the minus sign; tied
@@ -317,11 +433,12 @@ def compare_systems(
     Every system is evaluated on the same patients: those with a known outcome and a determined
     category in every system (the others are counted in ``excluded``). Each classification enters a
     Cox model as a factor (for the AIC and the predicted survival curves); its risk score (see
-    ``score``) is used for Harrell's C
-    (``sksurv.metrics.concordance_index_censored``), Uno's C (``concordance_index_ipcw``, truncated
-    at the last AUC time) and the cumulative/dynamic AUC (``cumulative_dynamic_auc``); its predicted
-    survival curves give the integrated Brier score (``integrated_brier_score``). All are apparent
-    (in-sample) measures: they compare the systems, they do not validate them.
+    ``score``) is used for Harrell's C and its standard error (as R's ``survival::concordance``),
+    Uno's C (scikit-survival's ``concordance_index_ipcw``, truncated at the last AUC time) and the
+    cumulative/dynamic AUC (:func:`time_dependent_auc`, as R's ``riskRegression::Score``); its
+    predicted survival curves give the integrated Brier score (:func:`brier_score` on a grid of 50
+    times, integrated as Score's ``summary = "ibs"``). All are apparent (in-sample) measures: they
+    compare the systems, they do not validate them.
     """
     if len(systems) < 2:
         raise SchemaError("compare_systems needs at least two classifications to compare.")
@@ -347,11 +464,7 @@ def compare_systems(
     time = time_all.to_numpy(float)[keep]
     event = event_all.to_numpy(float)[keep].astype(bool)
 
-    from sksurv.metrics import (
-        concordance_index_ipcw,
-        cumulative_dynamic_auc,
-        integrated_brier_score,
-    )
+    from sksurv.metrics import concordance_index_ipcw
     from sksurv.util import Surv
 
     y = Surv.from_arrays(event=event, time=time)
@@ -382,11 +495,13 @@ def compare_systems(
             ),
         }
         if use_times:
-            auc, _ = cumulative_dynamic_auc(y, y, risk, list(use_times))
+            auc = time_dependent_auc(time, event, risk, use_times)
             for t, a in zip(use_times, auc, strict=True):
                 row[f"auc_{int(round(t))}"] = float(a)
         row["integrated_brier"] = (
-            float(integrated_brier_score(y, y, surv, grid)) if len(grid) > 1 else np.nan
+            integrated_brier(grid, brier_score(time, event, 1 - surv, grid))
+            if len(grid) > 1
+            else np.nan
         )
         row["aic"] = aic
         rows.append(row)

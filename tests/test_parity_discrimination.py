@@ -91,3 +91,53 @@ def test_bad_inputs(am):
         cohort.concordance(am, "nope")
     with pytest.raises(ModelError, match="comparable"):
         concordance_fit(np.array([1.0, 2.0]), np.array([0, 0]), np.array([1.0, 2.0]))
+
+
+# ----------------------------------------------------------------------------- riskRegression::Score
+
+SCORE = REF / "values" / "parity_score.csv"
+needs_score = pytest.mark.skipif(
+    not SCORE.exists(), reason="parity_score.csv is written only where R has riskRegression"
+)
+
+
+def _score_inputs(am: pd.DataFrame, times: np.ndarray):
+    d = am.dropna(subset=["risk"])
+    time, event, risk = (d[c].to_numpy(float) for c in ("os_days", "os_event", "risk"))
+    pred = 1 - np.exp(-(times[None, :] / 2000) * np.exp(0.4 * (risk[:, None] - 2)))
+    return time, event.astype(int), risk, pred
+
+
+@needs_score
+def test_auc_brier_and_ibs_equal_riskregression_score(am):
+    """R: Score(list(ord = risk), Surv(os_days, os_event) ~ 1, times, metrics = "auc" | "brier",
+    summary = "ibs", cens.model = "km")."""
+    from cohort.discrimination import brier_score, integrated_brier, time_dependent_auc
+
+    ref = pd.read_csv(SCORE)
+    times = ref["time"].to_numpy(float)
+    time, event, risk, pred = _score_inputs(am, times)
+    np.testing.assert_allclose(time_dependent_auc(time, event, risk, times), ref["auc"], atol=1e-12)
+    bs = brier_score(time, event, pred, times)
+    np.testing.assert_allclose(bs, ref["brier"], atol=1e-12)
+    for k in range(1, len(times)):
+        assert integrated_brier(times[: k + 1], bs[: k + 1]) == pytest.approx(
+            ref["ibs"].iloc[k], abs=1e-12
+        )
+
+
+@needs_score
+def test_scikit_survival_differs_from_score_by_the_censoring_weight(am):
+    """Pinned: sksurv weights events by 1/G(T) (at the event), Score by 1/G(T-) (just before)."""
+    from sksurv.metrics import brier_score as sk_brier
+    from sksurv.metrics import cumulative_dynamic_auc
+    from sksurv.util import Surv
+
+    ref = pd.read_csv(SCORE)
+    times = ref["time"].to_numpy(float)
+    time, event, risk, pred = _score_inputs(am, times)
+    y = Surv.from_arrays(event.astype(bool), time)
+    sk_auc = cumulative_dynamic_auc(y, y, risk, times)[0]
+    sk_bs = sk_brier(y, y, 1 - pred, times)[1]
+    assert 1e-9 < np.abs(sk_auc - ref["auc"]).max() < 1e-4
+    assert 1e-9 < np.abs(sk_bs - ref["brier"]).max() < 1e-4
