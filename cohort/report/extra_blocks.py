@@ -359,8 +359,9 @@ def compare_systems_block(
     report.method(
         "compare_systems",
         "Classifications were compared on the same patients (those with a determined category in every "
-        "system) by Harrell's and Uno's concordance, time-dependent AUC and integrated Brier score "
-        f"(scikit-survival) and the AIC of a Cox model with the classification as a factor; differences in "
+        "system) by Harrell's concordance with its standard error (as R survival::concordance), Uno's "
+        "concordance (scikit-survival), time-dependent AUC and integrated Brier score (as R "
+        "riskRegression::Score) and the AIC of a Cox model with the classification as a factor; differences in "
         f"Harrell's C have percentile bootstrap intervals ({n_boot} paired resamples, numpy Generator "
         f"seed {seed}). These are apparent (in-sample) measures.",
     )
