@@ -75,7 +75,8 @@ class CoxResult:
         Patients left out for a missing time, event, covariate or stratum (R's "observations deleted
         due to missingness").
     concordance : float
-        Harrell's C of the linear predictor (within strata when stratified), as R's ``coxph``.
+        Harrell's C of the linear predictor (within strata when stratified), as R's ``coxph``;
+        its standard error is ``concordance_se`` (R's ``concordance["std"]``).
     log_likelihood : float
     formula : Formula
     terms : dict
@@ -140,6 +141,15 @@ class CoxResult:
         if self.n_deleted:
             text += f" {self.n_deleted} patient(s) with missing data were left out."
         return text
+
+    @cached_property
+    def concordance_se(self) -> float:
+        """Standard error of ``concordance``, as R's ``fit$concordance["std"]`` (within strata)."""
+        from cohort.discrimination import concordance_fit
+
+        d = self._design
+        lp = d.x @ self.summary["coef"].to_numpy()
+        return concordance_fit(d.time, d.event, lp, d.strata).std_err
 
     @cached_property
     def ph_test(self) -> pd.DataFrame:

@@ -90,6 +90,7 @@ def cox_block(
                 "events": res.events,
                 "n_deleted_missing": res.n_deleted,
                 "concordance": res.concordance,
+                "concordance_se": res.concordance_se,
             }
         ]
     )
