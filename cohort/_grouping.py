@@ -65,20 +65,30 @@ def group_codes(frame: pd.DataFrame, cols: tuple[str, ...]) -> tuple[np.ndarray,
 
 
 def analysable_rows(
-    data, endpoint: str, by_cols: tuple[str, ...], strata_cols: tuple[str, ...], what: str
+    data,
+    endpoint,
+    by_cols: tuple[str, ...],
+    strata_cols: tuple[str, ...],
+    what: str,
+    *,
+    causes: bool = False,
 ) -> tuple[pd.DataFrame, str, str, dict[str, int], list[str]]:
     """Rows with a known endpoint and known grouping values, and the account of the others.
 
     Returns ``(frame, time_col, event_col, excluded, notes)``: ``excluded`` counts patients left out
     by reason (``missing_endpoint``, ``missing_group``) and ``notes`` says so in words. Leaving out
-    patients with a missing group warns (:class:`~cohort.errors.DataQualityWarning`).
+    patients with a missing group warns (:class:`~cohort.errors.DataQualityWarning`). ``endpoint``
+    is a schema name or a ``(time_column, event_column)`` pair; ``causes`` accepts event codes
+    ``0..k`` (competing risks) instead of 0/1.
     """
     import warnings
 
     from cohort._endpoint import endpoint_arrays
     from cohort.errors import DataQualityWarning, ModelError
 
-    frame, tcol, ecol = endpoint_arrays(data, endpoint, what=what, required=by_cols + strata_cols)
+    frame, tcol, ecol = endpoint_arrays(
+        data, endpoint, what=what, required=by_cols + strata_cols, causes=causes
+    )
     excluded: dict[str, int] = {}
     notes: list[str] = []
     n_missing = frame.attrs.get("n_missing_endpoint", 0)

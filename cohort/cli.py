@@ -62,6 +62,26 @@ def _run(action: Callable[[], Any]) -> Any:
             traceback.print_exc()
         _err.print(f"[bold red]error:[/] cannot read input: {escape(str(exc))}", highlight=False)
         raise typer.Exit(EXIT_BAD_INPUT) from None
+    except (FileExistsError, NotADirectoryError) as exc:
+        _fail(f"the output cannot be written: {exc}. Give --out a folder (or a new file name).")
+    except MemoryError:
+        _fail(
+            "MemoryError: the input is too large for this machine's memory. Load it with the "
+            "Dask engine (convert it to Parquet; cohort.load(path, engine='dask')), or free memory."
+        )
+    except RecursionError:
+        _fail(
+            "RecursionError: the input is nested too deeply to read (a formula or file with "
+            "thousands of nested brackets). Simplify it."
+        )
+
+
+def _fail(message: str) -> None:
+    """Print one paragraph for an error that is not a CohortError, and exit with code 2."""
+    if _state["debug"]:
+        traceback.print_exc()
+    _err.print(f"[bold red]error:[/] {escape(message)}", highlight=False)
+    raise typer.Exit(EXIT_BAD_INPUT) from None
 
 
 def _load(data: str | None, mapping: str | None, dataset: str | None, on_error: str = "raise"):
@@ -221,8 +241,18 @@ def report(
     data: DataArg = None,
     mapping: MappingOpt = None,
     analysis: Annotated[
-        str, typer.Option("--analysis", "-a", help="Analysis name (see analyses/) or 'all'.")
+        str,
+        typer.Option(
+            "--analysis", "-a", help="Name of a shipped analysis (see analyses/) or 'all'."
+        ),
     ] = "all",
+    analysis_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--analysis-file",
+            help="Run your own analysis script (Python, executed as is: only a file you trust).",
+        ),
+    ] = None,
     out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path("reports"),
     include_ids: Annotated[
         bool, typer.Option("--include-ids", help="Allow patient identifiers in the report.")
@@ -256,6 +286,7 @@ def report(
                 include_ids=include_ids,
                 command_line=" ".join(["cohort", *sys.argv[1:]]),
                 progress=progress,
+                analysis_file=analysis_file,
             )
         for path in written:
             if path.suffix != ".csv":

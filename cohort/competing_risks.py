@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from cohort._endpoint import endpoint_arrays
+from cohort._endpoint import Endpoint, endpoint_arrays, endpoint_key
 from cohort._finegray import fit_finegray
 from cohort._gray import gray_test
 from cohort._grouping import analysable_rows
@@ -77,7 +77,9 @@ class _Prepared:
 def _prepare(data, endpoint, by, strata, what) -> _Prepared:
     by_cols = _as_columns(by, what)
     strata_cols = _as_columns(strata, what)
-    frame, tcol, ecol, excluded, notes = analysable_rows(data, endpoint, by_cols, strata_cols, what)
+    frame, tcol, ecol, excluded, notes = analysable_rows(
+        data, endpoint, by_cols, strata_cols, what, causes=True
+    )
     status = frame[ecol].to_numpy(dtype=np.int64)
     causes = tuple(int(c) for c in np.unique(status[status > 0]))
     if not causes:
@@ -242,7 +244,7 @@ class CumulativeIncidenceResult:
     test: pd.DataFrame | None
     excluded: dict[str, int]
     notes: tuple[str, ...]
-    endpoint: str
+    endpoint: str | tuple[str, str]
     by: tuple[str, ...]
     strata: tuple[str, ...]
     rho: float
@@ -285,7 +287,7 @@ class CumulativeIncidenceResult:
 
 def cuminc(
     data: Cohort | pd.DataFrame,
-    endpoint: str = "cir",
+    endpoint: Endpoint = "cir",
     by: str | list[str] | None = None,
     *,
     strata: str | list[str] | None = None,
@@ -298,10 +300,12 @@ def cuminc(
     Parameters
     ----------
     data : Cohort or pandas.DataFrame
-    endpoint : str
+    endpoint : str or (str, str)
         ``"cir"`` (default) uses ``cir_days`` / ``cir_status``: 0 censored, 1 relapse, 2 death
-        without relapse. Any other endpoint gives the cumulative incidence of its single event
-        (one minus Kaplan-Meier).
+        without relapse. A ``(time_column, event_column)`` pair uses those columns. Status codes
+        are 0 (censored) and any positive whole numbers ``1..k``, one per cause (cmprsk's
+        ``fstatus`` with ``cencode=0``); every cause gets its curves and its Gray's test. An
+        endpoint with a single event gives one minus Kaplan-Meier.
     by : str or list of str, optional
         Grouping column(s). Patients with a missing group are left out, counted in ``.excluded``
         and announced by a :class:`~cohort.errors.DataQualityWarning`.
@@ -322,7 +326,7 @@ def cuminc(
     Raises
     ------
     CohortValidationError
-        Negative times, or status codes outside 0/1/2.
+        Negative times, or status codes that are not 0 or a positive whole number.
     ModelError
         No events, or no patient left to analyse.
 
@@ -395,7 +399,7 @@ def cuminc(
         test=test,
         excluded=dict(prep.excluded),
         notes=prep.notes,
-        endpoint=endpoint.lower(),
+        endpoint=endpoint_key(endpoint),
         by=prep.by,
         strata=prep.strata,
         rho=float(rho),
@@ -455,7 +459,7 @@ class FineGrayResult:
     converged: bool
     formula: Formula
     terms: dict[str, list[str]]
-    endpoint: str
+    endpoint: str | tuple[str, str]
     event: int
     conf_level: float
     notes: tuple[str, ...]
@@ -510,7 +514,7 @@ class FineGrayResult:
 def finegray(
     data: Cohort | pd.DataFrame,
     formula: str,
-    endpoint: str = "cir",
+    endpoint: Endpoint = "cir",
     *,
     event: int = 1,
     conf_level: float = 0.95,
@@ -536,11 +540,13 @@ def finegray(
     formula : str
         Right-hand side, e.g. ``"npm1 + flt3_itd + age"`` or ``"npm1 + C(eln2017)"``; only column
         names, 0/1, ``+ - : *``, parentheses and ``C()`` are accepted (see :mod:`cohort.formula`).
-    endpoint : str
+    endpoint : str or (str, str)
         ``"cir"`` (default): ``cir_days`` / ``cir_status`` (0 censored, 1 relapse, 2 death without
-        relapse).
+        relapse); or a ``(time_column, event_column)`` pair. Status codes 0 (censored) and any
+        positive whole numbers ``1..k``.
     event : int
-        The event of interest (crr ``failcode``); every other non-zero code competes.
+        The event of interest (crr ``failcode``), any cause present; every other non-zero code
+        competes.
     conf_level : float
     gtol : float
         Convergence tolerance, crr's ``gtol`` and its default, so that the coefficients are crr's.
@@ -558,7 +564,7 @@ def finegray(
     ModelError
         No events of interest, a constant covariate, or a singular information matrix.
     CohortValidationError
-        Negative times or status codes outside 0/1/2.
+        Negative times, or status codes that are not 0 or a positive whole number.
 
     Notes
     -----
@@ -575,7 +581,7 @@ def finegray(
         raise ModelError(f"{what}: conf_level must be between 0 and 1, got {conf_level!r}.")
     if not 0 < gtol < 1:
         raise ModelError(f"{what}: gtol must be between 0 and 1, got {gtol!r}.")
-    frame, tcol, ecol = endpoint_arrays(data, endpoint, what=what, warn=False)
+    frame, tcol, ecol = endpoint_arrays(data, endpoint, what=what, warn=False, causes=True)
     codes = set(np.unique(frame[ecol]).tolist())
     if isinstance(event, bool) or not isinstance(event, int | np.integer) or event == 0:
         raise ModelError(f"{what}: event= must be a non-zero event code such as 1, got {event!r}.")
@@ -658,7 +664,7 @@ def finegray(
         converged=fit.converged,
         formula=parsed,
         terms=assign,
-        endpoint=endpoint.lower(),
+        endpoint=endpoint_key(endpoint),
         event=int(event),
         conf_level=conf_level,
         notes=tuple(notes),

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from cohort._endpoint import endpoint_arrays
+from cohort._endpoint import endpoint_arrays, endpoint_key, endpoint_label
 from cohort.cohort import Cohort
 from cohort.errors import (
     ConvergenceWarning,
@@ -203,7 +203,7 @@ def cox(
     from lifelines.exceptions import ConvergenceWarning as LifelinesConvergenceWarning
 
     what = "cohort.cox"
-    if endpoint.lower() == "cir":
+    if endpoint_key(endpoint, what=what) == "cir":
         raise ModelError(
             "cohort.cox: 'cir' is a competing-risks endpoint; use cohort.finegray for the "
             "subdistribution hazard, or code a cause-specific endpoint as an 0/1 event column."
@@ -244,7 +244,7 @@ def cox(
     scodes = _strata_codes(frame, strata_cols)
     if event.sum() == 0:
         raise ModelError(
-            f"{what}: no {endpoint.upper()} events among the {len(frame)} analysed patients."
+            f"{what}: no {endpoint_label(endpoint)} events among the {len(frame)} analysed patients."
         )
     for msg in _check_design(x, event, scodes):
         warnings.warn(f"{what}: {msg}", StatisticalWarning, stacklevel=2)
@@ -315,7 +315,7 @@ def cox(
         log_likelihood=float(fitter.log_likelihood_),
         formula=parsed,
         terms=assign,
-        endpoint=endpoint.lower(),
+        endpoint=endpoint_key(endpoint),
         strata=strata_cols,
         conf_level=conf_level,
         penalizer=penalizer,
@@ -422,6 +422,8 @@ def _zph(
         g = np.zeros(k)
         g[inv] = gs  # g depends on time only
         ev = d > 0
+        if not ev.any():  # a stratum without events adds nothing to the score or information
+            continue
         s0, s1, s2, d0, d1, d2, xdead, g, d = (
             s0[ev],
             s1[ev],

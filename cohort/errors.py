@@ -106,6 +106,10 @@ class LoadError(CohortError):
     """A file cannot be read at all (missing, empty, unknown format, undecodable)."""
 
 
+class OutputError(CohortError):
+    """An output (report folder, CSV) cannot be written where asked, e.g. ``--out`` is a file."""
+
+
 class MappingError(CohortError):
     """A mapping file or preset is invalid."""
 
@@ -142,6 +146,7 @@ __all__ = [
     "LoadError",
     "MappingError",
     "ModelError",
+    "OutputError",
     "Problem",
     "SchemaError",
     "StatisticalWarning",

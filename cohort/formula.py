@@ -295,11 +295,14 @@ def _encode(factor: Factor, series: pd.Series) -> dict[str, np.ndarray]:
                 f"covariate {factor.name!r} has {len(levels)} distinct value(s) among the analysed "
                 "patients; a categorical covariate needs at least two. Drop it from the formula."
             )
-        values = series.astype(object).to_numpy()
+        # compare only the present values: pd.NA == level is NA, which numpy cannot turn into a
+        # bool ("boolean value of NA is ambiguous"); missing rows become NaN, dropped and counted
+        # by the callers as for a numeric NaN
+        present = series.astype(object).to_numpy()[~missing]
         out = {}
         for level in levels[1:]:
-            col = (values == level).astype(float)
-            col[missing] = np.nan
+            col = np.full(len(series), np.nan)
+            col[~missing] = present == level
             out[f"{factor.name}[{level}]"] = col
         return out
     if (

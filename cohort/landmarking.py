@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from cohort._endpoint import endpoint_arrays
+from cohort._endpoint import endpoint_arrays, endpoint_key
 from cohort.cohort import Cohort
 from cohort.errors import DataQualityWarning, ModelError, SchemaError, StatisticalWarning
 
@@ -45,9 +45,11 @@ class LandmarkResult:
         :func:`cohort.cox` of ``by`` (plus ``adjust``) on the landmark cohort; None for ``"cir"`` or
         when the model cannot be fitted (see ``notes``).
     cuminc : CumulativeIncidenceResult or None
-        For ``endpoint="cir"``: :func:`cohort.cuminc` from the landmark, with Gray's test.
+        For ``endpoint="cir"`` (or a pair with several causes): :func:`cohort.cuminc` from the
+        landmark, with Gray's test.
     finegray : FineGrayResult or None
-        For ``endpoint="cir"``: :func:`cohort.finegray` of ``by`` (plus ``adjust``) for relapse.
+        For ``endpoint="cir"`` (or a pair with several causes): :func:`cohort.finegray` of ``by``
+        (plus ``adjust``) for cause 1.
     at_days : float
     endpoint : str
     by : tuple of str
@@ -63,7 +65,7 @@ class LandmarkResult:
     cuminc: object | None = field(repr=False)
     finegray: object | None = field(repr=False)
     at_days: float
-    endpoint: str
+    endpoint: str | tuple[str, str]
     by: tuple[str, ...]
     n_input: int
     notes: tuple[str, ...]
@@ -133,7 +135,9 @@ def landmark(
         The status at the landmark (e.g. a boolean column ``mrd_negative_c2``), or a Series aligned
         with the table's index (its name becomes the column name). It must describe the patient at
         the landmark: this function cannot check when it was measured.
-    endpoint : {"os", "efs", "rfs", "cir"}
+    endpoint : {"os", "efs", "rfs", "cir"} or (str, str)
+        A schema endpoint or a ``(time_column, event_column)`` pair; a pair whose event column
+        holds several causes (codes above 1) is analysed as competing risks, like ``"cir"``.
     adjust : str, optional
         Further covariates for the Cox/Fine-Gray model, as a formula (``"age + flt3_itd"``).
     conf_level : float
@@ -163,7 +167,7 @@ def landmark(
         raise ModelError(f"{what}: at_days must be a number of days, got {at_days!r}.") from None
     if not np.isfinite(at) or at < 0:
         raise ModelError(f"{what}: at_days must be a non-negative number of days, got {at_days!r}.")
-    key = str(endpoint).lower()
+    key = endpoint_key(endpoint, what=what)
     frame0 = data.data if isinstance(data, Cohort) else data
     if not isinstance(frame0, pd.DataFrame):
         raise SchemaError(
@@ -171,7 +175,9 @@ def landmark(
         )
     n_input = len(frame0)
     frame0, by_cols = _by_columns(frame0, by, what)
-    frame, tcol, ecol = endpoint_arrays(frame0, key, what=what, required=by_cols)
+    causes = not isinstance(key, str) or key == "cir"  # a pair may hold several causes
+    frame, tcol, ecol = endpoint_arrays(frame0, key, what=what, required=by_cols, causes=causes)
+    competing = key == "cir" or (causes and bool((frame[ecol] > 1).any()))
     excluded: dict[str, int] = {}
     notes: list[str] = []
     n_missing = frame.attrs.get("n_missing_endpoint", 0)
@@ -203,7 +209,7 @@ def landmark(
 
     formula = " + ".join(by_cols) + (f" + {adjust}" if adjust else "")
     km_res = cox_res = ci_res = fg_res = None
-    if key == "cir":
+    if competing:
         from cohort.competing_risks import cuminc, finegray
 
         ci_res = cuminc(frame, key, by=list(by_cols), conf_level=conf_level, conf_type=conf_type)

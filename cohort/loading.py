@@ -16,6 +16,7 @@ import importlib
 import io
 import warnings
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -53,6 +54,9 @@ EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls")
 PARQUET_SUFFIXES = (".parquet", ".pq")
 JSON_SUFFIXES = (".json",)
 ON_ERROR = ("raise", "exclude")
+MAX_GUNZIP_BYTES = 1024**3
+"""Largest decompressed size of a ``.gz`` input (1 GiB); past it the file is refused, not inflated."""
+_GUNZIP_CHUNK = 1024**2
 
 SAMPLE_CODES = {
     "pb": "PB", "peripheral blood": "PB", "blood": "PB",
@@ -99,6 +103,44 @@ def _decode(data: bytes, name: str) -> str:
         raise LoadError(f"File {name} is not UTF-8 or Windows-1252 text; save it as UTF-8.")
     # Old-Mac (\r) and Windows (\r\n) line endings both occur in published AML tables.
     return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _gunzip(data: bytes, name: str, limit: int | None = None) -> bytes:
+    """Decompress a gzip file in chunks, refusing one that inflates past ``limit`` bytes.
+
+    A few megabytes of gzip can inflate to many gigabytes (a "gzip bomb"); streaming with a cap
+    fails with a clear error before memory runs out. A file cut short names itself as truncated.
+    """
+    limit = MAX_GUNZIP_BYTES if limit is None else limit
+    out = io.BytesIO()
+    try:
+        with gzip.GzipFile(fileobj=io.BytesIO(data)) as stream:
+            while chunk := stream.read(_GUNZIP_CHUNK):
+                out.write(chunk)
+                if out.tell() > limit:
+                    raise LoadError(
+                        f"File {name} decompresses to more than {limit / 1024**2:,.0f} MiB (from "
+                        f"{len(data) / 1024**2:,.1f} MiB compressed) and was not read further. A "
+                        "cohort table this large needs the Dask engine: convert it to Parquet and "
+                        "load it with engine='dask'. If the file should be small, it is not the "
+                        "table you meant (a compressed archive bomb inflates like this)."
+                    )
+    except EOFError:
+        raise LoadError(
+            f"File {name} is a truncated gzip file (it ends before the compressed data do, as a "
+            "download or copy cut short leaves it). Copy or download it again."
+        ) from None
+    except (OSError, zlib.error) as exc:
+        raise LoadError(f"File {name} is not valid gzip: {exc}.") from None
+    return out.getvalue()
+
+
+def _too_large(name: str) -> LoadError:
+    return LoadError(
+        f"File {name} is too large to load into memory on this machine (MemoryError). Load it "
+        "with the Dask engine, which reads a Parquet dataset in partitions: convert the table to "
+        "Parquet and call cohort.load(path, engine='dask') (see docs/performance.md)."
+    )
 
 
 def _suffix(path: Path) -> tuple[str, bool]:
@@ -150,16 +192,16 @@ def read_table(
         )
     if path.is_dir():
         raise LoadError(f"{str(path)!r} is a folder; give a table file.")
-    data = path.read_bytes()
+    try:
+        data = path.read_bytes()
+    except MemoryError:
+        raise _too_large(path.name) from None
     files = [{"path": path.name, "role": role, "sha256": _sha256(data)}]
     if not data.strip():
         raise LoadError(f"File {path.name} is empty.")
     suffix, gz = _suffix(path)
     if gz:
-        try:
-            data = gzip.decompress(data)
-        except OSError as exc:
-            raise LoadError(f"File {path.name} is not valid gzip: {exc}.") from None
+        data = _gunzip(data, path.name)
     try:
         if suffix in TEXT_SUFFIXES:
             frame = _read_text(
@@ -192,6 +234,8 @@ def read_table(
             )
     except LoadError:
         raise
+    except MemoryError:
+        raise _too_large(path.name) from None
     except (ValueError, OSError, ImportError, pd.errors.ParserError, zipfile.BadZipFile) as exc:
         raise LoadError(f"File {path.name} cannot be read as {suffix}: {exc}") from None
     frame.columns = [str(c) for c in frame.columns]

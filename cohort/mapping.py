@@ -9,6 +9,7 @@ mapping fails fast with the file and key named instead of surfacing later as a r
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -46,6 +47,13 @@ EXCEL_DATE_FORMATS = {"excel_1900": 1900, "excel_1904": 1904}
 
 # Time columns that a per-column unit (``units: {os_days: months}``) may override.
 TIME_COLUMNS = tuple(n for n, c in COLUMNS.items() if c.unit == "days") + ("days",)
+
+MAX_DEPTH = 8
+"""Deepest nesting a mapping may have (``values: {sex: {1: male}}`` is 3 levels)."""
+MAX_MAPPING_BYTES = 1_000_000
+"""Largest mapping file read (real mappings are a few kilobytes)."""
+STRPTIME_DIRECTIVES = frozenset("aAwdbBmyYHIpMSfzZjUWGuVcxX%")
+"""The ``strptime`` directives a ``date_format`` may use."""
 
 PRESET_DIR = Path(__file__).parent / "mappings"
 DATASET_DIR = Path(__file__).parent / "datasets"
@@ -182,10 +190,7 @@ def read_mapping(spec: str | Path | dict | Mapping | None, *, mrd: bool = False)
         return _check(spec, where="the mapping dict", name="dict", source=None, sha=None, mrd=mrd)
     path = _resolve(spec)
     raw = path.read_bytes()
-    try:
-        doc = yaml.safe_load(raw.decode("utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise MappingError(f"Mapping file {path.name} is not valid YAML: {exc}") from None
+    doc = _parse_yaml(raw, path.name)
     if doc is None:
         doc = {}
     name = path.parent.name if path.name == "mapping.yaml" else path.stem
@@ -197,6 +202,65 @@ def read_mapping(spec: str | Path | dict | Mapping | None, *, mrd: bool = False)
         sha=hashlib.sha256(raw).hexdigest(),
         mrd=mrd,
     )
+
+
+class _MappingLoader(yaml.SafeLoader):
+    """``SafeLoader`` that refuses anchors and aliases and caps nesting, before anything is built.
+
+    An alias lets a few hundred bytes expand into gigabytes (a "billion laughs" document), and
+    deep nesting exhausts the recursion limit; a mapping needs neither, so both are refused at the
+    event that introduces them.
+    """
+
+    def __init__(self, stream: str, where: str) -> None:
+        super().__init__(stream)
+        self._where = where
+        self._depth = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
+            mark = event.start_mark
+            kind = "an alias (*" if isinstance(event, yaml.AliasEvent) else "an anchor (&"
+            raise MappingError(
+                f"{self._where}, line {mark.line + 1}: {kind}{event.anchor}). Mapping files may not "
+                "use YAML anchors or aliases (they can expand a small file into gigabytes); write "
+                "each value out in full."
+            )
+        collection = isinstance(event, yaml.CollectionStartEvent)
+        if collection:
+            self._depth += 1
+            if self._depth > MAX_DEPTH:
+                raise MappingError(
+                    f"{self._where}, line {event.start_mark.line + 1}: nested more than "
+                    f"{MAX_DEPTH} levels deep. A mapping needs at most 3 (values: column: code: "
+                    "value); check the indentation or brackets."
+                )
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            if collection:
+                self._depth -= 1
+
+
+def _parse_yaml(raw: bytes, name: str) -> Any:
+    where = f"Mapping file {name}"
+    if len(raw) > MAX_MAPPING_BYTES:
+        raise MappingError(
+            f"{where} is {len(raw):,} bytes; a mapping is a few kilobytes (limit "
+            f"{MAX_MAPPING_BYTES:,}). Check that the file given with --mapping is the mapping."
+        )
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise MappingError(f"{where} is not valid YAML: not UTF-8 text ({exc}).") from None
+    loader = _MappingLoader(text, where)
+    try:
+        return loader.get_single_data()
+    except yaml.YAMLError as exc:
+        raise MappingError(f"{where} is not valid YAML: {exc}") from None
+    finally:
+        loader.dispose()
 
 
 def _check(
@@ -213,6 +277,7 @@ def _check(
             f"{where}: unknown top-level key {unknown[0]!r}. Allowed keys: "
             f"{', '.join(TOP_LEVEL_KEYS)}."
         )
+    _check_types(doc, where)
     schema = MRD_COLUMNS if mrd else COLUMNS
     columns = _section(doc, "columns", where)
     for src, target in columns.items():
@@ -287,6 +352,8 @@ def _check(
                 "'excel_1900' (Excel for Windows, and most CSV exports) or 'excel_1904' "
                 "(workbooks from Excel for Mac 2008 and earlier)."
             )
+    elif isinstance(date_format, str):
+        _check_date_format(date_format, where)
     return Mapping(
         columns={str(k): str(v) for k, v in columns.items()},
         values=checked_values,
@@ -299,6 +366,75 @@ def _check(
         source=source,
         sha256=sha,
     )
+
+
+_SCALAR = (str, int, float, bool)
+
+
+def _check_types(doc: dict, where: str) -> None:
+    """Refuse lists or mappings where a mapping holds names, codes and tokens (plain scalars)."""
+
+    def scalar(value: Any, at: str, *, text: bool, null: bool = False) -> None:
+        ok = (value is None and null) or (
+            isinstance(value, str) if text else isinstance(value, _SCALAR)
+        )
+        if not ok:
+            want = "a text" if text else "a single value (text, number, true/false)"
+            raise MappingError(
+                f"{where}: {at} is {_shown(value)}, not {want}. Write one value per key, "
+                "e.g. columns: {PatientID: patient_id}."
+            )
+
+    for key in ("name", "description"):
+        if key in doc:
+            scalar(doc[key], repr(key), text=False, null=True)
+    for key in ("columns", "units", "dates"):
+        sec = doc.get(key)
+        if isinstance(sec, dict):
+            for k, v in sec.items():
+                scalar(v, f"{key}.{k}", text=True)
+    values = doc.get("values")
+    if isinstance(values, dict):
+        for target, codes in values.items():
+            if isinstance(codes, dict):
+                for code, v in codes.items():
+                    scalar(v, f"values.{target}.{code}", text=False, null=True)
+    missing = doc.get("missing")
+    if isinstance(missing, list):
+        for i, tok in enumerate(missing):
+            scalar(tok, f"missing[{i}]", text=False)
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return f"{type(value).__name__} {text if len(text) <= 60 else text[:57] + '...'}"
+
+
+def _check_date_format(fmt: str, where: str) -> None:
+    """A ``strftime`` format must use known directives and name a year, month and day."""
+    directives = re.findall(r"%(.?)", fmt)
+    bad = [d for d in directives if d not in STRPTIME_DIRECTIVES]
+    fix = (
+        " Use strptime directives such as '%d.%m.%Y' (25.03.2019), '%d/%m/%Y' or '%Y%m%d'; "
+        "see docs/mapping.md."
+    )
+    if not directives:
+        raise MappingError(f"{where}: 'date_format' {fmt!r} has no % directive." + fix)
+    if bad:
+        raise MappingError(
+            f"{where}: 'date_format' {fmt!r} uses %{bad[0]}, which is not a date directive." + fix
+        )
+    has = set(directives)
+    lacking = [
+        part
+        for part, options in (("year", "Yy"), ("month", "mbB"), ("day", "d"))
+        if not has & set(options)
+    ]
+    if lacking and not has & set("jcxUWGV"):
+        raise MappingError(
+            f"{where}: 'date_format' {fmt!r} has no {' or '.join(lacking)}; every date would "
+            "silently take a default (1900, January or the 1st)." + fix
+        )
 
 
 def _section(doc: dict, key: str, where: str) -> dict:

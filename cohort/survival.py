@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from cohort._endpoint import endpoint_key
 from cohort._grouping import analysable_rows
 from cohort._grouping import as_columns as _as_columns
 from cohort._grouping import group_codes as _group_codes
@@ -390,7 +391,10 @@ def _pairwise_prepared(prep: _Prepared, adjust: str) -> pd.DataFrame:
             prep.by,
         )
         res = _logrank_prepared(sub)
-        rows.append((prep.labels[a], prep.labels[b], res.statistic, res.p_value))
+        # a pair without expected events in both groups (0 df) has statistic 0: survminer's
+        # pairwise_survdiff gives it p = 1 (pchisq(0, 1)), which keeps every adjustment defined
+        p = 1.0 if res.dof <= 0 else res.p_value
+        rows.append((prep.labels[a], prep.labels[b], res.statistic, p))
     out = pd.DataFrame(rows, columns=["group1", "group2", "statistic", "p_value"])
     method = _ADJUST[key]
     if method is None or len(out) == 0:
@@ -483,7 +487,10 @@ class KaplanMeierResult:
             raise ModelError(f"survival_at: times must be non-negative numbers, got {list(ts)}.")
         rows = []
         for g, tab in self.curves.groupby("group", sort=False):
-            tab = tab.iloc[1:]  # drop the time-0 start row
+            # drop the added time-0 start row, never a real time-0 row (deaths or censorings at 0)
+            first = tab.iloc[0]
+            if first["time"] == 0 and first["events"] == 0 and first["censored"] == 0:
+                tab = tab.iloc[1:]
             t = tab["time"].to_numpy()
             s = tab["survival"].to_numpy()
             lo = tab["lower"].to_numpy()
@@ -605,7 +612,7 @@ def km(
         test=test,
         excluded=dict(prep.excluded),
         notes=prep.notes,
-        endpoint=endpoint.lower(),
+        endpoint=endpoint_key(endpoint),
         by=prep.by,
         conf_level=conf_level,
         conf_type=conf_type,
@@ -777,5 +784,5 @@ def rmst(
             diffs, columns=["group", "reference", "difference", "se", "lower", "upper", "p_value"]
         )
     return RMSTResult(
-        table, difference, float(tau), conf_level, endpoint.lower(), dict(prep.excluded), prep.notes
+        table, difference, float(tau), conf_level, endpoint_key(endpoint), dict(prep.excluded), prep.notes
     )

@@ -7,11 +7,18 @@ rows to ``Cohort.exclusions``. Suspicious but usable values become warnings inst
 Rule codes (the ``reason`` of a problem): ``missing_id``, ``duplicate_id``, ``negative_time``,
 ``missing_time_with_event``, ``event_out_of_range``, ``efs_after_os``, ``rfs_after_os``,
 ``relapse_after_death``, ``flt3_itd_inconsistent``, ``vaf_above_one``, ``age_out_of_range``,
-``out_of_range``; the normalisers and date parser add ``unknown_code``, ``not_a_number``,
-``bad_date``, ``future_date`` and the date-order codes of :mod:`cohort.endpoints`.
+``out_of_range``; the cross-field rules of :func:`cross_field` add ``negative_vaf``,
+``itd_ratio_zero``, ``cr_after_death``, ``hsct_after_death``, ``death_while_alive``,
+``hsct_days_without_hsct`` and ``relapse_without_rfs_event`` (and the warning
+``time_from_cr_without_cr``); the
+normalisers and date parser add ``unknown_code``, ``not_a_number``, ``bad_date``, ``partial_date``,
+``future_date`` and the date-order codes of :mod:`cohort.endpoints`.
 """
 
 from __future__ import annotations
+
+import re
+import unicodedata
 
 import numpy as np
 import pandas as pd
@@ -27,6 +34,9 @@ RULES = (
     "missing_id", "duplicate_id", "negative_time", "missing_time_with_event", "event_out_of_range",
     "efs_after_os", "rfs_after_os", "relapse_after_death", "flt3_itd_inconsistent", "vaf_above_one",
     "age_out_of_range", "out_of_range", "unknown_code", "not_a_number", "bad_date", "future_date",
+    "negative_vaf", "itd_ratio_zero", "cr_after_death", "hsct_after_death", "death_while_alive",
+    "hsct_days_without_hsct", "relapse_without_rfs_event",
+    "partial_date",
 )  # fmt: skip
 
 
@@ -57,7 +67,9 @@ def validate(frame: pd.DataFrame, ctx: Context) -> None:
     _times_and_events(frame, ctx)
     _ordering(frame, ctx)
     _quantities(frame, ctx)
+    cross_field(frame, ctx)
     _warnings(frame, ctx)
+    near_duplicate_ids(frame, ctx)
 
 
 def _identity(frame: pd.DataFrame, ctx: Context) -> None:
@@ -216,3 +228,128 @@ def _warnings(frame: pd.DataFrame, ctx: Context) -> None:
             & (frame["efs_days"] - frame["os_days"]).abs().le(TIME_TOLERANCE_DAYS),
             "{n} patient(s) censored for EFS at the time of death (death is an EFS event).",
         )  # fmt: skip
+
+
+def _col(frame: pd.DataFrame, name: str) -> pd.Series:
+    """A canonical column, or all-missing when the table lacks it (a rule then finds nothing)."""
+    if name in frame.columns:
+        return frame[name]
+    return pd.Series(pd.NA, index=frame.index, dtype="Float64")
+
+
+def cross_field(frame: pd.DataFrame, ctx: Context) -> None:
+    """Values that are possible alone but contradict another column of the same row.
+
+    Each rule has its own reason: ``negative_vaf``, ``itd_ratio_zero``, ``cr_after_death``,
+    ``hsct_after_death``, ``death_while_alive``, ``hsct_days_without_hsct``,
+    ``relapse_without_rfs_event`` are problems; ``time_from_cr_without_cr`` is a warning.
+    """
+    os_days, os_event = _col(frame, "os_days"), _col(frame, "os_event")
+    dead = os_event.eq(1)
+    for name in ("npm1_vaf", "tp53_vaf"):
+        if name in frame.columns:
+            _each(
+                ctx, frame, frame[name] < 0, "negative_vaf", name,
+                "a variant allele fraction cannot be negative.",
+                "Correct the value (a fraction between 0 and 1, or a percentage declared with "
+                "units: {vaf: percent}).",
+            )  # fmt: skip
+    if {"flt3_itd", "flt3_itd_ar"} <= set(frame.columns):
+        _each(
+            ctx, frame, frame["flt3_itd"].eq(True) & frame["flt3_itd_ar"].eq(0),
+            "itd_ratio_zero", "flt3_itd_ar",
+            "FLT3-ITD is present but its allelic ratio is 0.",
+            "Give the measured ratio, leave it empty if unknown, or correct the ITD status.",
+        )  # fmt: skip
+    for tcol, reason, what in (
+        ("cr_days", "cr_after_death", "complete remission"),
+        ("hsct_days", "hsct_after_death", "transplant"),
+    ):
+        if tcol in frame.columns:
+            _each(
+                ctx, frame, dead & (frame[tcol] > os_days + TIME_TOLERANCE_DAYS), reason, tcol,
+                f"the {what} ({tcol}) comes after death (os_days).",
+                "Check both times (days from diagnosis) or the dates they were derived from.",
+                value=lambda p, tcol=tcol: f"{tcol}={_num(frame[tcol].iloc[p])}, "
+                f"os_days={_num(os_days.iloc[p])}",
+            )  # fmt: skip
+    if "cir_status" in frame.columns:
+        _each(
+            ctx, frame, frame["cir_status"].eq(2) & os_event.eq(0), "death_while_alive",
+            "cir_status",
+            "cir_status 2 (death without relapse) but os_event says the patient is alive.",
+            "Correct cir_status (0 if censored) or os_event (1 if the patient died).",
+            value=lambda p: f"cir_status=2, os_event={_num(os_event.iloc[p])}",
+        )  # fmt: skip
+        if "rfs_event" in frame.columns:
+            _each(
+                ctx, frame, frame["cir_status"].eq(1) & frame["rfs_event"].eq(0),
+                "relapse_without_rfs_event", "rfs_event",
+                "cir_status 1 (relapse) but rfs_event 0; a relapse is an RFS event.",
+                "Set rfs_event to 1, or correct cir_status.",
+                value=lambda p: f"cir_status=1, rfs_event={_num(frame['rfs_event'].iloc[p])}",
+            )  # fmt: skip
+    if "cr" in frame.columns:
+        # A warning, not an error: "cr" records remission after induction, and a patient who
+        # reached CR only after salvage therapy has RFS/CIR times with cr false (AMLSG data do).
+        for tcol in ("rfs_days", "cir_days"):
+            if tcol in frame.columns:
+                _warn_rows(
+                    ctx, frame["cr"].eq(False) & frame[tcol].notna(), "time_from_cr_without_cr",
+                    f"{tcol} is given although cr is false ({tcol} is measured from complete "
+                    "remission; kept, as CR after salvage therapy; check cr if it should be true)",
+                )  # fmt: skip
+    if {"hsct", "hsct_days"} <= set(frame.columns):
+        _each(
+            ctx, frame, frame["hsct"].eq(False) & frame["hsct_days"].notna(),
+            "hsct_days_without_hsct", "hsct_days",
+            "hsct_days is given but hsct is false.",
+            "Set hsct to true if the patient was transplanted, or leave hsct_days empty.",
+            value=lambda p: f"hsct=False, hsct_days={_num(frame['hsct_days'].iloc[p])}",
+        )  # fmt: skip
+
+
+def _warn_rows(ctx: Context, mask, reason: str, text: str) -> None:
+    """A warning naming the rule and the rows it applies to (rows stay in the cohort)."""
+    positions = np.flatnonzero(_mask(mask))
+    if len(positions):
+        rows = [ctx.rows[p] for p in positions]
+        shown = ", ".join(map(str, rows[:10])) + (", ..." if len(rows) > 10 else "")
+        ctx.note("warnings", f"{reason}: {text}: {len(rows)} row(s) ({shown}).")
+
+
+_INVISIBLE = re.compile(
+    r"[\s\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f"
+    r"\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0]"
+)
+
+
+def _id_key(value: str) -> str:
+    """The form in which two identifiers count as the same patient written two ways."""
+    return _INVISIBLE.sub("", unicodedata.normalize("NFKC", value)).casefold()
+
+
+def near_duplicate_ids(frame: pd.DataFrame, ctx: Context) -> None:
+    """Warn about identifiers that differ only by case, Unicode form or an invisible character.
+
+    ``P001``, ``p001``, ``P001`` followed by a zero-width space and a composed/decomposed ``é``
+    are different strings but very likely one patient entered twice; the rows are named, and the
+    identifiers kept as given (they may be legitimately distinct in a case-sensitive system).
+    """
+    ids = frame["patient_id"]
+    groups: dict[str, dict[str, list[int]]] = {}
+    for pos, value in enumerate(ids.tolist()):
+        if value is None or value is pd.NA:
+            continue
+        groups.setdefault(_id_key(str(value)), {}).setdefault(str(value), []).append(ctx.rows[pos])
+    clashes = [g for g in groups.values() if len(g) > 1]
+    for group in clashes[:20]:
+        shown = ", ".join(f"{v!r} (row {', '.join(map(str, rows))})" for v, rows in group.items())
+        ctx.note(
+            "warnings",
+            f"identifiers {shown} differ only by case, Unicode form or an invisible character; "
+            "they are kept as different patients. If they are one patient, correct the "
+            "identifiers.",
+        )
+    if len(clashes) > 20:
+        ctx.note("warnings", f"... and {len(clashes) - 20} more such groups of identifiers.")

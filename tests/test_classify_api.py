@@ -156,6 +156,9 @@ def test_explain_prints_and_returns_rules(capsys):
     frame = known_frame(5, np.random.default_rng(3))
     frame.loc[2, ["npm1", "flt3_itd", "tp53"]] = [True, True, pd.NA]
     frame.loc[2, "flt3_itd_ar"] = pd.NA
+    # no adverse cytogenetics: with them NPM1 is adverse whatever the ratio (issue 13 default)
+    frame.loc[2, [c for c in CYTOGENETIC_FLAGS if c in frame.columns]] = False
+    frame.loc[2, "normal_karyotype"] = True
     text = explain(frame, "eln2017", "S2")
     printed = capsys.readouterr().out
     assert text.strip() == printed.strip()

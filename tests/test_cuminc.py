@@ -176,12 +176,16 @@ def test_at_beyond_follow_up_is_missing_and_before_first_event_is_zero(data):
 # ---- bad input ------------------------------------------------------------------------------
 
 
-def test_status_outside_0_1_2_names_row_and_value(data):
+def test_status_not_a_cause_code_names_row_and_value(data):
+    """Codes 0..k are causes (issue 12: a third cause is accepted); -1 or 1.5 are not."""
     d = data["ties"].copy()
-    d.loc[4, "cir_status"] = 3
+    d["cir_status"] = d["cir_status"].astype("Float64")
+    d.loc[4, "cir_status"] = 1.5
     with pytest.raises(CohortValidationError) as err:
         cuminc(d)
-    assert "cir_status" in str(err.value) and "row 4" in str(err.value) and "3" in str(err.value)
+    assert "cir_status" in str(err.value) and "row 4" in str(err.value) and "1.5" in str(err.value)
+    d.loc[4, "cir_status"] = 3
+    assert cuminc(d).causes == (1, 2, 3)
 
 
 def test_negative_time_is_rejected(data):

@@ -299,3 +299,66 @@ def test_option_use_normal_karyotype_default_true():
 def test_bad_option_value_raises():
     with pytest.raises(ClassificationError, match="unknown_ar"):
         eln(options={"unknown_ar": "maybe"})
+
+
+# --- issue 13: defaults where the 2017 table is silent (each moved patient gets a note) -----------
+# Source of the defaults: curated ELN 2017 labels of Beat AML (Bottomly 2022) call NPM1/CEBPA with
+# adverse cytogenetics adverse, and ELN 2022 Table 6 footnote § made it explicit; eln_guidelines.md
+# §10 items 4-5.
+
+
+@pytest.mark.parametrize(
+    "lesion", ["t_6_9", "inv_3", "del_5q", "minus_7", "abn_17p", "complex_karyotype",
+               "monosomal_karyotype"],
+)  # fmt: skip
+def test_default_npm1_itd_low_with_adverse_cytogenetics_is_adverse(lesion):
+    """Döhner 2017 Table 5 rows F3 vs A1/A4-A6; default 'worst wins' (§10 item 4)."""
+    res = eln(npm1=True, flt3_itd=True, flt3_itd_ar=0.2, **{lesion: True})
+    check(res, "adverse")
+    assert "default npm1_cebpa_with_adverse_cytogenetics='adverse'" in res["notes"]
+    literal = eln(npm1=True, flt3_itd=True, flt3_itd_ar=0.2, **{lesion: True},
+                  options={"npm1_cebpa_with_adverse_cytogenetics": "row"})  # fmt: skip
+    check(literal, "favorable", "ELN2017-F3")
+    assert "option npm1_cebpa_with_adverse_cytogenetics='row'" in literal["notes"]
+
+
+def test_default_biallelic_cebpa_with_minus_7_is_adverse():
+    """Döhner 2017 Table 5 row F4 vs A5 (-7): adverse by default, F4 with the literal option."""
+    check(eln(cebpa_biallelic=True, minus_7=True), "adverse", "ELN2017-A5")
+    check(eln(cebpa_biallelic=True, minus_7=True,
+              options={"npm1_cebpa_with_adverse_cytogenetics": "row"}), "favorable", "ELN2017-F4")  # fmt: skip
+
+
+def test_default_npm1_itd_high_with_adverse_cytogenetics_is_adverse():
+    """Döhner 2017 Table 5 row I1 vs A5/A6 (-7 and a complex karyotype with -17): adverse by
+    default (as NPM1/ITD^high with RUNX1/ASXL1/TP53); 'intermediate' keeps row I1."""
+    res = eln(npm1=True, flt3_itd=True, flt3_itd_ar=0.538, minus_7=True)
+    check(res, "adverse", "ELN2017-A5")
+    assert "default npm1_itd_high_with_adverse_cytogenetics='adverse'" in res["notes"]
+    res = eln(npm1=True, flt3_itd=True, flt3_itd_ar=0.538, complex_karyotype=True, abn_17p=True,
+              options={"npm1_itd_high_with_adverse_cytogenetics": "intermediate"})  # fmt: skip
+    check(res, "intermediate", "ELN2017-I1")
+    assert "option npm1_itd_high_with_adverse_cytogenetics='intermediate'" in res["notes"]
+
+
+def test_cbf_with_minus_7_is_noted_and_kept_favorable():
+    """Döhner 2017 footnotes CK/MK exclude CBF AML: the CBF row wins by default, with a note."""
+    res = eln(t_8_21=True, minus_7=True)
+    check(res, "favorable", "ELN2017-F1")
+    assert "default cbf_with_adverse_cytogenetics='favorable'" in res["notes"]
+
+
+def test_patient_without_conflict_gets_no_option_note():
+    res = eln(npm1=True)
+    assert pd.isna(res["notes"]), res.to_dict()
+
+
+def test_free_text_complex_karyotype_is_adverse():
+    """Döhner 2017 Table 5 footnote CK: a complex karyotype is defined in the absence of the
+    recurring translocations, so free text 'complex' is adverse (row A6) for an NPM1-wt patient."""
+    from cohort.cytogenetics import flags_one
+
+    f = flags_one("complex karyotype")
+    values = {k: (None if f[k] is pd.NA else f[k]) for k in CYTOGENETIC_FLAGS if k in f}
+    check(eln(**values), "adverse", "ELN2017-A5|ELN2017-A6")  # -5/-7/17p unknown: either row
+    assert f["t_8_21"] is False and f["minus_7"] is pd.NA

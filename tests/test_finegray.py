@@ -141,7 +141,7 @@ def test_formula_is_validated(data, formula):
 
 def test_bad_status_and_time(data):
     d = data["ties"].copy()
-    d.loc[2, "cir_status"] = 5
+    d.loc[2, "cir_status"] = -1  # any code 0..k is a cause (issue 12); a negative one is not
     with pytest.raises(CohortValidationError, match="cir_status"):
         finegray(d, "x")
     d = data["ties"].copy()

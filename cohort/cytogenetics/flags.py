@@ -382,9 +382,17 @@ def _karyotype_row(k: Karyotype, rules: CountingRules) -> dict[str, Any]:
             row["n_abnormalities"] = 0
             notes.append("free text read as a normal karyotype")
         else:
+            # ELN 2017/2022: a complex karyotype is defined "in the absence of" the recurring
+            # translocations/inversions, so a karyotype reported as complex has none of them
+            for c in _CK_EXCLUDED_2022:
+                row[c] = False
             row["complex_karyotype"] = True
+            row["complex_karyotype_2022"] = True
             row["normal_karyotype"] = False
-            notes.append("free text read as a complex karyotype; other flags unknown")
+            notes.append(
+                "free text read as a complex karyotype (adverse): the recurring translocations "
+                "and inversions the definition excludes read absent; -5/-7/17p and the count unknown"
+            )
     if k.status != "ok":
         row["karyotype_note"] = "; ".join(notes) if notes else pd.NA
         return row

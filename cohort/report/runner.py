@@ -3,19 +3,26 @@
 An analysis script in ``analyses/`` defines ``TITLE``, ``QUESTION`` and ``analyse(cohort, report)``
 and ends with ``if __name__ == "__main__": run_script(__file__)``. It can be run on the default
 synthetic cohort or on any cohort file given as an argument.
+
+An analysis *name* selects one of the shipped scripts only: it must match ``[a-z0-9_]+`` and be listed
+by :func:`available_analyses`, so a name can never point at a file elsewhere. Running a user's own
+analysis file is a separate, explicit request (``analysis_file=`` / ``cohort report
+--analysis-file PATH``; see ``docs/security.md``).
 """
 
 from __future__ import annotations
 
 import argparse
+import ast
 import importlib.util
+import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 
 from cohort.cohort import Cohort
-from cohort.errors import CohortError
+from cohort.errors import CohortError, OutputError
 from cohort.report.document import Report
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -24,28 +31,69 @@ DEFAULT_COHORT = REPO_ROOT / "synthetic_data" / "npm1_cohort.csv"
 DEFAULT_MRD = REPO_ROOT / "synthetic_data" / "npm1_mrd.csv"
 
 
+ANALYSIS_NAME = re.compile(r"[a-z0-9_]+")
+"""What an analysis name may contain: no path separator, dot or drive letter can reach a file."""
+
+
 class AnalysisNotFoundError(CohortError):
-    """An analysis name that matches no script in analyses/."""
+    """An analysis name that matches no script in analyses/ (or is not a valid name at all)."""
 
 
 def available_analyses() -> list[str]:
-    """Names of the analysis scripts (file stems in ``analyses/``)."""
+    """Names of the shipped analysis scripts (file stems in ``analyses/``)."""
     if not ANALYSES_DIR.is_dir():
         return []
-    return sorted(p.stem for p in ANALYSES_DIR.glob("*.py") if not p.name.startswith("_"))
+    return sorted(
+        p.stem
+        for p in ANALYSES_DIR.glob("*.py")
+        if not p.name.startswith("_") and ANALYSIS_NAME.fullmatch(p.stem)
+    )
 
 
-def _module(name: str) -> ModuleType:
-    path = ANALYSES_DIR / f"{name}.py"
-    if not path.is_file():
-        raise AnalysisNotFoundError(
-            f"no analysis named {name!r} in {ANALYSES_DIR}. Available: {', '.join(available_analyses()) or 'none'}"
-            " (analyses live in the repository checkout; install with 'pip install -e .')."
+def _shipped_path(name: str) -> Path:
+    """The script of a shipped analysis; anything but a listed name is refused before any file is touched."""
+    available = available_analyses()
+    if not isinstance(name, str) or not ANALYSIS_NAME.fullmatch(name) or name not in available:
+        hint = (
+            " An analysis name is a lower-case word such as 'overview', never a path; to run your "
+            "own analysis file, give it explicitly with --analysis-file PATH (Python: "
+            "analysis_file=PATH)."
+            if isinstance(name, str) and not ANALYSIS_NAME.fullmatch(name)
+            else " (analyses live in the repository checkout; install with 'pip install -e .')."
         )
-    spec = importlib.util.spec_from_file_location(f"cohort_analysis_{name}", path)
+        raise AnalysisNotFoundError(
+            f"no analysis named {name!r} in {ANALYSES_DIR}. Available: "
+            f"{', '.join(available) or 'none'}.{hint}"
+        )
+    return ANALYSES_DIR / f"{name}.py"
+
+
+def _user_path(analysis_file: str | Path) -> Path:
+    path = Path(analysis_file)
+    if path.suffix != ".py" or not path.is_file():
+        raise AnalysisNotFoundError(
+            f"analysis file {str(analysis_file)!r} is not an existing .py file. Give the path of a "
+            "Python script that defines analyse(cohort, report)."
+        )
+    return path
+
+
+def _report_stem(path: Path) -> str:
+    """A file stem for the reports of ``path`` that stays a plain name inside the output folder."""
+    stem = re.sub(r"[^A-Za-z0-9_-]+", "_", path.stem).strip("_-")
+    return stem or "analysis"
+
+
+def _module(name: str | None = None, *, analysis_file: str | Path | None = None) -> ModuleType:
+    path = _user_path(analysis_file) if analysis_file is not None else _shipped_path(name or "")
+    spec = importlib.util.spec_from_file_location(f"cohort_analysis_{_report_stem(path)}", path)
     module = importlib.util.module_from_spec(spec)
     assert spec.loader is not None
     spec.loader.exec_module(module)
+    if not callable(getattr(module, "analyse", None)):
+        raise AnalysisNotFoundError(
+            f"analysis file {path} defines no analyse(cohort, report) function."
+        )
     return module
 
 
@@ -68,10 +116,36 @@ def load_cohort(data: str | Path | None, mapping: str | None = None) -> Cohort:
 
 
 def run_analysis(
-    name: str, c: Cohort, *, include_ids: bool = False, command_line: str = ""
+    name: str | None,
+    c: Cohort,
+    *,
+    include_ids: bool = False,
+    command_line: str = "",
+    analysis_file: str | Path | None = None,
 ) -> Report:
-    """Build the report of one analysis on cohort ``c``."""
-    module = _module(name)
+    """Build the report of one analysis on cohort ``c``.
+
+    Parameters
+    ----------
+    name : str or None
+        A shipped analysis (see :func:`available_analyses`); ignored when ``analysis_file`` is given.
+    c : Cohort
+    include_ids : bool
+        Allow patient identifiers in the report.
+    command_line : str
+        Recorded in the provenance.
+    analysis_file : path, optional
+        Run this Python file instead (it is executed: give only a file you trust).
+
+    Raises
+    ------
+    AnalysisNotFoundError
+        ``name`` is not a shipped analysis, or ``analysis_file`` is not a ``.py`` file defining
+        ``analyse``.
+    """
+    module = _module(name, analysis_file=analysis_file)
+    if analysis_file is not None:
+        name = _report_stem(Path(analysis_file))
     report = Report(
         c,
         title=getattr(module, "TITLE", name),
@@ -93,27 +167,62 @@ def run_report(
     include_ids: bool = False,
     command_line: str = "",
     progress: Callable[[str, int, int], None] | None = None,
+    analysis_file: str | Path | None = None,
 ) -> list[Path]:
     """Run one analysis (or ``"all"``) on a cohort and write the reports; returns the files written.
 
-    ``progress(name, done, total)`` is called before each analysis and once at the end (the CLI
-    draws a progress bar with it).
+    ``analysis`` names shipped analyses only (``[a-z0-9_]+``, listed by :func:`available_analyses`);
+    ``analysis_file`` runs a user's own script instead (executed as Python: an explicit choice).
+    Every file is written inside ``out``. ``progress(name, done, total)`` is called before each
+    analysis and once at the end (the CLI draws a progress bar with it).
     """
+    if analysis_file is not None:
+        names = [_report_stem(_user_path(analysis_file))]
+    elif analysis == "all":
+        names = available_analyses()
+        if not names:
+            raise AnalysisNotFoundError(f"no analysis scripts found in {ANALYSES_DIR}.")
+    else:
+        _shipped_path(analysis)  # refuse a bad name before the cohort is loaded
+        names = [analysis]
+    out = _output_folder(out)
     c = load_cohort(data, mapping)
-    names = available_analyses() if analysis == "all" else [analysis]
-    if not names:
-        raise AnalysisNotFoundError(f"no analysis scripts found in {ANALYSES_DIR}.")
     written: list[Path] = []
     for i, name in enumerate(names):
         if progress is not None:
             progress(name, i, len(names))
-        report = run_analysis(name, c, include_ids=include_ids, command_line=command_line)
-        written += report.write(out, stem=name)
+        report = run_analysis(
+            name,
+            c,
+            include_ids=include_ids,
+            command_line=command_line,
+            analysis_file=analysis_file,
+        )
+        files = report.write(out, stem=name)
+        _check_inside(out, files)
+        written += files
     if progress is not None:
         progress("done", len(names), len(names))
-    if analysis == "all":
-        written.append(_write_index(Path(out), names))
+    if analysis == "all" and analysis_file is None:
+        written.append(_write_index(out, names))
     return written
+
+
+def _output_folder(out: str | Path) -> Path:
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise OutputError(
+            f"the report cannot be written: --out {str(out)!r} is an existing file, not a folder. "
+            "Give a folder (it is created if absent)."
+        )
+    return out
+
+
+def _check_inside(out: Path, files: list[Path]) -> None:
+    root = out.resolve()
+    for f in files:
+        if not f.resolve().is_relative_to(root):  # pragma: no cover - names are checked first
+            raise OutputError(f"refusing to write {f} outside the output folder {out}.")
 
 
 def _write_index(out: Path, names: list[str]) -> Path:
@@ -128,9 +237,17 @@ def _write_index(out: Path, names: list[str]) -> Path:
 
 
 def run_script(script_file: str, argv: list[str] | None = None) -> list[Path]:
-    """Command line of an analysis script: ``python analyses/NAME.py [DATA] [--mapping M] [--out DIR]``."""
-    name = Path(script_file).stem
-    parser = argparse.ArgumentParser(prog=f"analyses/{name}.py", description=_module(name).__doc__)
+    """Command line of an analysis script: ``python analyses/NAME.py [DATA] [--mapping M] [--out DIR]``.
+
+    A shipped analysis runs by name; any other script (a user's own, calling ``run_script(__file__)``)
+    runs as an explicit ``analysis_file``.
+    """
+    path = Path(script_file)
+    shipped = path.resolve().parent == ANALYSES_DIR.resolve() and path.stem in available_analyses()
+    name = path.stem if shipped else _report_stem(path)
+    user_file = None if shipped else path
+    description = ast.get_docstring(ast.parse(path.read_text(encoding="utf-8")))
+    parser = argparse.ArgumentParser(prog=f"analyses/{name}.py", description=description)
     parser.add_argument(
         "data",
         nargs="?",
@@ -149,6 +266,7 @@ def run_script(script_file: str, argv: list[str] | None = None) -> list[Path]:
             out=args.out,
             include_ids=args.include_ids,
             command_line=" ".join([f"analyses/{name}.py", *(argv or sys.argv[1:])]),
+            analysis_file=user_file,
         )
     except CohortError as exc:
         print(f"error: {type(exc).__name__}: {exc}", file=sys.stderr)

@@ -154,21 +154,16 @@ def explain(
     row = one.iloc[0]
     result = func(one, **options).iloc[0]
     lines = [f"{system}: patient {patient_id}"]
-    if pd.isna(result["category"]):
-        cands = result["candidates"]
-        lines.append(
-            "  category: undetermined" + (f" (possible: {cands})" if not pd.isna(cands) else "")
-        )
-    else:
-        lines.append(f"  category: {result['category']}")
-    lines.append(f"  rule: {result['rule']}")
-    if not pd.isna(result["notes"]):
-        lines.append(f"  notes: {result['notes']}")
+    lines.extend(_explain_header(result))
+    lines.append(f"  options in force: {_options_in_force(system, options)}")
     explainer = getattr(module, "explain_patient", None)
     if explainer is not None:
         kwargs = dict(options)
-        if "system" in inspect.signature(explainer).parameters:
+        params = inspect.signature(explainer).parameters
+        if "system" in params:
             kwargs["system"] = system
+        if "result" in params:
+            kwargs["result"] = result
         lines.append("Rules in precedence order:")
         lines.extend(explainer(row, **kwargs))
     else:
@@ -177,6 +172,46 @@ def explain(
     if echo:
         print(text)
     return text
+
+
+def _explain_header(result: pd.Series) -> list[str]:
+    """The result lines of an explanation, worded from the same result as :func:`classify`."""
+    lines = []
+    rule = result["rule"]
+    if pd.isna(result["category"]):
+        cands = result["candidates"]
+        if pd.isna(cands):
+            lines.append("  category: none (the guideline does not apply)")
+        else:
+            lines.append(f"  category: undetermined between {' and '.join(str(cands).split('|'))}")
+        if not pd.isna(rule):
+            lines.append(f"  possible rows: {', '.join(str(rule).split('|'))}")
+        needs = result.get("needs")
+        if needs is not None and not pd.isna(needs):
+            lines.append(f"  would be decided by testing: {_needs_words(str(needs))}")
+    else:
+        lines.append(f"  category: {result['category']}")
+    lines.append(f"  rule: {rule}")
+    if not pd.isna(result["notes"]):
+        lines.append(f"  notes: {result['notes']}")
+    return lines
+
+
+def _needs_words(needs: str) -> str:
+    """``"karyotype|tp53_vaf+runx1"`` -> ``"karyotype, or tp53_vaf and runx1"``."""
+    return ", or ".join(" and ".join(s.split("+")) for s in needs.split("|"))
+
+
+def _options_in_force(system: str, given: dict[str, Any]) -> str:
+    """Every option of ``system`` with its value (``*``: set by the caller, not the default)."""
+    table = options(system)
+    parts = []
+    for name, default in zip(table["name"], table["default"], strict=True):
+        if name in given:
+            parts.append(f"{name}={given[name]!r}*")
+        else:
+            parts.append(f"{name}={default!r}")
+    return ", ".join(parts) if parts else "(none)"
 
 
 def _doc_meanings(func: Callable[..., Any]) -> dict[str, str]:

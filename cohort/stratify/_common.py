@@ -326,6 +326,7 @@ class Terms:
         self._tri: dict[str, Tri] = {}
         self._cols: dict[str, tuple[str, ...]] = {}
         self._label: dict[str, str] = {}
+        self._parts: dict[str, tuple[str, ...]] = {}
         self._rec: set[str] | None = None
         self.n = inputs.n
 
@@ -350,6 +351,20 @@ class Terms:
         """Add a term computed from other terms; the columns it reads are collected."""
         tri, used = self.evaluate(fn)
         self.add(name, tri, [c for u in used for c in self._cols[u]], label)
+        self._parts[name] = tuple(used)
+
+    def present_parts(self, name: str) -> list[str]:
+        """Labels of the input terms (read from a column) behind a derived term that are true
+        for patient 0, e.g. ``["-17/abn(17p)"]`` for "-5/del(5q), -7 or -17/abn(17p)"."""
+        if name not in self._parts or not self._tri[name].true[0]:
+            return []
+        out: list[str] = []
+        for u in self._parts[name]:
+            if u in self._parts:
+                out.extend(self.present_parts(u))
+            elif self._cols[u] and self._tri[u].true[0]:
+                out.append(self._label[u])
+        return list(dict.fromkeys(out))
 
     def evaluate(self, fn: Callable[[Terms], Tri]) -> tuple[Tri, list[str]]:
         """``fn(self)`` and the names of the terms it read, in order of first use."""
@@ -961,12 +976,45 @@ def _notes_column(
 # --- explanations ---------------------------------------------------------------------------------
 
 
+def _result_rules(result: Mapping[str, Any] | None) -> tuple[bool, set[str]]:
+    """(decided, rule ids still possible) of one classify result row."""
+    if result is None:
+        return True, set()
+    rule = result.get("rule")
+    ids = set() if rule is None or pd.isna(rule) else set(str(rule).split(">")[0].split("|"))
+    category = result.get("category")
+    return not (category is None or pd.isna(category)), ids
+
+
 def explain_rules(
-    rules: Sequence[Rule], terms: Terms, modifiers: Sequence[Modifier] = ()
+    rules: Sequence[Rule],
+    terms: Terms,
+    modifiers: Sequence[Modifier] = (),
+    result: Mapping[str, Any] | None = None,
 ) -> list[str]:
-    """For a one-patient ``terms``, one line per rule saying whether and why it applied."""
+    """For a one-patient ``terms``, one line per rule saying whether and why it applied.
+
+    Parameters
+    ----------
+    rules, terms, modifiers
+        The system's rows and the patient's terms.
+    result : mapping, optional
+        The patient's :func:`run` result (``category``, ``rule``). With it the lines follow the
+        exact candidate search of ``classify``: an undetermined patient's rows are "POSSIBLY
+        applies" only when ``classify`` lists them, and a row the completions rule out says so.
+        Without it, the rows are walked one by one (the first row that applies is shown as
+        applying).
+
+    Each line lists the facts the row reads with their values (and the measured value of a
+    numeric input, e.g. ``flt3_itd_ar = 0.538``). A row that would apply but comes after the row
+    that placed the patient is shown as "outranked"; a row switched off by an option-controlled
+    precedence names that option ("outranked by: ...").
+    """
+    decided, possible = _result_rules(result)
     lines: list[str] = []
     placed: str | None = None
+    placed_options = ""
+    seen_possible = False
     for rule in rules:
         cats = "|".join(rule.categories)
         head = f"{rule.id} [{cats}] {rule.text}"
@@ -975,19 +1023,44 @@ def explain_rules(
             continue
         tri, used = terms.evaluate(rule.when)
         facts = _facts(terms, used)
+        outranked_by = _option_overrides(terms, used)
         if placed is not None:
-            lines.append(f"  not reached   {head} (placed earlier by {placed})")
+            if tri.true[0]:
+                lines.append(f"  OUTRANKED     {head} (applies, but {placed} comes first)")
+                lines.append(f"      because: {facts}")
+                if placed_options:
+                    lines.append(f"      precedence of {placed} set by: {placed_options}")
+            else:
+                lines.append(f"  not reached   {head} (placed earlier by {placed})")
             continue
-        if tri.true[0]:
+        listed = rule.id in possible
+        if result is not None and not decided:
+            if listed:
+                status = "POSSIBLY applies"
+                seen_possible = True
+            elif tri.false[0]:
+                status = "does not apply"
+            elif seen_possible:
+                status = "not reached if a possible row above applies; no completion places here"
+            else:
+                status = "ruled out    (no completion of the unknown inputs makes it apply)"
+        elif tri.true[0]:
             status = "APPLIES      "
-            placed = rule.id
+            placed = rule.id if len(possible) <= 1 else str(result["rule"])
+            placed_options = "; ".join(terms.label(u) for u in used if "option" in terms.label(u))
+        elif listed and len(possible) > 1:
+            status = "POSSIBLY applies (same category as the row that applies)"
         elif tri.false[0]:
             status = "does not apply"
+        elif result is not None and decided and not listed:
+            status = "ruled out    (no completion of the unknown inputs makes it apply)"
         else:
             status = "POSSIBLY applies"
         lines.append(f"  {status} {head}")
         if facts:
             lines.append(f"      because: {facts}")
+        if outranked_by and tri.false[0] and _applies_without(terms, rule, outranked_by):
+            lines.append(f"      outranked by: {'; '.join(terms.label(u) for u in outranked_by)}")
         if rule.footnote:
             lines.append(f"      footnote: {rule.footnote}")
     for mod in modifiers:
@@ -1005,6 +1078,27 @@ def explain_rules(
     return lines
 
 
+def _option_overrides(terms: Terms, used: Sequence[str]) -> list[str]:
+    """The option-controlled precedence terms a row reads that are true (they switch it off)."""
+    return [
+        u
+        for u in used
+        if "option" in terms.label(u) and terms.columns(u) and getattr(terms, u).true[0]
+    ]
+
+
+def _applies_without(terms: Terms, rule: Rule, overrides: Sequence[str]) -> bool:
+    """Would ``rule`` apply to the patient if the ``overrides`` terms were false?"""
+    saved = {u: terms._tri[u] for u in overrides}
+    try:
+        for u in overrides:
+            terms._tri[u] = Tri.const(False, terms.n)
+        tri, _ = terms.evaluate(rule.when)
+    finally:
+        terms._tri.update(saved)
+    return bool(tri.true[0])
+
+
 def row_frame(row: pd.Series | Mapping[str, Any]) -> pd.DataFrame:
     """One patient's row as a one-row canonical DataFrame (canonical columns get their dtypes)."""
     from cohort.schema import apply_dtypes
@@ -1017,6 +1111,33 @@ def row_frame(row: pd.Series | Mapping[str, Any]) -> pd.DataFrame:
 
 
 def _facts(terms: Terms, used: Sequence[str]) -> str:
-    """'label = yes/no/unknown' for the terms a rule read (constant option switches left out)."""
+    """'label = yes/no/unknown' for the terms a rule read (constant option switches left out),
+    with the lesions present behind a combined term (``[-17/abn(17p)]``) and the measured value of
+    each numeric input behind a term (``flt3_itd_ar = 0.538``)."""
     shown = [u for u in used if terms.columns(u) or getattr(terms, u).true[0]]
-    return ", ".join(f"{terms.label(u)} = {getattr(terms, u).value_at(0)}" for u in shown)
+    parts = []
+    for u in shown:
+        text = f"{terms.label(u)} = {getattr(terms, u).value_at(0)}"
+        present = terms.present_parts(u)
+        if present:
+            text += f" [{', '.join(present)}]"
+        values = _numeric_values(terms, u)
+        parts.append(f"{text} ({values})" if values else text)
+    return ", ".join(parts)
+
+
+def _numeric_values(terms: Terms, name: str) -> str:
+    """``column = value`` for the numeric (non-boolean) input columns behind a term."""
+    frame = terms.inputs.frame
+    out = []
+    for col in terms.columns(name):
+        if col not in frame.columns or len(frame) != 1:
+            continue
+        series = frame[col]
+        if pd.api.types.is_bool_dtype(series.dtype) or not pd.api.types.is_numeric_dtype(
+            series.dtype
+        ):
+            continue
+        value = series.iloc[0]
+        out.append(f"{col} = {'missing' if pd.isna(value) else format(float(value), 'g')}")
+    return ", ".join(out)

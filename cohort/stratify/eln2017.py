@@ -60,10 +60,15 @@ OPTIONS: tuple[Option, ...] = (
            "t(8;21)/inv(16) with an adverse cytogenetic lesion (e.g. -7): 'favorable' (CK and MK "
            "exclude CBF AML; the fusion defines the entity) or 'adverse'.",
            ("favorable", "adverse")),
-    Option("npm1_cebpa_with_adverse_cytogenetics", "row",
-           "NPM1-mutated or biallelic-CEBPA AML with adverse cytogenetics: 'row' keeps the NPM1/CEBPA "
-           "row (the 2017 table has no rule; the adverse call came with ELN 2022 §) or 'adverse' "
-           "(back-ports the 2022 footnote).", ("row", "adverse")),
+    Option("npm1_cebpa_with_adverse_cytogenetics", "adverse",
+           "NPM1-mutated (FLT3-ITD negative or low) or biallelic-CEBPA AML with adverse cytogenetics "
+           "(rows A1-A6): 'adverse' (default; worst wins for a non-CBF favorable row, as in the "
+           "curated Beat AML and UK-NCRI ELN 2017 labels and as ELN 2022 footnote § made explicit) "
+           "or 'row' (the literal 2017 table: the NPM1/CEBPA row).", ("adverse", "row")),
+    Option("npm1_itd_high_with_adverse_cytogenetics", "adverse",
+           "Mutated NPM1 with FLT3-ITD^high and adverse cytogenetics (rows A1-A6): 'adverse' "
+           "(default, as for NPM1/ITD^high with RUNX1, ASXL1 or TP53) or 'intermediate' (the literal "
+           "row I1).", ("adverse", "intermediate")),
     Option("npm1_itd_high_with_adverse_genes", "adverse",
            "Mutated NPM1 with FLT3-ITD^high and a RUNX1, ASXL1 or TP53 mutation: the RUNX1/ASXL1 "
            "exemption covers favorable subtypes only, so 'adverse' (default) or 'intermediate' "
@@ -177,9 +182,20 @@ def build_terms(inputs: Inputs, o: Any) -> Terms:
     )
     t.derive(
         "cyto_overrides_npm1_cebpa",
-        "adverse cytogenetics (option npm1_cebpa_with_adverse_cytogenetics='adverse')",
+        "adverse cytogenetics outrank the NPM1/CEBPA row "
+        f"(option npm1_cebpa_with_adverse_cytogenetics={o.npm1_cebpa_with_adverse_cytogenetics!r})",
         lambda t: _cond(
             o.npm1_cebpa_with_adverse_cytogenetics == "adverse", t, lambda t: t.adverse_cytogenetics
+        ),
+    )
+    t.derive(
+        "cyto_overrides_npm1_itd_high",
+        "adverse cytogenetics outrank row I1 (option "
+        f"npm1_itd_high_with_adverse_cytogenetics={o.npm1_itd_high_with_adverse_cytogenetics!r})",
+        lambda t: _cond(
+            o.npm1_itd_high_with_adverse_cytogenetics == "adverse",
+            t,
+            lambda t: t.adverse_cytogenetics,
         ),
     )
     t.derive(
@@ -202,6 +218,7 @@ def build_terms(inputs: Inputs, o: Any) -> Terms:
         "any adverse-risk genetic lesion (rows A1-A10)",
         lambda t: t.adverse_cytogenetics | (~t.npm1 & t.itd_high) | t.runx1 | t.asxl1 | t.tp53,
     )
+    conflict_terms(t)
     t.const("opt_apl", o.apl == "exclude", "option apl='exclude'")
     if hasattr(o, "tp53_with_favorable"):
         t.const(
@@ -248,7 +265,7 @@ RULES: tuple[Rule, ...] = (
          lambda t: t.cebpa_biallelic & ~t.tp53_overrides_favorable & ~t.cyto_overrides_npm1_cebpa),
     _row("ELN2017-I1", INT, "Mutated NPM1 and FLT3-ITD^high", AR_NOTE,
          lambda t: t.npm1 & t.itd_high & ~t.genes_override_npm1_itd_high
-         & ~t.cyto_overrides_npm1_cebpa),
+         & ~t.cyto_overrides_npm1_itd_high),
     _row("ELN2017-I3", INT, "t(9;11)(p21.3;q23.3); MLLT3-KMT2A",
          "'The presence of t(9;11)(p21.3;q23.3) takes precedence over rare, concurrent adverse-risk "
          "gene mutations.'",
@@ -292,11 +309,74 @@ def flt3_notes(t: Terms, o: Any) -> list[tuple[str, Any]]:
     ]
 
 
+#: Conflicts the 2017 table does not settle, with the option that decides each and, per choice, the
+#: outcome. Every patient with a conflict gets a note naming the option, its value and whether that
+#: value is the default ("Every patient moved by a default or option gets a note").
+CONFLICTS: tuple[tuple[str, str, str, dict[Any, str]], ...] = (
+    ("npm1_cebpa_adverse_cyto",
+     "NPM1 mutated (FLT3-ITD negative/low) or biallelic CEBPA with adverse cytogenetics",
+     "npm1_cebpa_with_adverse_cytogenetics",
+     {"adverse": "adverse, not row F3/F4", "row": "row F3/F4 kept (favorable)"}),
+    ("npm1_itd_high_adverse_cyto", "NPM1 mutated with FLT3-ITD^high and adverse cytogenetics",
+     "npm1_itd_high_with_adverse_cytogenetics",
+     {"adverse": "adverse, not row I1", "intermediate": "row I1 kept (intermediate)"}),
+    ("npm1_itd_high_adverse_gene", "NPM1 mutated with FLT3-ITD^high and RUNX1, ASXL1 or TP53",
+     "npm1_itd_high_with_adverse_genes",
+     {"adverse": "adverse, not row I1", "intermediate": "row I1 kept (intermediate)"}),
+    ("favorable_tp53", "favorable subtype with mutated TP53", "tp53_with_favorable",
+     {"adverse": "adverse (row A10)", "favorable": "favorable row kept",
+      "undetermined": "left undetermined"}),
+    ("cbf_adverse_cyto", "t(8;21)/inv(16) with adverse cytogenetics",
+     "cbf_with_adverse_cytogenetics",
+     {"favorable": "CBF row kept (favorable)", "adverse": "adverse, not row F1/F2"}),
+    ("t911_adverse_cyto", "t(9;11) with adverse cytogenetics", "t911_over_adverse_cytogenetics",
+     {False: "adverse, not row I3", True: "row I3 kept (intermediate)"}),
+    ("t911_tp53", "t(9;11) with mutated TP53", "t911_over_tp53",
+     {True: "row I3 kept (intermediate)", False: "adverse, not row I3"}),
+)  # fmt: skip
+
+
+def conflict_terms(t: Terms) -> None:
+    """The conflicts of :data:`CONFLICTS` as terms (independent of the options)."""
+    npm1_low = t.npm1 & t.itd_low_or_none
+    t.add(
+        "npm1_cebpa_adverse_cyto",
+        (npm1_low | t.cebpa_biallelic) & ~t.cbf & t.adverse_cytogenetics,
+        (),
+        "",
+    )
+    t.add(
+        "npm1_itd_high_adverse_cyto", t.npm1 & t.itd_high & ~t.cbf & t.adverse_cytogenetics, (), ""
+    )
+    t.add(
+        "npm1_itd_high_adverse_gene",
+        t.npm1 & t.itd_high & ~t.cbf & (t.runx1 | t.asxl1 | t.tp53),
+        (),
+        "",
+    )
+    t.add("favorable_tp53", t.favorable_subtype & t.tp53, (), "")
+    t.add("cbf_adverse_cyto", t.cbf & t.adverse_cytogenetics, (), "")
+    t.add("t911_adverse_cyto", t.t_9_11 & t.adverse_cytogenetics, (), "")
+    t.add("t911_tp53", t.t_9_11 & t.tp53, (), "")  # fmt: skip
+
+
+def conflict_notes(t: Terms, o: Any) -> list[tuple[str, Any]]:
+    """One note per conflict present: what was decided and by which option value."""
+    defaults = {opt.name: opt.default for opt in OPTIONS}
+    out = []
+    for term, what, option, outcomes in CONFLICTS:
+        value = getattr(o, option)
+        kind = "default" if value == defaults[option] else "option"
+        out.append((f"{what}: {outcomes[value]} ({kind} {option}={value!r})",
+                    getattr(t, term).true))  # fmt: skip
+    return out
+
+
 def notes(t: Terms, o: Any) -> list[tuple[str, Any]]:
-    fav_rows = (
-        t.cbf | (t.npm1 & t.itd_low_or_none) | t.cebpa_biallelic
-    ) & ~t.tp53_overrides_favorable
+    npm1_cebpa = ((t.npm1 & t.itd_low_or_none) | t.cebpa_biallelic) & ~t.cyto_overrides_npm1_cebpa
+    fav_rows = ((t.cbf & ~t.cyto_overrides_cbf) | npm1_cebpa) & ~t.tp53_overrides_favorable
     out = flt3_notes(t, o)
+    out.extend(conflict_notes(t, o))
     out.append(
         (
             "RUNX1/ASXL1 mutation not used: favorable subtype (footnote)",
@@ -340,8 +420,8 @@ def classify_eln2017(frame: pd.DataFrame, **options: Any) -> pd.DataFrame:
     )
 
 
-def explain_patient(row: pd.Series, **options: Any) -> list[str]:
+def explain_patient(row: pd.Series, result: Any = None, **options: Any) -> list[str]:
     """The ELN 2017 rows considered for one patient and why each did or did not apply."""
     o = resolve_options(SYSTEM, OPTIONS, options)
     t = build_terms(make_inputs(row_frame(row), o), o)
-    return explain_rules(RULES, t)
+    return explain_rules(RULES, t, result=result)

@@ -172,10 +172,12 @@ def classify_eln2017_eisfeld2020(frame: pd.DataFrame, **options: Any) -> pd.Data
     )
 
 
-def explain_patient(row: pd.Series, **options: Any) -> list[str]:
+def explain_patient(row: pd.Series, result: Any = None, **options: Any) -> list[str]:
     """The refined ELN 2017 rows and refinements considered for one patient."""
     o = resolve_options(SYSTEM, OPTIONS, options)
-    return explain_rules(RULES, build_terms(make_inputs(row_frame(row), o), o), MODIFIERS)
+    return explain_rules(
+        RULES, build_terms(make_inputs(row_frame(row), o), o), MODIFIERS, result=result
+    )
 
 
 __all__ = ["CATEGORIES", "MODIFIERS", "OPTIONS", "RULES", "Tri", "classify_eln2017_eisfeld2020"]

@@ -366,7 +366,7 @@ def classify_eln2022(frame: pd.DataFrame, **options: Any) -> pd.DataFrame:
     )
 
 
-def explain_patient(row: pd.Series, **options: Any) -> list[str]:
+def explain_patient(row: pd.Series, result: Any = None, **options: Any) -> list[str]:
     """The ELN 2022 rows considered for one patient and why each did or did not apply."""
     o = resolve_options(SYSTEM, OPTIONS, options)
-    return explain_rules(RULES, build_terms(make_inputs(row_frame(row), o), o))
+    return explain_rules(RULES, build_terms(make_inputs(row_frame(row), o), o), result=result)

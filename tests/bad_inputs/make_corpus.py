@@ -175,6 +175,21 @@ def main() -> None:
     write("mapping_bad_unit.yaml", "columns:\n  id: patient_id\nunits:\n  time: fortnights\n")
     write("vaf_percent_mapping.yaml", "units:\n  vaf: percent\n")
     write("id_mapping.yaml", "columns:\n  id: patient_id\n")
+    hardening()
+
+
+def hardening() -> None:
+    """Cases of issue 18: inputs that ran, blew up memory, changed silently or raised raw errors."""
+    # A YAML "billion laughs": 9 levels of 9 aliases, under 500 bytes, expands to 387 million items.
+    laughs = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    for prev, name in zip("abcdefgh", "bcdefghi", strict=True):
+        laughs.append(f"{name}: &{name} [" + ",".join([f"*{prev}"] * 9) + "]")
+    write("mapping_alias_bomb.yaml", "\n".join(laughs) + "\n")
+    write("mapping_deep_nesting.yaml", "columns: " + "[" * 5000 + "]" * 5000 + "\n")
+    write("mapping_bad_date_format.yaml", "columns:\n  id: patient_id\ndate_format: '%d.%m.%q'\n")
+    write("mapping_list_where_scalar.yaml", "columns:\n  id: [patient_id, pid]\n")
+    whole = gzip.compress(table().encode(), mtime=0)
+    write("truncated_gzip.csv.gz", whole[: len(whole) * 2 // 3])
 
 
 if __name__ == "__main__":
