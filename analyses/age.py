@@ -21,6 +21,8 @@ QUESTION = (
 )
 AGE_BREAKS = (60, 65)
 BANDS = ("<=60", "61-65", ">65")
+REQUIRES = ("npm1", "flt3_itd", "age", "os")
+OPTIONAL = ("cir",)
 FAVORABLE = "NPM1mut/ITD-neg"
 OTHER = "other genotypes"
 

@@ -14,6 +14,7 @@ from cohort.report.extra_blocks import (
     npm1_mutated,
     ordered,
 )
+from cohort.report.needs import AnyOf, has
 from cohort.report.runner import run_script
 
 TITLE = "Co-mutations in NPM1-mutated AML"
@@ -21,13 +22,20 @@ QUESTION = (
     "Within NPM1-mutated AML, is overall survival different for patients whose leukemia also carries an "
     "NRAS, WT1, RAD21, FLT3-TKD or IDH1/IDH2 mutation, after allowing for FLT3-ITD and age?"
 )
-# grouping column of cohort.genotype_groups -> (gene label, label of its mutated group)
+STUDIED = ("nras", "wt1", "rad21", "flt3_tkd", "idh1", "idh2")
+REQUIRES = (
+    "npm1",
+    "os",
+    AnyOf("any of the studied co-mutations (" + ", ".join(STUDIED) + ")", STUDIED),
+)
+OPTIONAL = ("flt3_itd", "age", *STUDIED)
+# grouping column of cohort.genotype_groups -> (gene label, label of its mutated group, inputs)
 GENES = {
-    "npm1_nras": "NRAS",
-    "npm1_wt1": "WT1",
-    "npm1_rad21": "RAD21",
-    "npm1_flt3_tkd": "FLT3-TKD",
-    "npm1_idh": "IDH1/2",
+    "npm1_nras": ("NRAS", ("nras",)),
+    "npm1_wt1": ("WT1", ("wt1",)),
+    "npm1_rad21": ("RAD21", ("rad21",)),
+    "npm1_flt3_tkd": ("FLT3-TKD", ("flt3_tkd",)),
+    "npm1_idh": ("IDH1/2", ("idh1", "idh2")),
 }
 MATRIX_GENES = ("flt3_itd", "dnmt3a", "nras", "kras", "ptpn11", "wt1", "rad21", "flt3_tkd", "idh1",
                 "idh2", "tet2")  # fmt: skip
@@ -44,8 +52,7 @@ def analyse(cohort, report):
     comutation_block(report, "comutations", data, MATRIX_GENES)
 
     any_mut = pd.concat(
-        [mutated[c].astype("boolean") for c in ("nras", "wt1", "rad21", "flt3_tkd", "idh1", "idh2")
-         if c in mutated.columns],
+        [mutated[c].astype("boolean") for c in STUDIED if c in mutated.columns],
         axis=1,
     )  # fmt: skip
     # Kleene logic: any known mutation -> True; all known wild type -> False; otherwise unknown
@@ -62,7 +69,12 @@ def analyse(cohort, report):
 
     report.heading("Overall survival by co-mutation")
     rows, texts = [], []
-    for column, gene in GENES.items():
+    covariates = [c for c in ("flt3_itd", "age") if has(cohort, c)]
+    for column, (gene, inputs) in GENES.items():
+        if not has(cohort, AnyOf(gene, inputs)):
+            report.heading(gene, level=3)
+            report.text(f"{gene}: left out, this cohort lacks {' and '.join(inputs)}.")
+            continue
         mut, wt = f"NPM1mut/{gene}mut", f"NPM1mut/{gene}wt"
         label = groups.loc[mutated.index, column].replace(
             {mut: f"{gene} mutated", wt: f"{gene} wild type"}
@@ -83,21 +95,21 @@ def analyse(cohort, report):
         )  # fmt: skip
         if res is not None:
             texts.append(f"{gene}. " + describe_km(res, endpoint="OS"))
-        rows.append(_cox_row(mutated, col, gene))
+        rows.append(_cox_row(mutated, col, gene, covariates))
 
-    table = pd.DataFrame(rows)
-    table = _adjust(table)
+    table = _adjust(pd.DataFrame(rows, columns=ROW_COLUMNS))
+    adjusted = " and ".join(covariates) or "nothing (this cohort lacks FLT3-ITD and age)"
     report.heading("Adjusted hazard ratios")
     report.table(
         "adjusted_hazard_ratios",
         table,
-        "Overall survival, NPM1-mutated: each co-mutation in its own Cox model with FLT3-ITD and age "
+        f"Overall survival, NPM1-mutated: each co-mutation in its own Cox model adjusted for {adjusted} "
         "(p-values also adjusted across the genes)",
     )
     report.method(
         "co_mutation_models",
         "For each co-mutation, a Cox model of overall survival within NPM1-mutated AML included the "
-        f"co-mutation, FLT3-ITD and age (Efron ties, as R coxph); a model was fitted only with at least "
+        f"co-mutation adjusted for {adjusted} (Efron ties, as R coxph); a model was fitted only with at least "
         f"{MIN_PATIENTS} patients in each of the mutated and wild-type groups and {MIN_EVENTS} deaths. "
         "P-values were adjusted across the genes by Holm's method and by Benjamini-Hochberg "
         "(statsmodels multipletests).",
@@ -113,7 +125,7 @@ def analyse(cohort, report):
     skipped = table[table["hr"].isna()]
     lines = [
         f"{len(mutated)} NPM1-mutated patients were analysed.",
-        ("Adjusted for FLT3-ITD and age, " + summary + ".") if summary else "",
+        (f"Adjusted for {adjusted}, " + summary + ".") if summary else "",
         ("Not modelled: " + "; ".join(f"{r.gene} ({r.note})" for r in skipped.itertuples()) + ".")
         if len(skipped)
         else "",
@@ -122,7 +134,11 @@ def analyse(cohort, report):
     report.text("\n\n".join(x for x in lines if x))
 
 
-def _cox_row(mutated: pd.DataFrame, col: str, gene: str) -> dict:
+ROW_COLUMNS = ["gene", "n_known", "n_mutated", "n", "events", "hr", "hr_lower", "hr_upper",
+               "p_value", "note"]  # fmt: skip
+
+
+def _cox_row(mutated: pd.DataFrame, col: str, gene: str, covariates: list[str]) -> dict:
     import cohort
     from cohort.errors import CohortError
 
@@ -136,7 +152,7 @@ def _cox_row(mutated: pd.DataFrame, col: str, gene: str) -> dict:
         return row
     known["comutation"] = (known[col] == f"{gene} mutated").astype("boolean")
     try:
-        fit = cohort.cox(known, "comutation + flt3_itd + age", "os")
+        fit = cohort.cox(known, " + ".join(["comutation", *covariates]), "os")
     except CohortError as exc:
         row["note"] = f"not fitted: {exc}"
         return row

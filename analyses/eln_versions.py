@@ -11,6 +11,7 @@ from cohort.report.extra_blocks import (
     ordered,
     reclassification_block,
 )
+from cohort.report.needs import CYTOGENETICS, has, section_needs
 from cohort.report.runner import run_script
 
 TITLE = "ELN 2017, ELN 2017 refined (Eisfeld 2020) and ELN 2022"
@@ -19,6 +20,8 @@ QUESTION = (
     "mutations (Eisfeld et al., Leukemia 2020) and ELN 2022, and which classification separates "
     "overall survival best on the same patients?"
 )
+REQUIRES = ("os", CYTOGENETICS)
+OPTIONAL = ("age", "aml_type")
 SEED = 2020
 N_BOOT = 200
 SYSTEMS = ("eln2017", "eln2017_eisfeld2020", "eln2022")
@@ -64,6 +67,12 @@ def analyse(cohort, report):
         reclassification_block(
             report, f"reclass_{target}", recl, title=f"{LABELS['eln2017']} to {LABELS[target]}"
         )
+        if recl.n_compared == 0:
+            moves.append(
+                f"No patient was determined in both ELN 2017 and {LABELS[target]}, so no "
+                "reclassification can be counted."
+            )
+            continue
         moves.append(
             f"From ELN 2017 to {LABELS[target]}, {recl.n_moved} of {recl.n_compared} patients "
             f"determined in both ({recl.percent_moved:.1f}%) changed risk group"
@@ -92,15 +101,17 @@ def analyse(cohort, report):
         "The 2020 refinement was derived in patients under 60 with de novo AML; ELN 2017 and its "
         "refinement compared in them:"
     )
-    young = _young_de_novo(report, data)
     comp_young = None
+    young = data.iloc[0:0]
+    if section_needs(report, "De novo AML under 60 years", "age", "aml_type"):
+        young = _young_de_novo(report, data)
     if len(young) >= 2 * MIN_PATIENTS:
         comp_young = compare_systems_block(
             report, "discrimination_under_60", young, list(SYSTEMS[:2]), endpoint="os",
             n_boot=N_BOOT, seed=SEED,
             title="ELN 2017 and its refinement, overall survival, de novo AML under 60 years",
         )  # fmt: skip
-    else:
+    elif has(cohort, "age") and has(cohort, "aml_type"):
         report.text(f"Only {len(young)} such patients: not estimated.")
 
     report.heading("Interpretation")
@@ -111,11 +122,8 @@ def analyse(cohort, report):
 
 def _young_de_novo(report, data: pd.DataFrame) -> pd.DataFrame:
     """Patients under 60 with de novo AML, with flow steps (unknown age or AML type counted)."""
-    age = pd.to_numeric(data["age"], errors="coerce") if "age" in data else None
-    kind = data["aml_type"].astype("string") if "aml_type" in data else None
-    if age is None or kind is None:
-        report.flow("de novo AML under 60", 0, "age or AML type not in the data")
-        return data.iloc[0:0]
+    age = pd.to_numeric(data["age"], errors="coerce")
+    kind = data["aml_type"].astype("string")
     known = age.notna() & kind.notna()
     report.flow("age and AML type known", int(known.sum()), f"{int((~known).sum())} unknown")
     keep = (known & (age < 60) & (kind == "de_novo")).fillna(False).to_numpy(dtype=bool)

@@ -16,6 +16,7 @@ from cohort.report.extra_blocks import (
     npm1_mutated,
     ordered,
 )
+from cohort.report.needs import section_needs
 from cohort.report.runner import run_script
 
 TITLE = "NPM1 MRD after two cycles: landmark analysis"
@@ -24,6 +25,8 @@ QUESTION = (
     "two cycles of chemotherapy have shorter survival and more relapses than MRD-negative patients, "
     "counted from a landmark after the MRD sample so that no patient is credited with time before it?"
 )
+REQUIRES = ("npm1", "os", "mrd")
+OPTIONAL = ("cir", "cr_days")
 SEED = 2020
 LANDMARK_DAYS = 90.0
 C2_WINDOW = (40.0, 90.0)
@@ -31,18 +34,10 @@ STATUSES = ("negative", "low level", "positive")
 
 
 def analyse(cohort, report):
-    from cohort.errors import CohortError
     from cohort.mrd import VERSION, classify
 
     data = cohort.data
     mutated = npm1_mutated(report, data).copy()
-    if cohort.mrd is None or len(cohort.mrd) == 0:
-        report.flow("NPM1-mutated with MRD measurements", 0, "the cohort has no MRD table")
-        report.text(
-            "This cohort has no NPM1 MRD measurements (load them with cohort.load(..., mrd=path)), so the "
-            "MRD landmark analysis cannot be done; only the patient flow is reported."
-        )
-        return
     mrd = cohort.mrd[cohort.mrd["patient_id"].isin(mutated["patient_id"])]
     status = classify(mrd, c2_window=C2_WINDOW, c2_sample="PB")
     report.method(
@@ -80,23 +75,9 @@ def analyse(cohort, report):
     analysed = mutated[mutated["mrd_c2"].notna()]
     os_lm = _landmark(report, "lm_os", analysed, "os", "Overall survival by MRD after cycle 2")
     report.heading(f"Relapse from day {LANDMARK_DAYS:g}")
-    in_cr = analysed[pd.to_numeric(analysed["cr_days"], errors="coerce") <= LANDMARK_DAYS].copy()
-    report.flow(f"MRD known and in remission by day {LANDMARK_DAYS:g}", len(in_cr))
-    # The landmark is on the diagnosis time scale, but cir_days counts from remission: move it.
-    in_cr["cir_days"] = in_cr["cir_days"] + in_cr["cr_days"]
-    report.method(
-        "mrd_cir_scale",
-        f"For relapse, time was counted from diagnosis (days to remission plus days from remission to "
-        f"relapse) so that the same day-{LANDMARK_DAYS:g} landmark applies; patients not in remission by "
-        "the landmark were left out and counted.",
-    )
     cir_lm = None
-    try:
-        cir_lm = _landmark(
-            report, "lm_cir", in_cr, "cir", "Cumulative incidence of relapse by MRD after cycle 2"
-        )
-    except CohortError as exc:
-        report.text(f"Relapse landmark analysis not estimated ({exc}).")
+    if section_needs(report, "Relapse landmark analysis", "cir", "cr_days"):
+        cir_lm = _relapse(report, analysed)
 
     report.heading("Interpretation")
     lines = [
@@ -124,6 +105,29 @@ def analyse(cohort, report):
             + describe_cuminc(cir_lm.cuminc)
         )
     report.text("\n\n".join(x for x in lines if x))
+
+
+def _relapse(report, analysed):
+    """Relapse incidence from the landmark (diagnosis time scale), patients in remission by then."""
+    from cohort.errors import CohortError
+
+    in_cr = analysed[pd.to_numeric(analysed["cr_days"], errors="coerce") <= LANDMARK_DAYS].copy()
+    report.flow(f"MRD known and in remission by day {LANDMARK_DAYS:g}", len(in_cr))
+    # The landmark is on the diagnosis time scale, but cir_days counts from remission: move it.
+    in_cr["cir_days"] = in_cr["cir_days"] + in_cr["cr_days"]
+    report.method(
+        "mrd_cir_scale",
+        f"For relapse, time was counted from diagnosis (days to remission plus days from remission to "
+        f"relapse) so that the same day-{LANDMARK_DAYS:g} landmark applies; patients not in remission by "
+        "the landmark were left out and counted.",
+    )
+    try:
+        return _landmark(
+            report, "lm_cir", in_cr, "cir", "Cumulative incidence of relapse by MRD after cycle 2"
+        )
+    except CohortError as exc:
+        report.text(f"Relapse landmark analysis not estimated ({exc}).")
+        return None
 
 
 def _landmark(report, name, frame, endpoint, title):

@@ -16,6 +16,7 @@ from cohort.report.extra_blocks import (
     ordered,
     reclassification_block,
 )
+from cohort.report.needs import CYTOGENETICS, has, section_needs
 from cohort.report.runner import run_script
 
 TITLE = "NPM1-mutated AML by FLT3-ITD allelic ratio"
@@ -25,6 +26,8 @@ QUESTION = (
     "counts NPM1-mutated/FLT3-ITD-low as favorable) to ELN 2022 (which ignores the ratio and places "
     "NPM1-mutated with any FLT3-ITD in the intermediate group) reclassify them?"
 )
+REQUIRES = ("npm1", "flt3_itd", "os")
+OPTIONAL = ("flt3_itd_ar", "efs", "cir", "age", CYTOGENETICS)
 AR_CUTOFF = 0.5
 GROUPS = ("ITD-neg", "ITD-low", "ITD-high", "ITD-unknown-ratio")
 
@@ -73,13 +76,17 @@ def analyse(cohort, report):
             f"are present (present: {', '.join(present) or 'none'})."
         )
     else:
+        age = " + age" if has(cohort, "age") else ""
         cox_res = guarded_cox(
-            report, "cox_os", model_rows, "C(itd_group) + age",
-            title="Overall survival: FLT3-ITD group (reference ITD-neg) and age, NPM1-mutated",
+            report, "cox_os", model_rows, f"C(itd_group){age}",
+            title="Overall survival: FLT3-ITD group (reference ITD-neg)"
+            + (" and age" if age else "") + ", NPM1-mutated",
         )  # fmt: skip
 
     report.heading("ELN 2017 versus ELN 2022")
-    moved_text = _eln_comparison(report, cohort, mutated)
+    moved_text = ""
+    if section_needs(report, "ELN 2017 versus ELN 2022", CYTOGENETICS):
+        moved_text = _eln_comparison(report, cohort, mutated)
 
     report.heading("Interpretation")
     lines = [
@@ -93,7 +100,7 @@ def analyse(cohort, report):
     ]
     if cox_res is not None:
         lines.append(
-            "Adjusted for age, "
+            ("Adjusted for age, " if has(cohort, "age") else "Unadjusted, ")
             + " ".join(
                 describe_cox(cox_res, f"itd_group[{g}]", f"{g} versus ITD-neg") for g in GROUPS[1:3]
             )

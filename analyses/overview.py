@@ -9,6 +9,8 @@ QUESTION = (
     "Who is in the cohort, how long were they followed, and how do overall survival, event-free survival "
     "and relapse differ between NPM1-mutated and NPM1-wild-type AML?"
 )
+REQUIRES = ("npm1", "os")
+OPTIONAL = ("efs", "cir", "flt3_itd", "age")
 
 
 def analyse(cohort, report):

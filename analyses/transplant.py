@@ -11,6 +11,7 @@ from cohort.report.extra_blocks import (
     simon_makuch_block,
     time_varying_block,
 )
+from cohort.report.needs import has, section_needs
 from cohort.report.runner import run_script
 
 TITLE = "Allogeneic transplantation in first remission"
@@ -21,20 +22,12 @@ QUESTION = (
     "time they had to survive to reach transplant)?"
 )
 EXPOSURE = "hsct_in_cr1"
-NEEDED = ("cr", EXPOSURE, "hsct_days", "os_days", "os_event")
+REQUIRES = ("cr", EXPOSURE, "hsct_days", "os")
+OPTIONAL = ("npm1", "flt3_itd", "age")
 
 
 def analyse(cohort, report):
     data = cohort.data
-    missing = [c for c in NEEDED if c not in data.columns]
-    if missing or data["hsct_days"].notna().sum() == 0:
-        what = ", ".join(missing) if missing else "transplant dates (hsct_days)"
-        report.flow("patients with transplant timing", 0, f"the data lack {what}")
-        report.text(
-            f"This cohort lacks {what}, so transplant cannot be analysed as a time-dependent exposure; "
-            "only the patient flow is reported."
-        )
-        return
     cr = data["cr"].astype("boolean")
     report.flow(
         "complete remission known", int(cr.notna().sum()), f"{int(cr.isna().sum())} unknown"
@@ -85,10 +78,12 @@ def analyse(cohort, report):
 
     lines = []
     for key, title, frame, covs in (
-        ("all", "All patients in CR1", in_cr, ("age",)),
-        ("npm1", "NPM1-mutated patients in CR1", _npm1(in_cr), ("age", "flt3_itd")),
+        ("all", "All patients in CR1", in_cr, _known(cohort, ("age",))),
+        ("npm1", "NPM1-mutated patients in CR1", _npm1(in_cr), _known(cohort, ("age", "flt3_itd"))),
     ):
         report.heading(title)
+        if key == "npm1" and not section_needs(report, title, "npm1"):
+            continue
         if key == "npm1":
             report.flow("NPM1-mutated, in CR1", len(frame))
         n_exp = int(
@@ -122,6 +117,11 @@ def analyse(cohort, report):
     report.text("\n\n".join(x for x in lines if x) or "No comparison could be made.")
 
 
+def _known(cohort, columns: tuple[str, ...]) -> tuple[str, ...]:
+    """The covariates of ``columns`` this cohort has (a model adjusts for what is known)."""
+    return tuple(c for c in columns if has(cohort, c))
+
+
 def _npm1(frame: pd.DataFrame) -> pd.DataFrame:
     if "npm1" not in frame.columns:
         return frame.iloc[0:0]
@@ -132,8 +132,8 @@ def _describe(title, n_exp, n, tv, mb, at, covs) -> str:
     parts = [f"{title}: {n_exp} of {n} were transplanted in CR1."]
     if tv is not None:
         parts.append(
-            "Time-dependent Cox model adjusted for "
-            + " and ".join(covs)
+            "Time-dependent Cox model "
+            + ("adjusted for " + " and ".join(covs) if covs else "without adjustment")
             + ", "
             + describe_cox(tv, EXPOSURE, "allo-HSCT in CR1")
         )

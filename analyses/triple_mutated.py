@@ -1,6 +1,5 @@
 """NPM1/FLT3-ITD/DNMT3A triple-mutated AML versus the other NPM1-mutated AML."""
 
-import pandas as pd
 
 from cohort.report.blocks import table_one_block
 from cohort.report.extra_blocks import (
@@ -14,6 +13,7 @@ from cohort.report.extra_blocks import (
     npm1_mutated,
     ordered,
 )
+from cohort.report.needs import has
 from cohort.report.runner import run_script
 
 TITLE = "Triple-mutated NPM1/FLT3-ITD/DNMT3A AML"
@@ -21,6 +21,8 @@ QUESTION = (
     "Do patients whose AML carries NPM1, FLT3-ITD and DNMT3A mutations together fare worse than the "
     "other patients with NPM1-mutated AML, and is the difference explained by FLT3-ITD alone?"
 )
+REQUIRES = ("npm1", "flt3_itd", "dnmt3a", "os")
+OPTIONAL = ("efs", "cir", "age")
 TRIPLE = "NPM1/FLT3-ITD/DNMT3A"
 OTHER = "other NPM1-mutated"
 SUBGROUPS = ("ITD-/DNMT3A-", "ITD-/DNMT3A+", "ITD+/DNMT3A-", "ITD+/DNMT3A+")
@@ -34,6 +36,7 @@ def analyse(cohort, report):
     mutated = npm1_mutated(report, data).copy()
     triple = groups.loc[mutated.index, "triple_mutated"].replace({"not triple-mutated": OTHER})
     mutated["triple"] = ordered(triple, (OTHER, TRIPLE))
+    covariates = " + ".join(c for c in ("flt3_itd", "age") if has(cohort, c))
     counts = group_flow(
         report,
         mutated["triple"],
@@ -43,11 +46,7 @@ def analyse(cohort, report):
     )
     report.table("group_sizes", counts, "NPM1-mutated patients: triple-mutated or not")
     itd = mutated["flt3_itd"].astype("boolean")
-    dnmt3a = (
-        mutated["dnmt3a"].astype("boolean")
-        if "dnmt3a" in mutated
-        else pd.Series(pd.NA, index=mutated.index, dtype="boolean")
-    )
+    dnmt3a = mutated["dnmt3a"].astype("boolean")
     four = (
         ("ITD" + itd.map({True: "+", False: "-"}).astype("object"))
         + "/DNMT3A"
@@ -93,8 +92,9 @@ def analyse(cohort, report):
         triple_mutated=lambda d: (d["triple"] == TRIPLE).astype("boolean")
     )
     cox_res = guarded_cox(
-        report, "cox_os", model, "triple_mutated + flt3_itd + age",
-        title="Overall survival: triple mutation beyond FLT3-ITD, adjusted for age (NPM1-mutated)",
+        report, "cox_os", model, f"triple_mutated + {covariates}",
+        title=f"Overall survival: triple mutation adjusted for {covariates.replace(' + ', ' and ')} "
+        "(NPM1-mutated)",
     )  # fmt: skip
 
     report.heading("Interpretation")

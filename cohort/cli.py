@@ -27,6 +27,7 @@ _out = Console(soft_wrap=True)
 _state = {"debug": False}
 
 EXIT_BAD_INPUT = 2
+EXIT_ANALYSIS_FAILED = 1
 
 
 @app.callback()
@@ -278,7 +279,7 @@ def report(
             def progress(name: str, done: int, total: int) -> None:
                 bar.update(task, description=name, completed=done, total=total)
 
-            written = run_report(
+            run = run_report(
                 data,
                 mapping=mapping,
                 analysis=analysis,
@@ -288,13 +289,28 @@ def report(
                 progress=progress,
                 analysis_file=analysis_file,
             )
-        for path in written:
-            if path.suffix != ".csv":
-                _out.print(f"wrote {path}", highlight=False)
-        n_csv = sum(p.suffix == ".csv" for p in written)
-        _out.print(f"wrote {n_csv} CSV tables next to them (<analysis>_tables/)", highlight=False)
+        print_report_run(run)
+        return run
 
-    _run(action)
+    run = _run(action)
+    if run.failed:
+        raise typer.Exit(EXIT_ANALYSIS_FAILED)
+
+
+def print_report_run(run: Any) -> None:
+    """The quiet summary of a report run: files, what was not run and why, one paragraph per failure."""
+    for path in run.written:
+        if path.suffix != ".csv":
+            _out.print(f"wrote {path}", highlight=False)
+    n_csv = sum(p.suffix == ".csv" for p in run.written)
+    _out.print(f"wrote {n_csv} CSV tables next to them (<analysis>_tables/)", highlight=False)
+    for o in run.outcomes:
+        if o.status == "skipped":
+            _out.print(f"not run: {o.name}: {o.reason}", highlight=False, markup=False)
+    for o in run.failed:
+        if _state["debug"]:
+            _err.print(o.traceback, highlight=False, markup=False)
+        _err.print(f"[bold red]failed:[/] {escape(o.reason)}", highlight=False)
 
 
 def main() -> None:

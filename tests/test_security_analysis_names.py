@@ -91,7 +91,7 @@ def test_analysis_file_stem_cannot_leave_the_output_folder(tmp_path):
     script = tmp_path / "..weird name;..py"
     script.write_text(SCRIPT.format(marker=str(tmp_path / "m")))
     out = tmp_path / "out"
-    written = run_report(None, analysis_file=script, out=out)
+    written = run_report(None, analysis_file=script, out=out).written
     root = out.resolve()
     assert all(p.resolve().is_relative_to(root) for p in written)
 

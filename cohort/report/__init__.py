@@ -2,6 +2,8 @@
 
 from cohort.report.document import Report, ReportPrivacyError, package_versions
 from cohort.report.runner import (
+    AnalysisOutcome,
+    ReportRun,
     available_analyses,
     load_cohort,
     run_analysis,
@@ -10,6 +12,8 @@ from cohort.report.runner import (
 )
 
 __all__ = [
+    "AnalysisOutcome",
+    "ReportRun",
     "Report",
     "ReportPrivacyError",
     "available_analyses",

@@ -108,6 +108,8 @@ class Report:
         The command that produced the report (provenance).
     seed : int or None
         Seed of any random step (bootstrap, synthetic data), for provenance.
+    not_run : list of str
+        What the cohort lacks, in words, when the analysis was not run for want of it.
     """
 
     cohort: Cohort
@@ -120,6 +122,7 @@ class Report:
     numbers: dict[str, Any] = field(default_factory=dict)
     methods: dict[str, str] = field(default_factory=dict)
     flow_steps: list[dict[str, Any]] = field(default_factory=list)
+    not_run: list[str] = field(default_factory=list)
     _names: set[str] = field(default_factory=set)
 
     # ---------------------------------------------------------------- building blocks

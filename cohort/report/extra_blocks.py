@@ -10,6 +10,7 @@ report's prose is typed by hand.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -19,6 +20,7 @@ import pandas as pd
 from cohort.errors import CohortError
 from cohort.report.blocks import YEARS, cox_block, cuminc_block, km_block
 from cohort.report.document import Report
+from cohort.report.needs import has, join, lacking
 
 MIN_PATIENTS = 10
 """Groups with fewer patients are reported but not estimated."""
@@ -160,6 +162,30 @@ def _endpoint_event(data: pd.DataFrame, endpoint: str) -> pd.Series:
     return ev.where(pd.to_numeric(data[tcol], errors="coerce").notna())
 
 
+def _lacks(report: Report, data: pd.DataFrame, what: str, needs: Sequence[str]) -> bool:
+    """Say (and return True) when the cohort or ``data`` lacks a column or endpoint of ``needs``.
+
+    A need the whole cohort lacks is named as such ("this cohort lacks event-free survival
+    (efs_days and efs_event)"), never reported as "0 events".
+    """
+    missing = lacking(report.cohort, needs) or [n for n in needs if not has(data, n)]
+    if not missing:
+        return False
+    if lacking(report.cohort, needs):
+        report.text(f"{what}: left out, this cohort lacks {join(missing)}.")
+    else:
+        report.text(f"{what}: not estimated, no patient of this subset has {join(missing)}.")
+    return True
+
+
+def _formula_columns(data: pd.DataFrame, formula: str) -> list[str]:
+    """Canonical columns named in a model formula (derived columns of ``data`` left aside)."""
+    from cohort.schema import COLUMNS
+
+    names = set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", formula))
+    return sorted(n for n in names if n in COLUMNS)
+
+
 def guarded_km(
     report: Report,
     name: str,
@@ -172,6 +198,8 @@ def guarded_km(
 ) -> Any:
     """:func:`km_block` on the groups of ``by`` large enough to estimate; None with fewer than two."""
     what = title or f"{endpoint.upper()} by {by}"
+    if _lacks(report, data, what, (endpoint,)):
+        return None
     rows = _usable(report, name, data, by, _endpoint_event(data, endpoint), what, min_n)
     if rows is None:
         return None
@@ -193,6 +221,8 @@ def guarded_cuminc(
 ) -> Any:
     """:func:`cuminc_block` (relapse, death in remission competing) on the groups large enough."""
     what = title or f"Cumulative incidence of relapse by {by}"
+    if _lacks(report, data, what, ("cir",)):
+        return None
     rows = _usable(report, name, data, by, _endpoint_event(data, "cir"), what, min_n)
     if rows is None:
         return None
@@ -222,6 +252,8 @@ def guarded_cox(
 ) -> Any:
     """:func:`cox_block`, or a sentence saying why the model was not fitted."""
     what = title or f"Cox model {formula}"
+    if _lacks(report, data, what, (endpoint, *_formula_columns(data, formula))):
+        return None
     events = _endpoint_event(data, endpoint)
     n_events = int((events.fillna(0) > 0).sum())
     if n_events < min_events:

@@ -17,13 +17,17 @@ import ast
 import importlib.util
 import re
 import sys
+import traceback
 from collections.abc import Callable
+from dataclasses import dataclass, field
+from html import escape
 from pathlib import Path
 from types import ModuleType
 
 from cohort.cohort import Cohort
 from cohort.errors import CohortError, OutputError
 from cohort.report.document import Report
+from cohort.report.needs import describe, join, lacking
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 ANALYSES_DIR = REPO_ROOT / "analyses"
@@ -115,6 +119,47 @@ def load_cohort(data: str | Path | None, mapping: str | None = None) -> Cohort:
     return cohort.load(data, mapping=mapping)
 
 
+@dataclass
+class AnalysisOutcome:
+    """What happened to one analysis of a ``cohort report`` run.
+
+    Attributes
+    ----------
+    name : str
+        The analysis (script stem).
+    title : str
+    status : {"ran", "skipped", "failed"}
+        ``skipped``: the cohort lacks a required column (a short "not run" page is written);
+        ``failed``: an error stopped this analysis (the others still ran).
+    reason : str
+        Why it was skipped or how it failed, in one paragraph.
+    files : list of Path
+        Files written for it.
+    traceback : str
+        The traceback of a failure (shown by ``cohort --debug report``).
+    """
+
+    name: str
+    title: str
+    status: str
+    reason: str = ""
+    files: list[Path] = field(default_factory=list)
+    traceback: str = ""
+
+
+@dataclass
+class ReportRun:
+    """The result of :func:`run_report`: one outcome per analysis and every file written."""
+
+    outcomes: list[AnalysisOutcome]
+    written: list[Path]
+
+    @property
+    def failed(self) -> list[AnalysisOutcome]:
+        """The analyses that failed (the CLI exits 1 when there is any)."""
+        return [o for o in self.outcomes if o.status == "failed"]
+
+
 def run_analysis(
     name: str | None,
     c: Cohort,
@@ -142,6 +187,9 @@ def run_analysis(
     AnalysisNotFoundError
         ``name`` is not a shipped analysis, or ``analysis_file`` is not a ``.py`` file defining
         ``analyse``.
+
+    When ``c`` lacks a column the analysis requires (its ``REQUIRES``), the report is a short
+    "not run" section naming what is lacking, and ``report.not_run`` lists it.
     """
     module = _module(name, analysis_file=analysis_file)
     if analysis_file is not None:
@@ -154,6 +202,16 @@ def run_analysis(
         command_line=command_line,
         seed=getattr(module, "SEED", None),
     )
+    missing = lacking(c, getattr(module, "REQUIRES", ()))
+    if missing:
+        report.not_run = missing
+        report.heading("Not run")
+        report.text(
+            f"Not run: this cohort lacks {join(missing)}. This analysis needs "
+            f"{join([describe(n) for n in module.REQUIRES])}; map the column(s) in the mapping file "
+            "(docs/mapping.md) to run it."
+        )
+        return report
     module.analyse(c, report)
     return report
 
@@ -168,29 +226,57 @@ def run_report(
     command_line: str = "",
     progress: Callable[[str, int, int], None] | None = None,
     analysis_file: str | Path | None = None,
-) -> list[Path]:
-    """Run one analysis (or ``"all"``) on a cohort and write the reports; returns the files written.
+    cohort: Cohort | None = None,
+) -> ReportRun:
+    """Run one analysis (or ``"all"``) on a cohort and write the reports.
 
     ``analysis`` names shipped analyses only (``[a-z0-9_]+``, listed by :func:`available_analyses`);
     ``analysis_file`` runs a user's own script instead (executed as Python: an explicit choice).
-    Every file is written inside ``out``. ``progress(name, done, total)`` is called before each
-    analysis and once at the end (the CLI draws a progress bar with it).
+    Every file is written inside ``out``.
+
+    Every analysis is attempted: one that lacks a required column gets a short "not run" page, and
+    one that fails for any other reason is recorded and the run goes on. With ``"all"``,
+    ``index.html`` lists what ran, what was not run and why, and what failed. ``progress(name, done,
+    total)`` is called before each analysis and once at the end (the CLI draws a progress bar).
+    ``cohort`` (an already loaded cohort) is used instead of ``data``/``mapping`` when given.
     """
     if analysis_file is not None:
+        _module(None, analysis_file=analysis_file)  # a file that defines no analyse() is bad input
         names = [_report_stem(_user_path(analysis_file))]
     elif analysis == "all":
         names = available_analyses()
         if not names:
             raise AnalysisNotFoundError(f"no analysis scripts found in {ANALYSES_DIR}.")
     else:
-        _shipped_path(analysis)  # refuse a bad name before the cohort is loaded
+        _module(analysis)  # a bad or unknown name is bad input, refused before the cohort is loaded
         names = [analysis]
     out = _output_folder(out)
-    c = load_cohort(data, mapping)
-    written: list[Path] = []
+    c = cohort if cohort is not None else load_cohort(data, mapping)
+    outcomes: list[AnalysisOutcome] = []
     for i, name in enumerate(names):
         if progress is not None:
             progress(name, i, len(names))
+        outcomes.append(_run_one(name, c, out, include_ids, command_line, analysis_file))
+    if progress is not None:
+        progress("done", len(names), len(names))
+    written = [p for o in outcomes for p in o.files]
+    if analysis == "all" and analysis_file is None:
+        written.append(write_index(out, outcomes, c))
+    return ReportRun(outcomes, written)
+
+
+def _run_one(
+    name: str,
+    c: Cohort,
+    out: Path,
+    include_ids: bool,
+    command_line: str,
+    analysis_file: str | Path | None = None,
+) -> AnalysisOutcome:
+    """Run and write one analysis; any error becomes a ``failed`` outcome."""
+    title = name
+    try:
+        title = getattr(_module(name, analysis_file=analysis_file), "TITLE", name)
         report = run_analysis(
             name,
             c,
@@ -200,12 +286,15 @@ def run_report(
         )
         files = report.write(out, stem=name)
         _check_inside(out, files)
-        written += files
-    if progress is not None:
-        progress("done", len(names), len(names))
-    if analysis == "all" and analysis_file is None:
-        written.append(_write_index(out, names))
-    return written
+    except Exception as exc:  # noqa: BLE001 - one analysis failing never stops the others
+        return AnalysisOutcome(
+            name, title, "failed", failure_paragraph(name, exc), [], traceback.format_exc()
+        )
+    if report.not_run:
+        return AnalysisOutcome(
+            name, title, "skipped", f"this cohort lacks {join(report.not_run)}", files
+        )
+    return AnalysisOutcome(name, title, "ran", "", files)
 
 
 def _output_folder(out: str | Path) -> Path:
@@ -225,15 +314,63 @@ def _check_inside(out: Path, files: list[Path]) -> None:
             raise OutputError(f"refusing to write {f} outside the output folder {out}.")
 
 
-def _write_index(out: Path, names: list[str]) -> Path:
-    items = "\n".join(f'<li><a href="{n}.html">{n}</a></li>' for n in names)
+def failure_paragraph(name: str, exc: BaseException) -> str:
+    """One paragraph saying which analysis failed, with what error, and where in our code."""
+    from cohort.errors import CohortError
+
+    where = ""
+    frames = [
+        f
+        for f in traceback.extract_tb(exc.__traceback__)
+        if "site-packages" not in f.filename and "/lib/python" not in f.filename
+    ]
+    if frames and not isinstance(exc, CohortError):
+        f = frames[-1]
+        where = f" (at {Path(f.filename).name} line {f.lineno})"
+    kind = "" if isinstance(exc, CohortError) else "an unexpected error, please report it: "
+    return (
+        f"analysis {name!r} failed: {kind}{type(exc).__name__}: {exc}{where}. The other analyses "
+        "were run; 'cohort --debug report ...' shows the traceback."
+    )
+
+
+_STATUS_HEADINGS = {"ran": "Ran", "skipped": "Not run", "failed": "Failed"}
+
+
+def write_index(out: Path, outcomes: list[AnalysisOutcome], c: Cohort | None = None) -> Path:
+    """``index.html``: the analyses that ran, those not run (and why) and those that failed."""
+    out.mkdir(parents=True, exist_ok=True)
+    parts = []
+    for status, heading in _STATUS_HEADINGS.items():
+        group = [o for o in outcomes if o.status == status]
+        if not group:
+            continue
+        items = []
+        for o in group:
+            link = (
+                f'<a href="{escape(o.name)}.html">{escape(o.title)}</a>'
+                if o.files
+                else escape(o.title)
+            )
+            why = f": {escape(o.reason)}" if o.reason else ""
+            items.append(f"<li>{link} ({escape(o.name)}){why}</li>")
+        parts.append(f"<h2>{heading} ({len(group)})</h2><ul>{''.join(items)}</ul>")
+    who = ""
+    if c is not None:
+        name = (c.provenance.get("mapping") or {}).get("name") or _cohort_name(c)
+        who = f"<p>Cohort: {escape(str(name))}, {len(c.data)} patients analysed.</p>"
     path = out / "index.html"
     path.write_text(
-        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>cohort reports</title></head><body>"
-        f"<h1>cohort reports</h1><ul>{items}</ul></body></html>\n",
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>cohort reports</title>"
+        f"</head><body><h1>cohort reports</h1>{who}{''.join(parts)}</body></html>\n",
         encoding="utf-8",
     )
     return path
+
+
+def _cohort_name(c: Cohort) -> str:
+    files = c.provenance.get("files") or []
+    return Path(files[0].get("path", "")).name if files else "cohort"
 
 
 def run_script(script_file: str, argv: list[str] | None = None) -> list[Path]:
@@ -259,7 +396,7 @@ def run_script(script_file: str, argv: list[str] | None = None) -> list[Path]:
     parser.add_argument("--include-ids", action="store_true")
     args = parser.parse_args(argv)
     try:
-        written = run_report(
+        run = run_report(
             args.data,
             mapping=args.mapping,
             analysis=name,
@@ -271,6 +408,10 @@ def run_script(script_file: str, argv: list[str] | None = None) -> list[Path]:
     except CohortError as exc:
         print(f"error: {type(exc).__name__}: {exc}", file=sys.stderr)
         raise SystemExit(2) from None
-    for p in written:
+    for o in run.failed:
+        print(o.reason, file=sys.stderr)
+    for p in run.written:
         print(f"wrote {p}")
-    return written
+    if run.failed:
+        raise SystemExit(1)
+    return run.written
