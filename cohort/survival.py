@@ -316,14 +316,15 @@ def _km_ij_std_err(
     return np.sqrt(np.maximum(var, 0.0))
 
 
-def _minmin(y: np.ndarray, x: np.ndarray) -> float:
-    """R ``print.survfit``'s median rule: first time the curve is at or below 0.5; if it sits at
-    exactly 0.5, the midpoint between that time and the next time it drops below."""
-    keep = ~np.isnan(y) & (y < 0.5 + _TOL)
+def _minmin(y: np.ndarray, x: np.ndarray, level: float = 0.5) -> float:
+    """R ``print.survfit``'s median rule: first time the curve is at or below ``level`` (0.5); if it
+    sits at exactly ``level``, the midpoint between that time and the next time it drops below.
+    Other levels give R's ``quantile.survfit`` (level 0.75 is the 25th percentile)."""
+    keep = ~np.isnan(y) & (y < level + _TOL)
     if not keep.any():
         return np.nan
     xk, yk = x[keep], y[keep]
-    if abs(yk[0] - 0.5) < _TOL and (yk < yk[0]).any():
+    if abs(yk[0] - level) < _TOL and (yk < yk[0]).any():
         return float((xk[0] + xk[np.argmax(yk < yk[0])]) / 2)
     return float(xk[0])
 
@@ -845,8 +846,11 @@ def _follow_up_prepared(prep: _Prepared, conf_level: float, conf_type: str) -> p
         m = prep.group_codes == code
         tab = _km_table(time, 1 - event, conf_level, conf_type, weights=wts, entry=ent)
         med, lo, up = _median_row(tab)
-        rows.append((label, int(m.sum()), med, lo, up))
-    return pd.DataFrame(rows, columns=["group", "n", "median_follow_up", "lower", "upper"])
+        t, s = tab["time"].to_numpy(), tab["survival"].to_numpy()
+        rows.append((label, int(m.sum()), med, lo, up, _minmin(s, t, 0.75), _minmin(s, t, 0.25)))
+    return pd.DataFrame(
+        rows, columns=["group", "n", "median_follow_up", "lower", "upper", "q25", "q75"]
+    )
 
 
 def median_follow_up(
@@ -860,11 +864,13 @@ def median_follow_up(
     """Median follow-up by the reverse Kaplan-Meier method (Schemper & Smith 1996).
 
     Censoring is the event and deaths are censored: R ``survfit(Surv(time, 1 - status) ~ by)``.
+    The interquartile range is R's ``quantile(fit, c(0.25, 0.75))`` of the same curve.
 
     Returns
     -------
     pandas.DataFrame
-        ``group``, ``n``, ``median_follow_up`` (days), ``lower``, ``upper``.
+        ``group``, ``n``, ``median_follow_up`` (days), ``lower``, ``upper`` (its confidence limits),
+        ``q25``, ``q75`` (interquartile range, days; missing where the curve does not reach it).
     """
     prep = _prepare(data, endpoint, by, None, "cohort.median_follow_up")
     return _follow_up_prepared(prep, conf_level, conf_type)
