@@ -34,7 +34,7 @@ from cohort.errors import (
     Problem,
     SchemaError,
 )
-from cohort.mapping import Mapping, read_mapping
+from cohort.mapping import Mapping, check_columns_present, check_endpoint_pairs, read_mapping
 from cohort.normalise import (
     DAYS_PER_UNIT,
     Context,
@@ -462,7 +462,9 @@ def _read_folder(path: Path, mapping, report: dict):
 def _prepare(table: _Table, m: Mapping, report: dict) -> tuple[pd.DataFrame, Context]:
     raw = table.frame
     header = list(raw.columns)
+    check_columns_present(m, header, table.name)
     renames = _rename_map(header, m, COLUMNS, table.name)
+    check_endpoint_pairs(m, set(renames.values()), table.name)
     missing_dates = [f"{e}: {c}" for e, c in m.dates.items() if c not in header]
     if missing_dates:
         raise MappingError(
@@ -478,9 +480,6 @@ def _prepare(table: _Table, m: Mapping, report: dict) -> tuple[pd.DataFrame, Con
     frame = raw.rename(columns=renames)
     report["renamed"] = {s: d for s, d in renames.items() if s != d}
     report["extra_columns"] = [renames.get(c, c) for c in header if renames.get(c) not in COLUMNS]
-    absent = [c for c in m.columns if c not in header]
-    if absent:
-        report["mapping_columns_absent"] = absent
     rows = [i + table.row_base for i in range(len(frame))]
     ctx = Context(rows=rows, labels={d: s for s, d in renames.items() if d in COLUMNS}, mapping=m)
     _warn_near_misses(header, renames, m, ctx)
