@@ -380,14 +380,15 @@ def check_columns_present(m: Mapping, header: list[str], file_name: str) -> None
 def check_endpoint_pairs(m: Mapping, targets: set[str], file_name: str) -> None:
     """An endpoint's time column and its event column come together (or from dates).
 
-    ``targets`` are the canonical names the file's columns become. A time column without its event
-    column (or the reverse) cannot be analysed and is a :class:`MappingError` naming both, unless
-    the mapping derives endpoints from dates.
+    ``targets`` are the canonical names the file's columns become. A time column mapped without
+    its event column (or the reverse) cannot be analysed and is a :class:`MappingError` naming
+    both, unless the mapping derives endpoints from dates.
     """
     if m.dates:
         return
+    mapped = set(m.columns.values())
     for endpoint, (tcol, ecol) in ENDPOINTS.items():
-        if (tcol in targets) == (ecol in targets):
+        if (tcol in targets) == (ecol in targets) or not {tcol, ecol} & mapped:
             continue
         have, lack = (tcol, ecol) if tcol in targets else (ecol, tcol)
         source = next((s for s, t in m.columns.items() if t == have), have)
