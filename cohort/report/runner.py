@@ -53,8 +53,11 @@ def _module(name: str) -> ModuleType:
     return module
 
 
-def load_cohort(data: str | Path | None, mapping: str | None = None) -> Cohort:
-    """The cohort to analyse: ``data`` (a file, folder or bundled dataset name) or the default synthetic one."""
+def load_cohort(
+    data: str | Path | None, mapping: str | None = None, *, on_error: str = "raise"
+) -> Cohort:
+    """The cohort to analyse: ``data`` (a file, folder or bundled dataset name) or the default
+    synthetic one; ``on_error`` as in :func:`cohort.load` (used for a file)."""
     import cohort
 
     if data is None:
@@ -68,7 +71,7 @@ def load_cohort(data: str | Path | None, mapping: str | None = None) -> Cohort:
         from cohort import datasets
 
         return datasets.load(str(data))
-    return cohort.load(data, mapping=mapping)
+    return cohort.load(data, mapping=mapping, on_error=on_error)
 
 
 @dataclass
@@ -153,6 +156,7 @@ def run_report(
     command_line: str = "",
     progress: Callable[[str, int, int], None] | None = None,
     cohort: Cohort | None = None,
+    on_error: str = "raise",
 ) -> ReportRun:
     """Run one analysis (or ``"all"``) on a cohort and write the reports.
 
@@ -160,9 +164,10 @@ def run_report(
     one that fails for any other reason is recorded and the run goes on. With ``"all"``,
     ``index.html`` lists what ran, what was not run and why, and what failed. ``progress(name, done,
     total)`` is called before each analysis and once at the end (the CLI draws a progress bar).
-    ``cohort`` (an already loaded cohort) is used instead of ``data``/``mapping`` when given.
+    ``cohort`` (an already loaded cohort) is used instead of ``data``/``mapping`` when given;
+    ``on_error="exclude"`` loads a file as :func:`cohort.load` does with it.
     """
-    c = cohort if cohort is not None else load_cohort(data, mapping)
+    c = cohort if cohort is not None else load_cohort(data, mapping, on_error=on_error)
     names = available_analyses() if analysis == "all" else [analysis]
     if not names:
         raise AnalysisNotFoundError(f"no analysis scripts found in {ANALYSES_DIR}.")
