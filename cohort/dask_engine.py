@@ -88,7 +88,8 @@ class DaskCohort:
         One row per excluded input row: ``partition`` then the columns of
         :attr:`cohort.Cohort.exclusions` (``row`` is the record position within the partition).
     n_input : int
-        Rows read; ``n_input == n_kept + exclusions.groupby(["partition", "row"]).ngroups``.
+        Rows read; ``n_input == n_kept +`` the number of (partition, row) pairs excluded with
+        ``scope`` "patient" (the other exclusions blanked one endpoint of a kept patient).
     n_kept : int
     provenance : dict
         Source path, files, mapping, partitions, engine.

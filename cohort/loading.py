@@ -43,7 +43,7 @@ from cohort.errors import (
     Problem,
     SchemaError,
 )
-from cohort.mapping import Mapping, read_mapping
+from cohort.mapping import Mapping, check_columns_present, check_endpoint_pairs, read_mapping
 from cohort.normalise import (
     DAYS_PER_UNIT,
     Context,
@@ -55,8 +55,8 @@ from cohort.normalise import (
     normalise_text,
     token,
 )
-from cohort.schema import COLUMNS, CYTOGENETIC_FLAGS, MRD_COLUMNS
-from cohort.validation import validate
+from cohort.schema import COLUMNS, CYTOGENETIC_FLAGS, ENDPOINTS, MRD_COLUMNS
+from cohort.validation import PATIENT_SCOPE, problem_scope, validate
 
 TEXT_SUFFIXES = {".csv": ",", ".tsv": "\t", ".txt": None, ".maf": "\t", ".tab": "\t"}
 EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls")
@@ -512,7 +512,9 @@ def _read_folder(path: Path, mapping, report: dict):
 def _prepare(table: _Table, m: Mapping, report: dict) -> tuple[pd.DataFrame, Context]:
     raw = table.frame
     header = list(raw.columns)
+    check_columns_present(m, header, table.name)
     renames = _rename_map(header, m, COLUMNS, table.name)
+    check_endpoint_pairs(m, set(renames.values()), table.name)
     missing_dates = [f"{e}: {c}" for e, c in m.dates.items() if c not in header]
     if missing_dates:
         raise MappingError(
@@ -528,9 +530,6 @@ def _prepare(table: _Table, m: Mapping, report: dict) -> tuple[pd.DataFrame, Con
     frame = raw.rename(columns=renames)
     report["renamed"] = {s: d for s, d in renames.items() if s != d}
     report["extra_columns"] = [renames.get(c, c) for c in header if renames.get(c) not in COLUMNS]
-    absent = [c for c in m.columns if c not in header]
-    if absent:
-        report["mapping_columns_absent"] = absent
     rows = table.lines or [i + table.row_base for i in range(len(frame))]
     ctx = Context(rows=rows, labels={d: s for s, d in renames.items() if d in COLUMNS}, mapping=m)
     for note in table.notes:
@@ -759,11 +758,9 @@ def _split(
         return frame.reset_index(drop=True), empty_exclusions()
     if on_error == "raise":
         raise CohortValidationError([p for _, p in problems], source=source)
-    by_pos: dict[int, list[Problem]] = {}
-    for pos, p in problems:
-        by_pos.setdefault(pos, []).append(p)
+    by_scope = _scopes(problems, ctx)
     records = []
-    for pos, ps in by_pos.items():
+    for (pos, scope), ps in sorted(by_scope.items()):
         records.append(
             {
                 "row": ctx.rows[pos],
@@ -774,12 +771,46 @@ def _split(
                     dict.fromkeys("" if p.value is None else str(p.value) for p in ps)
                 ),
                 "message": " | ".join(p.describe() for p in ps),
+                "scope": scope,
             }
         )
     exclusions = pd.DataFrame.from_records(records, columns=list(EXCLUSION_COLUMNS)).astype(object)
+    frame = _blank_endpoints(frame, [k for k in by_scope if k[1] != PATIENT_SCOPE])
     keep = np.ones(len(frame), dtype=bool)
-    keep[list(by_pos)] = False
+    keep[[pos for pos, scope in by_scope if scope == PATIENT_SCOPE]] = False
     return frame.loc[keep].reset_index(drop=True), exclusions
+
+
+def _scopes(
+    problems: list[tuple[int, Problem]], ctx: Context
+) -> dict[tuple[int, str], list[Problem]]:
+    """Problems grouped by (row position, scope); a row with any patient-wide problem is one
+    ``"patient"`` entry holding all its problems, otherwise one entry per affected endpoint."""
+    canonical = {ctx.label(c): c for c in COLUMNS}
+    scoped: dict[int, dict[str, list[Problem]]] = {}
+    for pos, p in problems:
+        scope = problem_scope(canonical.get(p.column or "", p.column))
+        scoped.setdefault(pos, {}).setdefault(scope, []).append(p)
+    out: dict[tuple[int, str], list[Problem]] = {}
+    for pos, scopes in scoped.items():
+        if PATIENT_SCOPE in scopes:
+            out[(pos, PATIENT_SCOPE)] = [p for q, p in problems if q == pos]
+        else:
+            out.update({(pos, scope): ps for scope, ps in scopes.items()})
+    return out
+
+
+def _blank_endpoints(frame: pd.DataFrame, scoped: list[tuple[int, str]]) -> pd.DataFrame:
+    """Blank the time and event of each (row position, endpoint): the patient stays, the endpoint
+    is unknown for them."""
+    if not scoped:
+        return frame
+    frame = frame.copy()
+    for pos, endpoint in scoped:
+        for col in ENDPOINTS[endpoint]:
+            if col in frame.columns:
+                frame.iloc[pos, frame.columns.get_loc(col)] = pd.NA
+    return frame
 
 
 def _emit_warnings(report: dict, name: str) -> None:

@@ -537,6 +537,7 @@ def time_varying_block(
     from cohort.time_varying import cox_time_varying, mantel_byar
 
     what = title or f"{exposure} as a time-dependent exposure"
+    report.endpoints_used.add(endpoint)
     try:
         mb = mantel_byar(data, endpoint, exposure=exposure, exposure_days=exposure_days)
     except CohortError as exc:
@@ -622,6 +623,7 @@ def landmark_block(
     """Figure and tables of a :func:`cohort.landmark` result: attrition, curves, model."""
     from cohort.plots import cuminc_plot, km_plot
 
+    report.endpoints_used.add(lm.endpoint)
     tables: dict[str, pd.DataFrame] = {"attrition": lm.attrition()}
     if lm.km is not None:
         fig = km_plot(lm.km, title=title)
