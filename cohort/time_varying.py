@@ -318,7 +318,9 @@ def split_changes(
     first change the covariate is missing (``NA``, and the Cox model leaves those intervals out,
     counting them). A missing value in ``changes`` means "not measured then" and is not a change.
     Two different values of one covariate at the same time for a patient are refused. Patients with
-    a missing or non-positive time or a missing fixed covariate are excluded with a reason.
+    a missing or non-positive time or a missing fixed covariate are excluded with a reason; rows of
+    ``changes`` for patients absent from ``data`` are not used, with a
+    :class:`~cohort.errors.DataQualityWarning` saying how many.
     """
     what = "split_changes"
     time_col, event_col = _endpoint_columns(endpoint)
@@ -340,6 +342,14 @@ def split_changes(
                     fix="keep one row per patient; put repeated measurements in changes=",
                 )
             ]
+        )
+    unknown = int((~ch["_id"].isin(set(ids))).sum())
+    if unknown:
+        warnings.warn(
+            f"{what}: {unknown} row(s) of the changes table belong to no patient of the data "
+            f"(by {changes_id}) and are not used.",
+            DataQualityWarning,
+            stacklevel=2,
         )
     time, event, reason = _patient_reasons(frame, time_col, event_col)
     reason[reason.isna() & frame[changes_id].isna()] = f"missing {changes_id}"
