@@ -86,7 +86,7 @@ def _endpoint_columns(endpoint: str | tuple[str, str]) -> tuple[str, str]:
 
 def split_exposure(
     data: Cohort | pd.DataFrame,
-    endpoint: str = "os",
+    endpoint: str | tuple[str, str] = "os",
     *,
     exposure: str = "hsct",
     exposure_days: str = "hsct_days",
@@ -97,7 +97,7 @@ def split_exposure(
     Parameters
     ----------
     data : Cohort or pandas.DataFrame
-    endpoint : {"os", "efs", "rfs"}
+    endpoint : {"os", "efs", "rfs"} or (str, str)
         The outcome; time is measured from the endpoint's origin (diagnosis for OS and EFS).
     exposure : str
         Boolean column: did the patient receive the exposure (e.g. allo-HSCT) at any time.
@@ -652,7 +652,7 @@ def _risk_sets(iv: pd.DataFrame) -> pd.DataFrame:
 
 def mantel_byar(
     data: Cohort | pd.DataFrame,
-    endpoint: str = "os",
+    endpoint: str | tuple[str, str] = "os",
     *,
     exposure: str = "hsct",
     exposure_days: str = "hsct_days",
@@ -731,7 +731,7 @@ class SimonMakuchResult:
 
 def simon_makuch(
     data: Cohort | pd.DataFrame,
-    endpoint: str = "os",
+    endpoint: str | tuple[str, str] = "os",
     *,
     exposure: str = "hsct",
     exposure_days: str = "hsct_days",
