@@ -1,0 +1,164 @@
+"""The public cohort.* analyses on a Dask cohort equal the same calls in memory (to 1e-8).
+
+One synthetic cohort, written as a 3-partition Parquet dataset and loaded with
+``cohort.load(folder, engine="dask")``; every analysis runs on it and on the same data in memory.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import replace
+
+import dask
+import numpy as np
+import pandas as pd
+import pytest
+
+import cohort
+from cohort.errors import ScaleError, ScaleWarning
+from cohort.scale import dispatch
+
+pytest.importorskip("dask.dataframe")
+
+N_PARTS = 3
+PART = 400
+TOL = 1e-8
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _synchronous():
+    with dask.config.set(scheduler="synchronous"):
+        yield
+
+
+@pytest.fixture(scope="module")
+def frame() -> pd.DataFrame:
+    from cohort.synthetic import generate
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        d = generate(N_PARTS * PART, seed=20261128, mrd=False).data
+    rng = np.random.default_rng(15)
+    # coarse times: many ties, some across partition boundaries; a few missing groups/endpoints
+    d["os_days"] = np.ceil(d["os_days"].to_numpy(float, na_value=np.nan) / 30) * 30
+    d.loc[rng.choice(len(d), 12, replace=False), "npm1"] = pd.NA
+    d.loc[rng.choice(len(d), 6, replace=False), ["os_days", "os_event"]] = pd.NA
+    return d
+
+
+def _write(frame: pd.DataFrame, folder, bounds) -> None:
+    folder.mkdir()
+    for i, (a, b) in enumerate(zip(bounds[:-1], bounds[1:], strict=True)):
+        frame.iloc[a:b].to_parquet(folder / f"part{i:02d}.parquet")
+
+
+@pytest.fixture(scope="module")
+def both(frame, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("registry") / "three"
+    _write(frame, folder, [i * PART for i in range(N_PARTS + 1)])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        big = cohort.load(folder, engine="dask")
+        small = cohort.load(frame)
+    assert big.npartitions == N_PARTS
+    # load (validate) the partitions once; the analyses still run partition by partition
+    return replace(big, data=big.data.persist()), small
+
+
+def _quiet(func, *args, **kwargs):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return func(*args, **kwargs)
+
+
+def _frames_equal(a: pd.DataFrame, b: pd.DataFrame) -> None:
+    pd.testing.assert_frame_equal(
+        a.reset_index(drop=True), b.reset_index(drop=True), check_dtype=False, rtol=TOL, atol=TOL
+    )
+
+
+def _no_gathering(func, *args, **kwargs):
+    """Run on the Dask cohort and fail if the rows were gathered into memory."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        warnings.simplefilter("error", ScaleWarning)
+        return func(*args, **kwargs)
+
+
+@pytest.mark.parametrize("by", [None, "npm1", ["npm1", "flt3_itd"]])
+def test_km(both, by):
+    big, small = both
+    got = _no_gathering(cohort.km, big, "os", by=by)
+    want = _quiet(cohort.km, small, "os", by=by)
+    assert type(got) is type(want)
+    _frames_equal(got.table, want.table)
+    _frames_equal(got.curves, want.curves)
+    assert got.excluded == want.excluded
+    if by is not None:
+        assert got.test.statistic == pytest.approx(want.test.statistic, rel=TOL, abs=TOL)
+        _frames_equal(got.test.groups, want.test.groups)
+        _frames_equal(got.pairwise(), want.pairwise())
+    _frames_equal(got.survival_at([365, 730]), want.survival_at([365, 730]))
+
+
+def test_km_stratified_and_g_rho(both):
+    big, small = both
+    got = _no_gathering(cohort.km, big, "efs", by="npm1", strata="flt3_itd", rho=1)
+    want = _quiet(cohort.km, small, "efs", by="npm1", strata="flt3_itd", rho=1)
+    assert got.test.method == want.test.method
+    assert got.test.statistic == pytest.approx(want.test.statistic, rel=TOL)
+    _frames_equal(got.table, want.table)
+
+
+def test_logrank_and_pairwise(both):
+    big, small = both
+    got = _no_gathering(cohort.logrank, big, ["npm1", "flt3_itd"], "os")
+    want = _quiet(cohort.logrank, small, ["npm1", "flt3_itd"], "os")
+    assert (got.statistic, got.dof) == pytest.approx((want.statistic, want.dof), rel=TOL)
+    _frames_equal(got.groups, want.groups)
+    _frames_equal(
+        _no_gathering(cohort.pairwise_logrank, big, ["npm1", "flt3_itd"], "os"),
+        _quiet(cohort.pairwise_logrank, small, ["npm1", "flt3_itd"], "os"),
+    )
+
+
+def test_rmst(both):
+    big, small = both
+    got = _no_gathering(cohort.rmst, big, 730, "os", by="npm1")
+    want = _quiet(cohort.rmst, small, 730, "os", by="npm1")
+    _frames_equal(got.table, want.table)
+    _frames_equal(got.difference, want.difference)
+    assert got.excluded == want.excluded
+
+
+def test_rowwise_classify_and_groups(both):
+    big, small = both
+    got = _no_gathering(cohort.classify, big, "eln2017").compute()
+    want = _quiet(cohort.classify, small, "eln2017")
+    assert list(got.columns) == list(want.columns)
+    _frames_equal(_text(got), _text(want))
+    got = _no_gathering(cohort.genotype_groups, big).compute()
+    want = _quiet(cohort.genotype_groups, small)
+    assert list(got["patient_id"]) == list(small.data["patient_id"])  # to join back
+    _frames_equal(_text(got[list(want.columns)]), _text(want))
+
+
+def _text(frame: pd.DataFrame) -> pd.DataFrame:
+    """Values as text, missing as one marker (Dask gives strings where memory has categories)."""
+    return frame.astype(object).where(frame.notna(), "<missing>").astype(str)
+
+
+def test_no_distributed_path_gathers_small_cohorts_with_a_warning(both, monkeypatch):
+    big, small = both
+    with pytest.warns(ScaleWarning, match="gathered into memory"):
+        got = cohort.km(big, "os", by="npm1", weights="age")
+    want = _quiet(cohort.km, small, "os", by="npm1", weights="age")
+    _frames_equal(got.table, want.table)
+    monkeypatch.setattr(dispatch, "MATERIALISE_MAX_ROWS", 100)
+    with pytest.raises(ScaleError, match="MATERIALISE_MAX_ROWS"):
+        cohort.km(big, "os", by="npm1", weights="age")
+
+
+def test_in_memory_input_is_untouched(both):
+    _, small = both
+    assert not dispatch.is_dask(small) and not dispatch.is_dask(small.data)
