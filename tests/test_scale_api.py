@@ -227,3 +227,21 @@ def test_partition_boundary_inside_a_tied_time_changes_nothing(frame, tmp_path):
     got = _no_gathering(cohort.km, big, "os", by="npm1")
     want = _quiet(cohort.km, small, "os", by="npm1")
     _frames_equal(got.curves, want.curves)
+
+
+@pytest.mark.parametrize(
+    ("by", "options"), [(None, {}), ("npm1", {}), ("npm1", {"strata": "flt3_itd", "rho": 1})]
+)
+def test_cuminc(both, by, options):
+    big, small = both
+    got = _no_gathering(cohort.cuminc, big, "cir", by=by, **options)
+    want = _quiet(cohort.cuminc, small, "cir", by=by, **options)
+    assert type(got) is type(want)
+    _frames_equal(got.curves, want.curves)
+    _frames_equal(got.table, want.table)
+    assert got.excluded == want.excluded
+    if by is None:
+        assert got.test is None and want.test is None
+    else:
+        _frames_equal(got.test, want.test)
+    _frames_equal(got.at([180, 365]), want.at([180, 365]))
