@@ -245,3 +245,42 @@ def test_cuminc(both, by, options):
     else:
         _frames_equal(got.test, want.test)
     _frames_equal(got.at([180, 365]), want.at([180, 365]))
+
+
+def test_landmark(both):
+    big, small = both
+    got = _no_gathering(cohort.landmark, big, 180, "npm1", "os", adjust="age")
+    want = _quiet(cohort.landmark, small, 180, "npm1", "os", adjust="age")
+    assert got.excluded == want.excluded
+    assert got.n_input == want.n_input and got.notes == want.notes
+    _frames_equal(got.km.table, want.km.table)
+    _frames_equal(got.km.curves, want.km.curves)
+    _cox_equal(got.cox, want.cox)
+
+
+def test_landmark_competing_risks(both):
+    """Cumulative incidence on the cluster; Fine-Gray (not distributed) gathers the small cohort."""
+    big, small = both
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        got = cohort.landmark(big, 60, "npm1", "cir")
+    assert any(issubclass(w.category, ScaleWarning) for w in caught)
+    want = _quiet(cohort.landmark, small, 60, "npm1", "cir")
+    assert got.excluded == want.excluded
+    _frames_equal(got.cuminc.curves, want.cuminc.curves)
+    _frames_equal(got.cuminc.test, want.cuminc.test)
+    _frames_equal(got.finegray.summary, want.finegray.summary)
+
+
+def test_finegray_and_report_gather_small_cohorts(both):
+    big, small = both
+    with pytest.warns(ScaleWarning, match="gathered into memory"):
+        got = cohort.finegray(big, "npm1 + age", "cir")
+    want = _quiet(cohort.finegray, small, "npm1 + age", "cir")
+    _frames_equal(got.summary, want.summary)
+    from cohort.report import run_analysis
+
+    with pytest.warns(ScaleWarning):
+        report = run_analysis("overview", big)
+    want = _quiet(run_analysis, "overview", small)
+    assert report.numbers == want.numbers and len(report.sections) == len(want.sections)
