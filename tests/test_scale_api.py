@@ -181,6 +181,8 @@ def _cox_equal(got, want) -> None:
         ("npm1 + flt3_itd + age", {}),
         ("npm1 * flt3_itd + age", {"ties": "breslow"}),
         ("npm1 + C(sex) + wbc", {"strata": "flt3_itd"}),
+        ("npm1 + flt3_itd + age", {"robust": True}),
+        ("npm1 + age", {"robust": True, "ties": "breslow", "strata": "flt3_itd"}),
     ],
 )
 def test_cox(both, formula, options):
@@ -188,15 +190,20 @@ def test_cox(both, formula, options):
     got = _no_gathering(cohort.cox, big, formula, "os", **options)
     want = _quiet(cohort.cox, small, formula, "os", **options)
     _cox_equal(got, want)
+    if options.get("robust"):
+        _frames_equal(got.summary, want.summary)  # robust_se, and the limits and p that use it
+        np.testing.assert_allclose(got.model.robust_var, want.model.robust_var, rtol=TOL)
     with pytest.raises(cohort.ModelError, match="Dask cohort"):
         got.ph_test  # noqa: B018 - needs patient-level residuals
 
 
-def test_cox_level_missing_from_a_partition(frame, tmp_path):
-    """A categorical level (here the reference level) absent from one partition changes nothing."""
+def test_cox_level_missing_from_a_partition_and_clusters(frame, tmp_path):
+    """A categorical level (here the reference level) absent from one partition changes nothing;
+    clusters spread over partitions give R's clustered robust variance."""
     d = frame.copy()
     d["centre"] = pd.array(np.where(np.arange(len(d)) % 3 == 0, "A", "B"), dtype="string")
     d.loc[: PART - 1, "centre"] = "B"  # partition 0 has no "A", the reference level
+    d["site"] = pd.array(np.arange(len(d)) % 17, dtype="Int64")
     _write(d, tmp_path / "c", [0, PART, 2 * PART, len(d)])
     big = _quiet(cohort.load, tmp_path / "c", engine="dask")
     small = _quiet(cohort.load, d)
@@ -204,6 +211,10 @@ def test_cox_level_missing_from_a_partition(frame, tmp_path):
         _no_gathering(cohort.cox, big, "C(centre) + age", "efs"),
         _quiet(cohort.cox, small, "C(centre) + age", "efs"),
     )
+    got = _no_gathering(cohort.cox, big, "npm1 + age", "os", cluster="site")
+    want = _quiet(cohort.cox, small, "npm1 + age", "os", cluster="site")
+    assert got.robust and got.cluster == "site"
+    _frames_equal(got.summary, want.summary)
 
 
 def test_partition_boundary_inside_a_tied_time_changes_nothing(frame, tmp_path):

@@ -17,19 +17,23 @@ added up on the client before Efron's steps.
 One pass over the data per Newton step (typically 4-6): the design matrix (``n x p`` floats plus
 time, event and strata) is built once and persisted on the workers.
 
+The robust (sandwich) variance of ``robust=True`` / ``cluster=`` takes a second pass: the client
+turns the per-time sums at the final ``beta`` into the hazard terms of R's score residuals, each
+partition computes its patients' residuals and returns their cross-product (or their sums per
+cluster, added up across partitions on the client), and ``var D'D var`` follows exactly.
+
 What does not aggregate this way, and is therefore not on the result (:class:`DaskCoxResult`
 says so when asked): Harrell's concordance (it compares the linear predictors of pairs of
-patients: ``concordance`` is NaN), ``ph_test`` (the per-event scaled Schoenfeld residuals are
-per-time sums too, so this could be added), and the robust variance (it needs each patient's
-score residual: a second pass per partition would give ``D'D``; not written). Case ``weights``,
-delayed ``entry``, ``cluster``/``robust`` and a ``penalizer`` run in memory when the cohort is
-small enough (see :mod:`cohort.scale.dispatch`).
+patients: ``concordance`` is NaN) and ``ph_test`` (the scaled Schoenfeld residuals enter
+``cox.zph`` through per-time sums too, so this could be added; not written). Case ``weights``,
+delayed ``entry`` and a ``penalizer`` run in memory when the cohort is small enough (see
+:mod:`cohort.scale.dispatch`).
 """
 
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -169,6 +173,11 @@ def _pieces(per_part: pd.DataFrame, keys: list[str], strata: list[str], p: int) 
     xxs = [f"rxx{j}" for j in range(p * p)]
     out = []
     for g in groups:  # one stratum, times ascending
+        if not strata:
+            skey = ()
+        else:
+            first = g.index[0]
+            skey = tuple(first[: len(strata)])
 
         def rev(cols, g=g):
             return np.cumsum(g[cols].to_numpy()[::-1], axis=0)[::-1]
@@ -185,23 +194,104 @@ def _pieces(per_part: pd.DataFrame, keys: list[str], strata: list[str], p: int) 
                 g[["d" + c for c in xxs]].to_numpy()[ev].reshape(-1, p, p),
                 float(g["deta"].to_numpy().sum()),
                 g[[f"dx{j}" for j in range(p)]].to_numpy().sum(axis=0),
+                skey,
+                g.index.get_level_values(-1).to_numpy(dtype=float)[ev],
             )
         )
     return out
 
 
-def cox_sums(design: Any, beta: np.ndarray, mean: np.ndarray, keys: list[str], ties: str):
-    """Log-likelihood, score and information at ``beta``: one pass over the persisted design."""
+def _per_time(design: Any, beta: np.ndarray, mean: np.ndarray, keys: list[str]) -> list[tuple]:
     p = len(beta)
     meta = _sums_part(design._meta, beta, mean, keys)
     per_part = design.map_partitions(_sums_part, beta, mean, keys, meta=meta).compute()
-    return _loglik_score_info(_pieces(per_part, keys, keys[:-1], p), ties, p)
+    return _pieces(per_part, keys, keys[:-1], p)
+
+
+def cox_sums(design: Any, beta: np.ndarray, mean: np.ndarray, keys: list[str], ties: str):
+    """Log-likelihood, score and information at ``beta``: one pass over the persisted design."""
+    return _loglik_score_info(_per_time(design, beta, mean, keys), ties, len(beta))
+
+
+def _hazard_terms(pieces: list[tuple], ties: str, p: int) -> dict[tuple, tuple]:
+    """Per stratum and event time, the hazard terms of the score residuals (as
+    :func:`cohort._coxcore._score_residuals`): cumulative ``h`` and ``h xbar``, and the dying
+    patients' ``h``, ``h xbar`` (Efron weights ``1 - k/d``) and mean of the step means."""
+    out = {}
+    for s0, s1, _, nd, d0, d1, _, _, _, skey, times in pieces:
+        k = len(times)
+        eff = nd if ties == "efron" else np.ones(k)
+        h, xh = np.zeros(k), np.zeros((k, p))
+        hd, xhd, xbar_mean = np.zeros(k), np.zeros((k, p)), np.zeros((k, p))
+        for step in range(int(eff.max()) if ties == "efron" and k else 1):
+            act = eff > step
+            frac = (step / eff[act]) if ties == "efron" else np.zeros(act.sum())
+            den = s0[act] - frac * d0[act]
+            haz = nd[act] / eff[act] / den
+            xbar = (s1[act] - frac[:, None] * d1[act]) / den[:, None]
+            h[act] += haz
+            xh[act] += haz[:, None] * xbar
+            hd[act] += (1 - frac) * haz
+            xhd[act] += ((1 - frac) * haz)[:, None] * xbar
+            xbar_mean[act] += xbar / eff[act][:, None]
+        ch = np.concatenate([[0.0], np.cumsum(h)])
+        cxh = np.concatenate([np.zeros((1, p)), np.cumsum(xh, axis=0)])
+        out[skey] = (times, ch, cxh, h, xh, hd, xhd, xbar_mean)
+    return out
+
+
+def _residual_part(part, beta, mean, strata, terms, cluster):
+    """Score residuals of a partition's rows, summed per cluster (or their cross-product)."""
+    p = len(beta)
+    x = part[[f"_ x{j}" for j in range(p)]].to_numpy() - mean
+    r = np.exp(x @ beta)
+    t = part[TIME].to_numpy()
+    dead = part[EVENT].to_numpy() == 1
+    res = np.zeros((len(part), p))
+    groups = [((), np.arange(len(part)))] if not strata else [
+        (k if isinstance(k, tuple) else (k,), idx)
+        for k, idx in part.groupby(strata, sort=False, observed=True).indices.items()
+    ]  # fmt: skip
+    for skey, idx in groups:
+        if skey not in terms:  # a stratum without events: residuals 0
+            continue
+        times, ch, cxh, h, xh, hd, xhd, xbar_mean = terms[skey]
+        xs, rs = x[idx], r[idx]
+        pos = np.searchsorted(times, t[idx], side="right")  # event times <= time
+        out = -rs[:, None] * (xs * ch[pos][:, None] - cxh[pos])
+        i = np.flatnonzero(dead[idx])
+        j = np.searchsorted(times, t[idx][i])
+        out[i] += rs[i, None] * ((xs[i] * h[j, None] - xh[j]) - (xs[i] * hd[j, None] - xhd[j]))
+        out[i] += xs[i] - xbar_mean[j]
+        res[idx] = out
+    if cluster is None:
+        return pd.DataFrame((res.T @ res).reshape(1, p * p))
+    frame = pd.DataFrame(res)
+    frame["_ cluster"] = part[cluster].to_numpy()
+    return frame.groupby("_ cluster", observed=True).sum()
+
+
+def _robust_var(design, fit: CoxFit, mean, keys, ties, strata, cluster) -> np.ndarray:
+    """R's robust variance ``D'D`` with ``D`` the dfbeta residuals (summed within clusters): a
+    second pass over the partitions with the client's per-time hazard terms."""
+    p = len(fit.coef)
+    terms = _hazard_terms(_per_time(design, fit.coef, mean, keys), ties, p)
+    meta = _residual_part(design._meta, fit.coef, mean, strata, terms, cluster)
+    parts = design.map_partitions(
+        _residual_part, fit.coef, mean, strata, terms, cluster, meta=meta
+    ).compute()
+    if cluster is None:
+        meat = parts.to_numpy().sum(axis=0).reshape(p, p)
+    else:
+        per_cluster = parts.groupby(level=0).sum().to_numpy()
+        meat = per_cluster.T @ per_cluster
+    return fit.var @ meat @ fit.var
 
 
 def _loglik_score_info(pieces, ties: str, p: int):
     """Efron's (or Breslow's) steps over the tied deaths, as :mod:`cohort._coxcore`."""
     ll, u, imat = 0.0, np.zeros(p), np.zeros((p, p))
-    for s0, s1, s2, nd, d0, d1, d2, deta, dx in pieces:
+    for s0, s1, s2, nd, d0, d1, d2, deta, dx, _, _ in pieces:
         ll += deta
         u += dx
         steps = int(nd.max()) if ties == "efron" and len(nd) else 1
@@ -280,8 +370,8 @@ def cox(
     from cohort._timefix import aeq_times
 
     what = "cohort.cox"
-    if penalizer or robust or cluster is not None or weights is not None or entry is not None:
-        raise NotDistributed("penalizer, robust, cluster, weights or entry")
+    if penalizer or weights is not None or entry is not None:
+        raise NotDistributed("penalizer, case weights or delayed entry")
     if endpoint_key(endpoint, what=what) == "cir":
         raise ModelError(
             "cohort.cox: 'cir' is a competing-risks endpoint; use cohort.finegray for the "
@@ -295,7 +385,8 @@ def cox(
     strata_cols = [strata] if isinstance(strata, str) else list(strata or [])
     tcol, ecol = endpoint_columns(endpoint, what=what)
     parsed = parse_formula(formula, frame.columns)
-    lacking = [c for c in [tcol, ecol, *strata_cols, *parsed.variables] if c not in frame.columns]
+    carry = strata_cols + ([cluster] if cluster is not None else [])
+    lacking = [c for c in [tcol, ecol, *carry, *parsed.variables] if c not in frame.columns]
     if lacking:
         raise SchemaError(f"{what}: the data lack column(s) {', '.join(lacking)}.")
     overlap = set(parsed.variables) & set(strata_cols)
@@ -307,7 +398,7 @@ def cox(
     # pass 1: missingness, the cohort's categorical levels and distinct times (complete rows)
     known = frame[tcol].notnull() & frame[ecol].notnull()
     complete = known
-    for c in [*parsed.variables, *strata_cols]:
+    for c in [*parsed.variables, *carry]:
         complete = complete & frame[c].notnull()
     cats = _categorical(parsed, frame._meta)
     rows = frame[complete]
@@ -357,9 +448,9 @@ def cox(
         )[0].columns
     )
     p = len(names)
-    design_meta = _design_part(empty, parsed, levels, tcol, ecol, strata_cols, None, names)
+    design_meta = _design_part(empty, parsed, levels, tcol, ecol, carry, None, names)
     design = frame.map_partitions(
-        _design_part, parsed, levels, tcol, ecol, strata_cols, times, names, meta=design_meta
+        _design_part, parsed, levels, tcol, ecol, carry, times, names, meta=design_meta
     ).persist()
     sums = design[[f"_ x{j}" for j in range(p)]].sum().compute().to_numpy()
     mean = sums / n
@@ -372,10 +463,16 @@ def cox(
             f"{', '.join(names)} may be collinear or separate the events completely (singular "
             "information matrix). Remove or merge covariates."
         ) from exc
-    notes.append("concordance, ph_test and robust SEs are not computed on a Dask cohort")
+    robust = bool(robust) or cluster is not None  # R: a cluster implies robust
+    robust_se = None
+    if robust:
+        rv = _robust_var(design, fit, mean, keys, ties, strata_cols, cluster)
+        fit = replace(fit, robust_var=rv)
+        robust_se = np.sqrt(np.diag(rv))
+    notes.append("concordance and ph_test are not computed on a Dask cohort")
     se = np.sqrt(np.diag(fit.var))
     return DaskCoxResult(
-        summary=_summary_table(names, fit.coef, se, None, conf_level),
+        summary=_summary_table(names, fit.coef, se, robust_se, conf_level),
         n=int(n),
         events=int(events),
         n_deleted=n_deleted,
@@ -391,4 +488,6 @@ def cox(
         model=fit,
         _design=None,  # type: ignore[arg-type]
         ties=ties,
+        robust=robust,
+        cluster=cluster,
     )
