@@ -6,6 +6,13 @@ Usage (from the repository root)::
     python benchmarks/bench_scale.py                                  # 1e4 .. 1e7, writes the doc
     python benchmarks/bench_scale.py --sizes 10000 100000 --out -     # quick, print only
     python benchmarks/bench_scale.py --memory-max 3000000             # in-memory up to 3e6
+    python benchmarks/bench_scale.py --api --sizes 1e6                # public calls (below)
+    python benchmarks/bench_scale.py --api --sizes 1e7 --memory-max 3e6
+
+``--api`` times the public calls of an analysis written once (``cohort.load``, ``cohort.classify``
+ELN 2022, ``cohort.km`` by NPM1, ``cohort.cox`` ``npm1 + flt3_itd + age``, ``cohort.cuminc`` CIR by
+NPM1 with Gray's test) on the Dask cohort and in memory, into the "Scale (Dask)" table of
+docs/performance.md; rows of earlier ``--api`` runs are kept in ``<data>/api_rows.json``.
 
 Every measurement runs in a fresh Python process, so that peak memory is that run's own: the
 peak of the summed resident memory (RSS) of the process and all its children (the Dask workers
