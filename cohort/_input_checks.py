@@ -125,6 +125,12 @@ def scan_records(
                 continue  # a blank line: pandas skips it
             if not seen_header:
                 seen_header = True
+                bad = next((h for h in header if "\x00" in h), None)
+                if bad is not None:
+                    raise LoadError(
+                        f"File {name}, row {line_no} (the header): column name {bad!r} contains a "
+                        "NUL character (\\x00), which would cut the name short. Remove it."
+                    )
                 continue
             lines.append(line_no)
             if all(f.strip() == "" for f in fields):
