@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["TIES", "CoxFit", "fit_cox"]
+__all__ = ["TIES", "CoxFit", "event_time_terms", "fit_cox", "strata_index"]
 
 TIES = ("efron", "breslow")
 
@@ -76,7 +76,10 @@ class _Stratum:
     ndead: np.ndarray  # deaths per event time (count, Efron's d)
 
 
-def _strata(time, event, entry, strata) -> list[_Stratum]:
+def strata_index(
+    time: np.ndarray, event: np.ndarray, entry: np.ndarray | None, strata: np.ndarray
+) -> list[_Stratum]:
+    """Per stratum: its rows, distinct event times and each row's risk-set positions."""
     out = []
     for s in np.unique(strata):
         rows = np.flatnonzero(strata == s)
@@ -119,6 +122,49 @@ def _efron_steps(st: _Stratum, ties: str) -> int:
     return int(st.ndead.max()) if ties == "efron" and len(st.ndead) else 1
 
 
+def event_time_terms(
+    beta: np.ndarray,
+    x: np.ndarray,
+    w: np.ndarray,
+    st: _Stratum,
+    ties: str,
+    with_info: bool = True,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """Each event time's contribution to the log-likelihood, score and information.
+
+    Returns ``(loglik_t (k,), score_t (k, p), info_t (k, p, p) or None)`` for the ``k`` event times
+    of one stratum; the sums are the model's (R ``coxfit6``/``agfit4``), and ``cox.zph`` weights the
+    score and information by a function of the event time (``zph1.c``/``zph2.c``).
+    """
+    k, p = len(st.times), x.shape[1]
+    xs, ws = x[st.rows], w[st.rows]
+    eta = xs @ beta
+    wr = ws * np.exp(eta)
+    s0, s1 = _risk_sums(wr, st), _risk_sums(wr[:, None] * xs, st)
+    d0, d1 = _death_sums(wr, st), _death_sums(wr[:, None] * xs, st)
+    dw = _death_sums(ws, st)
+    ll = _death_sums(ws * eta, st)
+    score = _death_sums(ws[:, None] * xs, st)
+    info = None
+    if with_info:
+        xx = xs[:, :, None] * xs[:, None, :]
+        s2, d2 = _risk_sums(wr[:, None, None] * xx, st), _death_sums(wr[:, None, None] * xx, st)
+        info = np.zeros((k, p, p))
+    nd = st.ndead if ties == "efron" else np.ones(k)
+    for step in range(_efron_steps(st, ties)):
+        act = nd > step
+        frac = (step / nd[act]) if ties == "efron" else np.zeros(act.sum())
+        wt = dw[act] / nd[act]  # Efron: the tied deaths' mean weight per step
+        den = s0[act] - frac * d0[act]
+        a = (s1[act] - frac[:, None] * d1[act]) / den[:, None]
+        ll[act] -= wt * np.log(den)
+        score[act] -= wt[:, None] * a
+        if with_info:
+            c = (s2[act] - frac[:, None, None] * d2[act]) / den[:, None, None]
+            info[act] += wt[:, None, None] * (c - a[:, :, None] * a[:, None, :])
+    return ll, score, info
+
+
 def _loglik_score_info(
     beta: np.ndarray,
     x: np.ndarray,
@@ -129,33 +175,15 @@ def _loglik_score_info(
 ):
     """Log partial likelihood, score and information at ``beta`` (R ``coxfit6``/``agfit4``)."""
     p = x.shape[1]
-    eta = x @ beta
     ll, u, imat = 0.0, np.zeros(p), np.zeros((p, p))
     for st in strata:
         if len(st.times) == 0:
             continue
-        xs, ws = x[st.rows], w[st.rows]
-        wr = ws * np.exp(eta[st.rows])
-        xx = xs[:, :, None] * xs[:, None, :] if with_info else None
-        s0, s1 = _risk_sums(wr, st), _risk_sums(wr[:, None] * xs, st)
-        d0, d1 = _death_sums(wr, st), _death_sums(wr[:, None] * xs, st)
-        dw = _death_sums(ws, st)
-        ll += float(ws[st.dead_row] @ eta[st.rows][st.dead_row])
-        u += (ws[st.dead_row, None] * xs[st.dead_row]).sum(axis=0)
+        ll_t, u_t, i_t = event_time_terms(beta, x, w, st, ties, with_info)
+        ll += float(ll_t.sum())
+        u += u_t.sum(axis=0)
         if with_info:
-            s2, d2 = _risk_sums(wr[:, None, None] * xx, st), _death_sums(wr[:, None, None] * xx, st)
-        nd = st.ndead if ties == "efron" else np.ones(len(st.times))
-        for k in range(_efron_steps(st, ties)):
-            act = nd > k
-            frac = (k / nd[act]) if ties == "efron" else np.zeros(act.sum())
-            wt = dw[act] / nd[act]  # Efron: the tied deaths' mean weight per step
-            den = s0[act] - frac * d0[act]
-            a = (s1[act] - frac[:, None] * d1[act]) / den[:, None]
-            ll -= float(wt @ np.log(den))
-            u -= (wt[:, None] * a).sum(axis=0)
-            if with_info:
-                c = (s2[act] - frac[:, None, None] * d2[act]) / den[:, None, None]
-                imat += (wt[:, None, None] * (c - a[:, :, None] * a[:, None, :])).sum(axis=0)
+            imat += i_t.sum(axis=0)
     return ll, u, imat
 
 
@@ -260,7 +288,7 @@ def fit_cox(
     n, p = x.shape
     w = np.ones(n) if weights is None else np.asarray(weights, dtype=float)
     event = np.asarray(event).astype(np.int64)
-    sts = _strata(
+    sts = strata_index(
         np.asarray(time, dtype=float),
         event,
         None if entry is None else np.asarray(entry, dtype=float),

@@ -78,6 +78,22 @@ z <- cox.zph(fz)
 w(data.frame(term = rownames(z$table), chisq = z$table[, "chisq"], df = z$table[, "df"],
              p = z$table[, "p"]), "parity_zph.csv")
 
+# cox.zph of fits with the new arguments (ties, weights, delayed entry)
+zr <- NULL
+zfits <- list(
+  breslow = coxph(Surv(time, status) ~ x1 + x2 + grp, data = d, ties = "breslow"),
+  weights = coxph(Surv(time, status) ~ x1 + x2 + grp, data = d, weights = w),
+  entry = coxph(Surv(entry, time, status) ~ x1 + x2 + grp, data = d),
+  entry_weights_strata_breslow = coxph(Surv(entry, time, status) ~ x1 + x2 + strata(st), data = d,
+                                       weights = w, ties = "breslow")
+)
+for (m in names(zfits)) for (tr in c("km", "identity", "rank")) {
+  z <- cox.zph(zfits[[m]], transform = tr)
+  zr <- rbind(zr, data.frame(model = m, transform = tr, term = rownames(z$table),
+                             chisq = z$table[, "chisq"], df = z$table[, "df"], p = z$table[, "p"]))
+}
+w(zr, "parity_zph_args.csv")
+
 # ---- 4. text covariate with NA -------------------------------------------------------------------
 fs <- coxph(Surv(time, status) ~ sex + x1, data = d)
 w(data.frame(term = names(coef(fs)), coef = unname(coef(fs)), se = sqrt(diag(vcov(fs))),
