@@ -154,7 +154,7 @@ def event_time_terms(
     of one stratum; the sums are the model's (R ``coxfit6``/``agfit4``), and ``cox.zph`` weights the
     score and information by a function of the event time (``zph1.c``/``zph2.c``).
     """
-    k, p = len(st.times), x.shape[1]
+    k = len(st.times)
     xs, ws = x[st.rows], w[st.rows]
     eta = xs @ beta
     wr = ws * np.exp(eta)
