@@ -238,3 +238,16 @@ def test_rmst_ratio_next_to_the_difference_equals_rmst2(d):
         ("ratio_p_value", "ratio_p"),
     ]:
         assert row[col] == pytest.approx(ref[key], rel=1e-10), col
+
+
+@pytest.mark.parametrize("model", ["weights", "entry"])
+def test_survival_at_and_risk_table_with_weights_and_entry(d, model):
+    ref = reference("km_at")
+    ref = ref[ref["model"] == model].reset_index(drop=True)
+    fit = cohort.km(d, "os", by="grp", **{model: "w" if model == "weights" else "entry"})
+    got = fit.survival_at([0, 365, 730])
+    assert list(got["group"]) == list(ref["group"])
+    np.testing.assert_allclose(got["survival"], ref["survival"], rtol=1e-12)
+    np.testing.assert_allclose(got["at_risk"], ref["at_risk"], rtol=1e-12)
+    table = at_risk_table(fit, [0, 365, 730])
+    np.testing.assert_allclose(table["at_risk"], ref["at_risk"], rtol=1e-12)

@@ -172,6 +172,16 @@ kmw <- rbind(
   kmrows(survfit(Surv(entry, time, status) ~ grp, data = d, weights = w, conf.type = "log"), "entry_weights")
 )
 w(kmw, "parity_km_weights_entry.csv")
+# summary(fit, times =) with weights and delayed entry: survival and n.risk under the plots
+kat <- NULL
+for (m in c("weights", "entry")) {
+  f <- if (m == "weights") survfit(Surv(time, status) ~ grp, data = d, weights = w, conf.type = "log")
+       else survfit(Surv(entry, time, status) ~ grp, data = d, conf.type = "log")
+  s <- summary(f, times = c(0, 365, 730))
+  kat <- rbind(kat, data.frame(model = m, group = as.character(s$strata), time = s$time,
+                               at_risk = s$n.risk, survival = s$surv))
+}
+w(kat, "parity_km_at.csv")
 # log-rank with integer case weights = survdiff on the replicated rows; with delayed entry R's
 # survdiff refuses (start, stop] data: the log-rank test is the score test at beta = 0 of the exact
 # (discrete) partial likelihood, coxph(ties = "exact"), equal to survdiff on right-censored data.
