@@ -537,13 +537,15 @@ def logrank_trend(
     *,
     scores: list[float] | None = None,
     strata: str | list[str] | None = None,
+    timefix: bool = True,
 ) -> LogRankResult:
     """Log-rank test for trend across ordered groups (1 degree of freedom).
 
     The statistic is ``(w'(O - E))^2 / (w' V w)`` with ``O``, ``E`` and ``V`` from R's ``survdiff``
     and scores ``w`` (default 1, 2, ..., in group order: category order of ``by``, else sorted).
+    ``timefix`` as in :func:`logrank`.
     """
-    prep = _prepare(data, endpoint, by, strata, "cohort.logrank_trend")
+    prep = _prepare(data, endpoint, by, strata, "cohort.logrank_trend", timefix=timefix)
     return _trend_prepared(prep, scores)
 
 
@@ -855,17 +857,19 @@ def median_follow_up(
     *,
     conf_level: float = 0.95,
     conf_type: ConfType = "log-log",
+    timefix: bool = True,
 ) -> pd.DataFrame:
     """Median follow-up by the reverse Kaplan-Meier method (Schemper & Smith 1996).
 
     Censoring is the event and deaths are censored: R ``survfit(Surv(time, 1 - status) ~ by)``.
+    ``timefix`` merges times equal up to rounding first, as R's default.
 
     Returns
     -------
     pandas.DataFrame
         ``group``, ``n``, ``median_follow_up`` (days), ``lower``, ``upper``.
     """
-    prep = _prepare(data, endpoint, by, None, "cohort.median_follow_up")
+    prep = _prepare(data, endpoint, by, None, "cohort.median_follow_up", timefix=timefix)
     return _follow_up_prepared(prep, conf_level, conf_type)
 
 
@@ -931,6 +935,7 @@ def rmst(
     by: str | list[str] | None = None,
     *,
     conf_level: float = 0.95,
+    timefix: bool = True,
 ) -> RMSTResult:
     """Restricted mean survival time up to ``tau`` days per group, and differences between groups.
 
@@ -947,6 +952,8 @@ def rmst(
     endpoint : {"os", "efs", "rfs"}
     by : str or list of str, optional
     conf_level : float
+    timefix : bool
+        Merge times equal up to floating-point rounding first, as R's default (``aeqSurv``).
 
     Returns
     -------
@@ -954,7 +961,7 @@ def rmst(
     """
     if not np.isfinite(tau) or tau <= 0:
         raise ModelError(f"cohort.rmst: tau must be a positive number of days, got {tau!r}.")
-    prep = _prepare(data, endpoint, by, None, "cohort.rmst")
+    prep = _prepare(data, endpoint, by, None, "cohort.rmst", timefix=timefix)
     z = stats.norm.ppf(1 - (1 - conf_level) / 2)
     rows = []
     for code, label in enumerate(prep.labels):

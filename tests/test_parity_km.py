@@ -251,3 +251,12 @@ def test_survival_at_and_risk_table_with_weights_and_entry(d, model):
     np.testing.assert_allclose(got["at_risk"], ref["at_risk"], rtol=1e-12)
     table = at_risk_table(fit, [0, 365, 730])
     np.testing.assert_allclose(table["at_risk"], ref["at_risk"], rtol=1e-12)
+
+
+def test_timefix_reaches_trend_and_rmst(d):
+    e = d.assign(os_days=d["time_fp"])
+    exact = cohort.logrank_trend(d, "grp").statistic
+    assert cohort.logrank_trend(e, "grp").statistic == pytest.approx(exact, rel=1e-9)
+    assert abs(cohort.logrank_trend(e, "grp", timefix=False).statistic - exact) > 1e-6
+    fixed = cohort.rmst(e, 700, by="grp").table["rmst"]
+    np.testing.assert_allclose(fixed, cohort.rmst(d, 700, by="grp").table["rmst"], rtol=1e-9)
