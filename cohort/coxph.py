@@ -30,7 +30,7 @@ from scipy import stats
 from cohort._coxcore import TIES, CoxFit, fit_cox
 from cohort._endpoint import endpoint_arrays
 from cohort._grouping import case_columns
-from cohort._timefix import aeq_times
+from cohort._timefix import fix_times
 from cohort.cohort import Cohort
 from cohort.errors import (
     ConvergenceWarning,
@@ -328,7 +328,7 @@ def cox(
     x, assign = design_matrix(parsed, frame)
     time = frame[tcol].to_numpy(dtype=float)
     if timefix:
-        time, ent = aeq_times(time, ent)
+        time, ent = fix_times(time, ent, what=what, entry_col=entry)
     event = frame[ecol].to_numpy(dtype=np.int64)
     scodes = _strata_codes(frame, strata_cols)
     if event.sum() == 0:

@@ -29,7 +29,7 @@ from scipy import stats
 from cohort._grouping import analysable_rows, case_columns
 from cohort._grouping import as_columns as _as_columns
 from cohort._grouping import group_codes as _group_codes
-from cohort._timefix import aeq_times
+from cohort._timefix import fix_times
 from cohort.cohort import Cohort
 from cohort.errors import ModelError, StatisticalWarning
 
@@ -136,13 +136,7 @@ def _prepare(
             raise ModelError(f"{what}: no patient is left to analyse.")
     time = frame[tcol].to_numpy(dtype=float)
     if timefix:
-        time, ent = aeq_times(time, ent)
-        if ent is not None and (ent >= time).any():
-            raise ModelError(
-                f"{what}: after merging times equal up to rounding (timefix, as R's aeqSurv) an "
-                f"entry time equals its exit time in {int((ent >= time).sum())} row(s); correct "
-                f"{entry} or pass timefix=False."
-            )
+        time, ent = fix_times(time, ent, what=what, entry_col=entry)
     codes, labels = _group_codes(frame, by_cols)
     scodes = _group_codes(frame, strata_cols)[0] if strata_cols else None
     return _Prepared(

@@ -162,3 +162,15 @@ def test_ph_test_with_ties_weights_entry_equals_cox_zph(d, model, transform):
     assert list(got.index) == list(ref.index)
     np.testing.assert_allclose(got["chisq"], ref["chisq"], rtol=1e-8)
     np.testing.assert_array_equal(got["df"], ref["df"])
+
+
+def test_entry_merged_into_its_exit_by_timefix_is_refused(d):
+    from cohort.errors import ModelError
+
+    e = d.copy()
+    e.loc[0, "entry"] = e.loc[0, "os_days"] * (1 - 1e-13)
+    with pytest.raises(ModelError, match="timefix=False"):
+        _quiet(cohort.cox, e, "x1", entry="entry")
+    with pytest.raises(ModelError, match="timefix=False"):
+        cohort.km(e, "os", entry="entry")
+    assert _quiet(cohort.cox, e, "x1", entry="entry", timefix=False).n == len(e)
