@@ -124,3 +124,16 @@ def test_cli_classify_prints_the_missing_test_table(tmp_path):
     assert result.exit_code == 0, result.output
     assert "undetermined: 2; missing tests that would decide them" in result.output
     assert "flt3_itd_ar" in result.output and "karyotype" in result.output
+
+
+def test_default_search_is_skipped_with_a_warning_above_the_profile_limit(monkeypatch):
+    import cohort.stratify as stratify
+
+    monkeypatch.setattr(stratify, "NEEDS_MAX_PROFILES", 1)
+    frame = patients(
+        {"npm1": True, "flt3_itd": True, "flt3_itd_ar": None}, {"npm1": True, "tp53": None}
+    )
+    with pytest.warns(UserWarning, match="needs not computed"):
+        res = classify(frame, "eln2017")
+    assert res["needs"].isna().all()
+    assert classify(frame, "eln2017", needs=True)["needs"].notna().all()

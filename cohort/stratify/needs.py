@@ -159,7 +159,8 @@ def needed_tests(
         ``classify_fn(frame) -> result`` with the same system and options.
     max_profiles : int, optional
         Skip the search (with a warning; ``needs`` stays missing) when the undetermined patients
-        have more distinct input profiles than this. None: no limit.
+        have more distinct input profiles than this, or are more than 20 times as many. None: no
+        limit.
     max_set : int
         Largest set of tests tried combination by combination (then only the set of all the
         patient's missing tests).
@@ -174,27 +175,34 @@ def needed_tests(
     open_ = result["candidates"].notna().to_numpy() & result["category"].isna().to_numpy()
     if not open_.any():
         return out
-    blocking = blocking_columns(result["notes"])
     positions = np.flatnonzero(open_)
+    if max_profiles is not None and len(positions) > 20 * max_profiles:
+        _skip_warning(f"{len(positions)} undetermined patients", max_profiles)
+        return out
+    blocking = blocking_columns(result["notes"])
     with recording_columns() as read:
         classify_fn(frame.iloc[positions[:1]])
     keys = _key_columns(frame, read)
     sub = frame.iloc[positions]
-    key = pd.util.hash_pandas_object(sub[keys].astype("string").fillna("<NA>"), index=False)
+    key = pd.util.hash_pandas_object(sub[keys], index=False)
     key = key.astype(str) + "/" + blocking.iloc[positions].map(str).to_numpy()
     codes = pd.factorize(key)[0]
     firsts = pd.Series(positions).groupby(codes).first().to_numpy()
     if max_profiles is not None and len(firsts) > max_profiles:
-        warnings.warn(
-            f"needs not computed: {len(firsts)} distinct undetermined patient profiles (more than "
-            f"{max_profiles}); pass needs=True to cohort.classify to compute it anyway (slow).",
-            UserWarning,
-            stacklevel=3,
-        )
+        _skip_warning(f"{len(firsts)} distinct undetermined patient profiles", max_profiles)
         return out
     answers = _search(frame[keys], [int(p) for p in firsts], blocking, classify_fn, max_set)
     out.iloc[positions] = [answers[int(firsts[c])] for c in codes]
     return out
+
+
+def _skip_warning(what: str, max_profiles: int) -> None:
+    warnings.warn(
+        f"needs not computed: {what} (the default searches at most {max_profiles} distinct "
+        "profiles); pass needs=True to cohort.classify to compute it anyway (slow).",
+        UserWarning,
+        stacklevel=4,
+    )
 
 
 def _search(
