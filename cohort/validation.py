@@ -6,8 +6,8 @@ rows to ``Cohort.exclusions``. Suspicious but usable values become warnings inst
 
 Rule codes (the ``reason`` of a problem): ``missing_id``, ``duplicate_id``, ``negative_time``,
 ``missing_time_with_event``, ``event_out_of_range``, ``efs_after_os``, ``rfs_after_os``,
-``relapse_after_death``, ``flt3_itd_inconsistent``, ``vaf_above_one``, ``age_out_of_range``,
-``out_of_range``; the normalisers and date parser add ``unknown_code``, ``not_a_number``,
+``relapse_after_death``, ``flt3_itd_inconsistent``, ``vaf_above_one``,
+``flt3_itd_ar_unit_undeclared``, ``age_out_of_range``, ``out_of_range``; the normalisers and date parser add ``unknown_code``, ``not_a_number``,
 ``bad_date``, ``future_date`` and the date-order codes of :mod:`cohort.endpoints`.
 """
 
@@ -26,7 +26,7 @@ TIME_TOLERANCE_DAYS = 1e-6
 RULES = (
     "missing_id", "duplicate_id", "negative_time", "missing_time_with_event", "event_out_of_range",
     "efs_after_os", "rfs_after_os", "relapse_after_death", "flt3_itd_inconsistent", "vaf_above_one",
-    "age_out_of_range", "out_of_range", "unknown_code", "not_a_number", "bad_date", "future_date",
+    "flt3_itd_ar_unit_undeclared", "age_out_of_range", "out_of_range", "unknown_code", "not_a_number", "bad_date", "future_date",
 )  # fmt: skip
 
 
@@ -57,6 +57,7 @@ def validate(frame: pd.DataFrame, ctx: Context) -> None:
     _times_and_events(frame, ctx)
     _ordering(frame, ctx)
     _quantities(frame, ctx)
+    _flt3_itd_ar_unit(frame, ctx)
     _warnings(frame, ctx)
 
 
@@ -192,6 +193,25 @@ def _quantities(frame: pd.DataFrame, ctx: Context) -> None:
             f"{name} must lie between {low:g} and {high:g} {col.unit}.".replace(" .", "."),
             "Check the value and its unit (declare units in the mapping if needed).",
         )  # fmt: skip
+
+
+def _flt3_itd_ar_unit(frame: pd.DataFrame, ctx: Context) -> None:
+    """A FLT3-ITD allelic ratio above 1 needs a declared unit (``units: {flt3_itd: ...}``).
+
+    The ELN 2017 ratio is ITD / wild type (fragment-analysis areas), not a VAF; it exceeds 1 only
+    when the ITD peak is larger than the wild-type one. A value such as 35.8 is far more often a
+    percentage, which would silently make every such patient FLT3-ITD^high.
+    """
+    if "flt3_itd_ar" not in frame.columns or "flt3_itd" in ctx.mapping.units:
+        return
+    _each(
+        ctx, frame, frame["flt3_itd_ar"] > 1, "flt3_itd_ar_unit_undeclared", "flt3_itd_ar",
+        "a FLT3-ITD allelic ratio above 1 with no unit declared: the allelic ratio is ITD / "
+        "wild type (ELN 2017), not a VAF, and a value above 1 is most often a percentage.",
+        "Declare the unit in the mapping: units: {flt3_itd: percent_ratio} (ratio in percent), "
+        "{flt3_itd: vaf_percent} or {flt3_itd: vaf} (an NGS VAF, converted to AR = VAF / (1 - VAF)),"
+        " or {flt3_itd: ratio} if ratios above 1 are real.",
+    )  # fmt: skip
 
 
 def _warnings(frame: pd.DataFrame, ctx: Context) -> None:
