@@ -195,19 +195,30 @@ def _quantities(frame: pd.DataFrame, ctx: Context) -> None:
         )  # fmt: skip
 
 
-def _flt3_itd_ar_unit(frame: pd.DataFrame, ctx: Context) -> None:
-    """A FLT3-ITD allelic ratio above 1 needs a declared unit (``units: {flt3_itd: ...}``).
+#: An undeclared FLT3-ITD allelic ratio above this is refused even in a column of ratios.
+AR_CEILING = 10.0
 
-    The ELN 2017 ratio is ITD / wild type (fragment-analysis areas), not a VAF; it exceeds 1 only
-    when the ITD peak is larger than the wild-type one. A value such as 35.8 is far more often a
-    percentage, which would silently make every such patient FLT3-ITD^high.
+
+def _flt3_itd_ar_unit(frame: pd.DataFrame, ctx: Context) -> None:
+    """A FLT3-ITD allelic ratio that looks like a percentage needs a declared unit.
+
+    The ELN 2017 ratio is ITD / wild type (fragment-analysis areas), not a VAF; it exceeds 1 when
+    the ITD peak is larger than the wild-type one (a minority of ITD-positive patients, rarely
+    above :data:`AR_CEILING`). A value such as 35.8 is far more often a percentage, which would
+    silently make every such patient FLT3-ITD^high. Unless ``units: {flt3_itd: ...}`` is declared,
+    values above 1 are refused when the column looks like percentages (most positive values above
+    1) and values above :data:`AR_CEILING` always.
     """
     if "flt3_itd_ar" not in frame.columns or "flt3_itd" in ctx.mapping.units:
         return
+    ar = frame["flt3_itd_ar"]
+    positive = ar[ar > 0].dropna()
+    percent_like = len(positive) > 0 and float(positive.median()) > 1
     _each(
-        ctx, frame, frame["flt3_itd_ar"] > 1, "flt3_itd_ar_unit_undeclared", "flt3_itd_ar",
-        "a FLT3-ITD allelic ratio above 1 with no unit declared: the allelic ratio is ITD / "
-        "wild type (ELN 2017), not a VAF, and a value above 1 is most often a percentage.",
+        ctx, frame, (ar > 1) & (percent_like | (ar > AR_CEILING)),
+        "flt3_itd_ar_unit_undeclared", "flt3_itd_ar",
+        "a FLT3-ITD allelic ratio above 1 in a column that looks like percentages (or above 10), "
+        "with no unit declared: the allelic ratio is ITD / wild type (ELN 2017), not a VAF.",
         "Declare the unit in the mapping: units: {flt3_itd: percent_ratio} (ratio in percent), "
         "{flt3_itd: vaf_percent} or {flt3_itd: vaf} (an NGS VAF, converted to AR = VAF / (1 - VAF)),"
         " or {flt3_itd: ratio} if ratios above 1 are real.",

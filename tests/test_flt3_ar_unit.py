@@ -20,8 +20,9 @@ def frame(ar: list) -> pd.DataFrame:
 
 def test_percent_ratio_without_unit_is_refused_naming_the_unit():
     with pytest.raises(CohortValidationError) as err:
-        cohort.load(frame(["0.4", "35.8"]))
-    [p] = err.value.problems
+        cohort.load(frame(["0.4", "35.8", "52.0"]))  # most values above 1: percentages
+    p = err.value.problems[0]
+    assert [q.row for q in err.value.problems] == [1, 2]
     assert (p.reason, p.row, p.column, p.value) == ("flt3_itd_ar_unit_undeclared", 1,
                                                     "flt3_itd_ar", 35.8)  # fmt: skip
     assert "ITD / wild type" in p.message and "not a VAF" in p.message
@@ -41,6 +42,20 @@ def test_declared_unit_is_accepted_and_converted(unit, expected):
 def test_ratio_up_to_one_needs_no_declaration():
     c = cohort.load(frame(["0.4", "1.0"]))
     assert c.data["flt3_itd_ar"].astype(float).tolist() == [0.4, 1.0]
+
+
+def test_a_few_ratios_above_one_in_a_ratio_column_are_accepted():
+    """ITD peak larger than wild type: real ratios of 1-10 in a column of ratios."""
+    c = cohort.load(frame(["0.2", "0.4", "1.6"]))
+    assert c.data["flt3_itd_ar"].astype(float).tolist() == [0.2, 0.4, 1.6]
+
+
+def test_one_value_above_ten_is_refused_even_among_ratios():
+    with pytest.raises(CohortValidationError) as err:
+        cohort.load(frame(["0.2", "0.4", "35.8"]))
+    assert [(p.reason, p.value) for p in err.value.problems] == [
+        ("flt3_itd_ar_unit_undeclared", 35.8)
+    ]
 
 
 def test_bundled_beataml_declares_its_ratio_unit():

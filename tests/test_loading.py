@@ -97,8 +97,7 @@ def test_mapping_file_and_provenance(tmp_path):
 def test_canonical_csv_round_trips(tmp_path):
     c = cohort.load(DATA / "dates_cohort.csv", DATA / "dates_mapping.yaml", today=TODAY)
     c.data.to_csv(tmp_path / "canonical.csv", index=False)
-    # an allelic ratio above 1 (P06: 1.4) needs its unit declared (issue 13)
-    again = cohort.load(tmp_path / "canonical.csv", {"units": {"flt3_itd": "ratio"}}, today=TODAY)
+    again = cohort.load(tmp_path / "canonical.csv", today=TODAY)
     pd.testing.assert_frame_equal(again.data, c.data)
     assert again.report["renamed"] == {}
 
