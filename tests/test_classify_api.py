@@ -292,15 +292,16 @@ def beataml() -> pd.DataFrame:
 
 
 def test_beataml_agreement_with_curated_eln2017(beataml):
-    """Floor on agreement with the curated ELN 2017 labels (measured 96.1% on 437 patients)."""
+    """Floor on agreement with the curated ELN 2017 labels (measured 98.6% on 441 patients since
+    the loader reads the curated TP53/RUNX1/ASXL1 calls and the fusions; 96.1% on 437 before)."""
     curated = beataml["eln2017_curated"].map(
         {"Favorable": "favorable", "Intermediate": "intermediate", "Adverse": "adverse"}
     )
     ours = classify(beataml, "eln2017")["category"].astype(object)
     both = curated.notna() & ours.notna()
     agreement = (curated[both] == ours[both]).mean()
-    assert both.sum() >= 400
-    assert agreement >= 0.94
+    assert both.sum() >= 430
+    assert agreement >= 0.975
     assert ours[curated.notna()].isna().mean() <= 0.25
 
 
