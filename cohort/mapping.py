@@ -30,7 +30,9 @@ TOP_LEVEL_KEYS = (
     "date_format",
     "dayfirst",
     "missing",
+    "decimal",
 )
+DECIMAL_MARKS = (".", ",")
 
 TIME_UNITS = ("days", "weeks", "months", "years")
 VAF_UNITS = ("fraction", "percent")
@@ -77,6 +79,8 @@ class Mapping:
         Read ambiguous dates day first (``01/02/2019`` = 1 February) when no format is given.
     missing : tuple of str
         Extra tokens that mean "unknown" in this table, on top of the built-in ones.
+    decimal : str
+        The decimal mark of the table's numbers: ``"."`` (default) or ``","`` (``78,6``).
     name : str
         The preset name or file name, for provenance.
     source : str or None
@@ -92,6 +96,7 @@ class Mapping:
     date_format: str | None = None
     dayfirst: bool = False
     missing: tuple[str, ...] = ()
+    decimal: str = "."
     name: str = "none"
     source: str | None = None
     sha256: str | None = None
@@ -127,6 +132,7 @@ class Mapping:
             "date_format": self.date_format,
             "dayfirst": self.dayfirst,
             "missing": list(self.missing),
+            "decimal": self.decimal,
         }
 
 
@@ -289,6 +295,7 @@ def _check(
                 "'excel_1900' (Excel for Windows, and most CSV exports) or 'excel_1904' "
                 "(workbooks from Excel for Mac 2008 and earlier)."
             )
+    decimal = _decimal(doc, where)
     return Mapping(
         columns={str(k): str(v) for k, v in columns.items()},
         values=checked_values,
@@ -297,10 +304,21 @@ def _check(
         date_format=date_format,
         dayfirst=dayfirst,
         missing=tuple(str(m) for m in missing),
+        decimal=decimal,
         name=str(doc.get("name") or name),
         source=source,
         sha256=sha,
     )
+
+
+def _decimal(doc: dict, where: str) -> str:
+    decimal = doc.get("decimal", ".")
+    if decimal not in DECIMAL_MARKS:
+        raise MappingError(
+            f"{where}: 'decimal' is {decimal!r}; write decimal: \",\" for numbers like 78,6 "
+            "(or leave it out for 78.6)."
+        )
+    return decimal
 
 
 def _section(doc: dict, key: str, where: str) -> dict:
