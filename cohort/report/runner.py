@@ -1,15 +1,15 @@
-"""Running analysis scripts into reports: ``cohort report`` and ``python analyses/<name>.py``.
+"""Running the analyses into reports: ``cohort report`` and ``python analyses/<name>.py``.
 
-An analysis script in ``analyses/`` defines ``TITLE``, ``QUESTION`` and ``analyse(cohort, report)``
-and ends with ``if __name__ == "__main__": run_script(__file__)``. It can be run on the default
-synthetic cohort or on any cohort file given as an argument.
+An analysis is a module of :mod:`cohort.analyses` (shipped with the package) that defines
+``TITLE``, ``QUESTION``, ``REQUIRES``, ``OPTIONAL`` and ``analyse(cohort, report)``. It can be run
+on the default synthetic cohort or on any cohort file given as an argument.
 """
 
 from __future__ import annotations
 
-import argparse
-import importlib.util
-import sys
+import importlib
+import pkgutil
+import re
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -17,40 +17,46 @@ from html import escape
 from pathlib import Path
 from types import ModuleType
 
+import cohort.analyses
 from cohort.cohort import Cohort
 from cohort.errors import CohortError
 from cohort.report.document import Report
 from cohort.report.needs import describe, join, lacking
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-ANALYSES_DIR = REPO_ROOT / "analyses"
+ANALYSES_DIR = Path(cohort.analyses.__file__).parent
 DEFAULT_COHORT = REPO_ROOT / "synthetic_data" / "npm1_cohort.csv"
 DEFAULT_MRD = REPO_ROOT / "synthetic_data" / "npm1_mrd.csv"
+DEFAULT_OUT = Path("reports")
+"""Reports of the default cohort go here; those of a named cohort to ``reports/<name>/``."""
 
 
 class AnalysisNotFoundError(CohortError):
-    """An analysis name that matches no script in analyses/."""
+    """An analysis name that matches no module of :mod:`cohort.analyses`."""
 
 
 def available_analyses() -> list[str]:
-    """Names of the analysis scripts (file stems in ``analyses/``)."""
-    if not ANALYSES_DIR.is_dir():
-        return []
-    return sorted(p.stem for p in ANALYSES_DIR.glob("*.py") if not p.name.startswith("_"))
+    """Names of the analyses (modules of :mod:`cohort.analyses`)."""
+    return sorted(
+        m.name for m in pkgutil.iter_modules([str(ANALYSES_DIR)]) if not m.name.startswith("_")
+    )
 
 
 def _module(name: str) -> ModuleType:
-    path = ANALYSES_DIR / f"{name}.py"
-    if not path.is_file():
+    if name not in available_analyses():
         raise AnalysisNotFoundError(
-            f"no analysis named {name!r} in {ANALYSES_DIR}. Available: {', '.join(available_analyses()) or 'none'}"
-            " (analyses live in the repository checkout; install with 'pip install -e .')."
+            f"no analysis named {name!r}. Available: {', '.join(available_analyses()) or 'none'}."
         )
-    spec = importlib.util.spec_from_file_location(f"cohort_analysis_{name}", path)
-    module = importlib.util.module_from_spec(spec)
-    assert spec.loader is not None
-    spec.loader.exec_module(module)
-    return module
+    return importlib.import_module(f"cohort.analyses.{name}")
+
+
+def default_out(data: str | Path | None = None, dataset: str | None = None) -> Path:
+    """Where reports go when no folder is given: ``reports/`` for the default cohort,
+    ``reports/<cohort name>/`` for a named one (so one never overwrites the other)."""
+    name = dataset or (Path(str(data)).stem if data is not None else None)
+    if not name:
+        return DEFAULT_OUT
+    return DEFAULT_OUT / (re.sub(r"[^A-Za-z0-9_.-]+", "_", name).strip("._") or "cohort")
 
 
 def load_cohort(
@@ -266,35 +272,18 @@ def _cohort_name(c: Cohort) -> str:
 
 
 def run_script(script_file: str, argv: list[str] | None = None) -> list[Path]:
-    """Command line of an analysis script: ``python analyses/NAME.py [DATA] [--mapping M] [--out DIR]``."""
+    """Command line of an analysis script: ``python analyses/NAME.py [DATA] [options]``.
+
+    The options are those of ``cohort report`` (``--mapping``, ``--dataset``, ``--exclude``,
+    ``--out``, ``--include-ids``), and so are the output and the exit codes; returns the files
+    written.
+    """
+    import sys
+
+    from cohort.cli import run_report_command
+
     name = Path(script_file).stem
-    parser = argparse.ArgumentParser(prog=f"analyses/{name}.py", description=_module(name).__doc__)
-    parser.add_argument(
-        "data",
-        nargs="?",
-        default=None,
-        help="cohort file or folder (default: the synthetic cohort)",
+    args = list(sys.argv[1:] if argv is None else argv)
+    return run_report_command(
+        [*args, "--analysis", name], command_line=" ".join([f"analyses/{name}.py", *args])
     )
-    parser.add_argument("--mapping", default=None)
-    parser.add_argument("--out", default=str(REPO_ROOT / "reports"))
-    parser.add_argument("--include-ids", action="store_true")
-    args = parser.parse_args(argv)
-    try:
-        run = run_report(
-            args.data,
-            mapping=args.mapping,
-            analysis=name,
-            out=args.out,
-            include_ids=args.include_ids,
-            command_line=" ".join([f"analyses/{name}.py", *(argv or sys.argv[1:])]),
-        )
-    except CohortError as exc:
-        print(f"error: {type(exc).__name__}: {exc}", file=sys.stderr)
-        raise SystemExit(2) from None
-    for o in run.failed:
-        print(o.reason, file=sys.stderr)
-    for p in run.written:
-        print(f"wrote {p}")
-    if run.failed:
-        raise SystemExit(1)
-    return run.written
