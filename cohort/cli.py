@@ -362,6 +362,9 @@ def print_report_run(run: Any) -> None:
     for o in run.outcomes:
         if o.status == "skipped":
             _out.print(f"not run: {o.name}: {o.reason}", highlight=False, markup=False)
+    for o in run.outcomes:
+        for w in o.software_warnings if _state["debug"] else ():
+            _err.print(f"{o.name}: {w}", highlight=False, markup=False)
     for o in run.failed:
         if _state["debug"]:
             _err.print(o.traceback, highlight=False, markup=False)

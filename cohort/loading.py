@@ -568,7 +568,9 @@ def _warn_near_misses(header: list[str], renames: dict[str, str], m: Mapping, ct
     free = [c for c in COLUMNS if c not in present]
     misses = {}
     for col in header:
-        if col in renames or col in m.dates.values() or "date" in col.casefold():
+        if col in renames or col in m.dates.values() or col in m.extra_columns:
+            continue  # mapped, a date source, or declared an extra column on purpose
+        if "date" in col.casefold():
             continue  # "cr_date" is a date the mapping may not use, not a misspelt "cr_days"
         close = difflib.get_close_matches(col.strip().casefold(), free, n=1, cutoff=0.85)
         if close:

@@ -31,6 +31,7 @@ TOP_LEVEL_KEYS = (
     "dayfirst",
     "missing",
     "decimal",
+    "extra_columns",
 )
 DECIMAL_MARKS = (".", ",")
 
@@ -81,6 +82,9 @@ class Mapping:
         Extra tokens that mean "unknown" in this table, on top of the built-in ones.
     decimal : str
         The decimal mark of the table's numbers: ``"."`` (default) or ``","`` (``78,6``).
+    extra_columns : tuple of str
+        Columns kept as extra columns on purpose: no "did you mean" warning when their name
+        looks like a canonical one (AMLSG's ``minus7`` is its own coding, not ``minus_7``).
     name : str
         The preset name or file name, for provenance.
     source : str or None
@@ -97,6 +101,7 @@ class Mapping:
     dayfirst: bool = False
     missing: tuple[str, ...] = ()
     decimal: str = "."
+    extra_columns: tuple[str, ...] = ()
     name: str = "none"
     source: str | None = None
     sha256: str | None = None
@@ -133,6 +138,7 @@ class Mapping:
             "dayfirst": self.dayfirst,
             "missing": list(self.missing),
             "decimal": self.decimal,
+            "extra_columns": list(self.extra_columns),
         }
 
 
@@ -305,10 +311,18 @@ def _check(
         dayfirst=dayfirst,
         missing=tuple(str(m) for m in missing),
         decimal=decimal,
+        extra_columns=_extra_columns(doc, where),
         name=str(doc.get("name") or name),
         source=source,
         sha256=sha,
     )
+
+
+def _extra_columns(doc: dict, where: str) -> tuple[str, ...]:
+    extra = doc.get("extra_columns", [])
+    if not isinstance(extra, list):
+        raise MappingError(f"{where}: 'extra_columns' must be a list of column names.")
+    return tuple(str(c) for c in extra)
 
 
 def _decimal(doc: dict, where: str) -> str:

@@ -11,6 +11,7 @@ import importlib
 import pkgutil
 import re
 import traceback
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from html import escape
@@ -98,6 +99,8 @@ class AnalysisOutcome:
         Files written for it.
     traceback : str
         The traceback of a failure (shown by ``cohort --debug report``).
+    software_warnings : list of str
+        Warnings that are not about the data (shown by ``cohort --debug report``).
     """
 
     name: str
@@ -106,6 +109,7 @@ class AnalysisOutcome:
     reason: str = ""
     files: list[Path] = field(default_factory=list)
     traceback: str = ""
+    software_warnings: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -148,8 +152,30 @@ def run_analysis(
             "(docs/mapping.md) to run it."
         )
         return report
-    module.analyse(c, report)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        module.analyse(c, report)
+    report.software_warnings = _add_data_notes(report, c, caught)
     return report
+
+
+def _add_data_notes(report: Report, c: Cohort, caught: list) -> list[str]:
+    """Put the data-quality warnings of the load and of the analysis into the report, once each,
+    in words; returns the other (software) warnings, which are not about the data."""
+    from cohort.errors import CohortWarning
+
+    data = [str(w.message) for w in caught if issubclass(w.category, CohortWarning)]
+    other = [
+        f"{w.category.__name__}: {w.message}"
+        for w in caught
+        if not issubclass(w.category, CohortWarning)
+    ]
+    loading = [f"When the cohort was loaded: {w}" for w in c.report.get("warnings", [])]
+    notes = list(dict.fromkeys([*loading, *data]))
+    if notes:
+        report.heading("Data-quality notes")
+        report.text("\n\n".join(notes))
+    return list(dict.fromkeys(other))
 
 
 def run_report(
@@ -209,7 +235,9 @@ def _run_one(
         return AnalysisOutcome(
             name, title, "skipped", f"this cohort lacks {join(report.not_run)}", files
         )
-    return AnalysisOutcome(name, title, "ran", "", files)
+    return AnalysisOutcome(
+        name, title, "ran", "", files, software_warnings=report.software_warnings
+    )
 
 
 def failure_paragraph(name: str, exc: BaseException) -> str:
