@@ -206,9 +206,11 @@ def classify(
             from cohort.stratify.needs import needs_summary
 
             needed = needs_summary(result).round({"percent_of_undetermined": 1})
+            outside = int((result["category"].isna() & result["candidates"].isna()).sum())
             _out.print(
-                f"undetermined: {needed.attrs['n_undetermined']}; missing tests that would "
-                "decide them (most decisive first):",
+                f"undetermined: {needed.attrs['n_undetermined']} the data cannot decide"
+                + (f" ({outside} more outside the guideline, e.g. APL)" if outside else "")
+                + "; missing tests that would decide them (most decisive first):",
                 highlight=False,
             )
             _out.print(needed.to_string(index=False), highlight=False, markup=False)

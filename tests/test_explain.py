@@ -43,6 +43,13 @@ def test_outranked_lesions_and_the_option_that_outranked_them_are_shown():
     assert "[-7]" in text
 
 
+def test_runx1_outranked_by_a_favorable_row_shows_the_footnote():
+    """Döhner 2017 footnote RUNX1/ASXL1: not adverse with a favorable subtype (row F3 places)."""
+    text = explain(patients({"npm1": True, "runx1": True}), "eln2017", "P0", echo=False)
+    assert "APPLIES       ELN2017-F3" in text and "OUTRANKED     ELN2017-A8" in text
+    assert "should not be used as an adverse prognostic marker" in text
+
+
 def test_tp53_vaf_value_is_shown_in_eln2022():
     """ELN 2022 footnote a: TP53 VAF >= 10%; the VAF behind the fact is printed."""
     frame = patients({"tp53": True, "tp53_vaf": 0.12})

@@ -1051,8 +1051,10 @@ def explain_rules(
             if tri.true[0]:
                 lines.append(f"  OUTRANKED     {head} (applies, but {placed} comes first)")
                 lines.append(f"      because: {facts}")
+                if rule.footnote:
+                    lines.append(f"      footnote: {rule.footnote}")
                 if placed_options:
-                    lines.append(f"      precedence of {placed} set by: {placed_options}")
+                    lines.append(f"      options read by {placed}: {placed_options}")
             else:
                 lines.append(f"  not reached   {head} (placed earlier by {placed})")
             continue
