@@ -24,7 +24,7 @@ app = typer.Typer(
 )
 _err = Console(stderr=True, soft_wrap=True)
 _out = Console(soft_wrap=True)
-_state = {"debug": False}
+_state: dict[str, Any] = {"debug": False}
 
 EXIT_BAD_INPUT = 2
 EXIT_ANALYSIS_FAILED = 1
@@ -202,6 +202,18 @@ def classify(
         counts = category_counts(result).round({"percent": 1})
         _out.print(f"{system}: {len(result)} patients", highlight=False)
         _out.print(counts.to_string(index=False), highlight=False, markup=False)
+        if "needs" in result and result["candidates"].notna().any():
+            from cohort.stratify.needs import needs_summary
+
+            needed = needs_summary(result).round({"percent_of_undetermined": 1})
+            outside = int((result["category"].isna() & result["candidates"].isna()).sum())
+            _out.print(
+                f"undetermined: {needed.attrs['n_undetermined']} the data cannot decide"
+                + (f" ({outside} more outside the guideline, e.g. APL)" if outside else "")
+                + "; missing tests that would decide them (most decisive first):",
+                highlight=False,
+            )
+            _out.print(needed.to_string(index=False), highlight=False, markup=False)
         if out is not None:
             safe_csv(result, out, index=False)
             _out.print(f"wrote {out} (one row per patient, patient_id first)", highlight=False)
@@ -305,17 +317,26 @@ def report(
             help="Run your own analysis script (Python, executed as is: only a file you trust).",
         ),
     ] = None,
-    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path("reports"),
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            "-o",
+            help="Output folder (default: reports/ for the default cohort, reports/<name>/ for a "
+            "named one).",
+        ),
+    ] = None,
     include_ids: Annotated[
         bool, typer.Option("--include-ids", help="Allow patient identifiers in the report.")
     ] = False,
-) -> None:
+) -> Any:
     """Write a self-contained HTML report (plus CSV tables and a JSON of every number)."""
 
-    def action() -> None:
+    def action() -> Any:
         from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
         from cohort.report import run_report
+        from cohort.report.runner import default_out
 
         with Progress(
             TextColumn("[bold]report[/] {task.description}"),
@@ -336,9 +357,9 @@ def report(
                 mapping=mapping,
                 on_error=_on_error(exclude),
                 analysis=analysis,
-                out=out,
+                out=out if out is not None else default_out(data, dataset),
                 include_ids=include_ids,
-                command_line=" ".join(["cohort", *sys.argv[1:]]),
+                command_line=_state.get("command_line") or " ".join(["cohort", *sys.argv[1:]]),
                 progress=progress,
                 analysis_file=analysis_file,
             )
@@ -348,6 +369,30 @@ def report(
     run = _run(action)
     if run.failed:
         raise typer.Exit(EXIT_ANALYSIS_FAILED)
+    return run
+
+
+def run_report_command(args: list[str], *, command_line: str) -> list[Path]:
+    """``cohort report ARGS`` for the analysis scripts: same options, output and exit codes.
+
+    Returns the files written; exits (``SystemExit``) with the command's code on bad input (2)
+    or a failed analysis (1).
+    """
+    import click
+
+    _state["command_line"] = command_line
+    try:
+        result = app(["report", *args], standalone_mode=False)
+    except click.ClickException as exc:
+        exc.show()
+        raise SystemExit(exc.exit_code) from None
+    finally:
+        _state.pop("command_line", None)
+    if isinstance(result, int):  # click returns the code of typer.Exit instead of raising
+        if result:
+            raise SystemExit(result)
+        return []
+    return list(result.written)
 
 
 def print_report_run(run: Any) -> None:
@@ -360,6 +405,9 @@ def print_report_run(run: Any) -> None:
     for o in run.outcomes:
         if o.status == "skipped":
             _out.print(f"not run: {o.name}: {o.reason}", highlight=False, markup=False)
+    for o in run.outcomes:
+        for w in o.software_warnings if _state["debug"] else ():
+            _err.print(f"{o.name}: {w}", highlight=False, markup=False)
     for o in run.failed:
         if _state["debug"]:
             _err.print(o.traceback, highlight=False, markup=False)

@@ -14,6 +14,7 @@ import gzip
 import hashlib
 import importlib
 import io
+import re
 import warnings
 import zipfile
 import zlib
@@ -505,8 +506,9 @@ def _read_folder(path: Path, mapping, report: dict):
     ]
     report["dataset_notes"] = dict(raw.notes or {})
     table = _Table(raw.frame.reset_index(drop=True), path.name, files, 0)
-    # The folder reader returns canonical names and values, so no mapping is applied again.
-    return table, raw.mutations, raw.sequenced, Mapping(name=str(name))
+    # The folder reader returns canonical names and values (its allelic ratios are ITD / wild
+    # type), so no mapping is applied again.
+    return table, raw.mutations, raw.sequenced, Mapping(name=str(name), units={"flt3_itd": "ratio"})
 
 
 def _prepare(table: _Table, m: Mapping, report: dict) -> tuple[pd.DataFrame, Context]:
@@ -528,15 +530,68 @@ def _prepare(table: _Table, m: Mapping, report: dict) -> tuple[pd.DataFrame, Con
             "columns: {YourIdColumn: patient_id}." + _header_hint(raw, header, m)
         )
     frame = raw.rename(columns=renames)
+    frame, decimal_notes = _decimal_commas(frame, m, table, renames)
     report["renamed"] = {s: d for s, d in renames.items() if s != d}
     report["extra_columns"] = [renames.get(c, c) for c in header if renames.get(c) not in COLUMNS]
     rows = table.lines or [i + table.row_base for i in range(len(frame))]
     ctx = Context(rows=rows, labels={d: s for s, d in renames.items() if d in COLUMNS}, mapping=m)
     for note in table.notes:
         ctx.note("warnings", note)
+    for note in decimal_notes:
+        ctx.note("units", note)
     _warn_near_misses(header, renames, m, ctx)
     frame = normalise_columns(frame, ctx)
     return frame, ctx
+
+
+_DECIMAL_COMMA = re.compile(r"^\s*[+-]?\d*,\d+\s*$")
+
+
+def _decimal_commas(
+    frame: pd.DataFrame, m: Mapping, table: _Table, renames: dict[str, str]
+) -> tuple[pd.DataFrame, list[str]]:
+    """Numbers written with a decimal comma (``78,6``): read when the mapping declares
+    ``decimal: ","`` (returns the frame and one note per column for ``report["units"]``),
+    otherwise refused, whatever ``on_error``, with one problem per column (not one per cell)."""
+    numeric = [
+        c
+        for c in frame.columns
+        if c in COLUMNS and COLUMNS[c].kind in ("float", "integer") and frame[c].dtype == object
+    ]
+    source = {d: s for s, d in renames.items()}
+    found = []
+    for col in numeric:
+        cells = frame[col].astype("string")
+        hits = cells.str.match(_DECIMAL_COMMA.pattern).fillna(False).to_numpy(dtype=bool)
+        if hits.any():
+            found.append((col, hits))
+    if not found:
+        return frame, []
+    label = {c: f"{source[c]} ({c})" if source.get(c, c) != c else c for c, _ in found}
+    if m.decimal == ",":
+        frame = frame.copy()
+        for col, hits in found:
+            frame.loc[hits, col] = frame.loc[hits, col].str.replace(",", ".", regex=False)
+        return frame, [
+            f"{label[col]}: {int(hits.sum())} number(s) with a decimal comma read as decimals"
+            for col, hits in found
+        ]
+    problems = []
+    for col, hits in found:
+        first = int(np.flatnonzero(hits)[0])
+        problems.append(
+            Problem(
+                reason="decimal_comma",
+                message=f"this column writes numbers with a decimal comma ({int(hits.sum())} "
+                "cell(s)); a comma is not read as a decimal separator unless declared.",
+                column=label[col],
+                row=first + table.row_base,
+                value=frame[col].iloc[first],
+                fix='Declare the decimal mark in the mapping file: decimal: "," (or remove '
+                "thousands separators).",
+            )
+        )
+    raise CohortValidationError(problems, source=table.name)
 
 
 def _header_hint(raw: pd.DataFrame, header: list[str], m: Mapping) -> str:
@@ -566,7 +621,9 @@ def _warn_near_misses(header: list[str], renames: dict[str, str], m: Mapping, ct
     free = [c for c in COLUMNS if c not in present]
     misses = {}
     for col in header:
-        if col in renames or col in m.dates.values() or "date" in col.casefold():
+        if col in renames or col in m.dates.values() or col in m.extra_columns:
+            continue  # mapped, a date source, or declared an extra column on purpose
+        if "date" in col.casefold():
             continue  # "cr_date" is a date the mapping may not use, not a misspelt "cr_days"
         close = difflib.get_close_matches(col.strip().casefold(), free, n=1, cutoff=0.85)
         if close:

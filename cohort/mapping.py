@@ -30,7 +30,10 @@ TOP_LEVEL_KEYS = (
     "date_format",
     "dayfirst",
     "missing",
+    "decimal",
+    "extra_columns",
 )
+DECIMAL_MARKS = (".", ",")
 
 TIME_UNITS = ("days", "weeks", "months", "years")
 VAF_UNITS = ("fraction", "percent")
@@ -84,6 +87,11 @@ class Mapping:
         Read ambiguous dates day first (``01/02/2019`` = 1 February) when no format is given.
     missing : tuple of str
         Extra tokens that mean "unknown" in this table, on top of the built-in ones.
+    decimal : str
+        The decimal mark of the table's numbers: ``"."`` (default) or ``","`` (``78,6``).
+    extra_columns : tuple of str
+        Columns kept as extra columns on purpose: no "did you mean" warning when their name
+        looks like a canonical one (AMLSG's ``minus7`` is its own coding, not ``minus_7``).
     name : str
         The preset name or file name, for provenance.
     source : str or None
@@ -99,6 +107,8 @@ class Mapping:
     date_format: str | None = None
     dayfirst: bool = False
     missing: tuple[str, ...] = ()
+    decimal: str = "."
+    extra_columns: tuple[str, ...] = ()
     name: str = "none"
     source: str | None = None
     sha256: str | None = None
@@ -134,6 +144,8 @@ class Mapping:
             "date_format": self.date_format,
             "dayfirst": self.dayfirst,
             "missing": list(self.missing),
+            "decimal": self.decimal,
+            "extra_columns": list(self.extra_columns),
         }
 
 
@@ -355,6 +367,7 @@ def _check(
             )
     elif isinstance(date_format, str):
         _check_date_format(date_format, where)
+    decimal = _decimal(doc, where)
     return Mapping(
         columns={str(k): str(v) for k, v in columns.items()},
         values=checked_values,
@@ -363,6 +376,8 @@ def _check(
         date_format=date_format,
         dayfirst=dayfirst,
         missing=tuple(str(m) for m in missing),
+        decimal=decimal,
+        extra_columns=_extra_columns(doc, where),
         name=str(doc.get("name") or name),
         source=source,
         sha256=sha,
@@ -436,6 +451,23 @@ def _check_date_format(fmt: str, where: str) -> None:
             f"{where}: 'date_format' {fmt!r} has no {' or '.join(lacking)}; every date would "
             "silently take a default (1900, January or the 1st)." + fix
         )
+
+
+def _extra_columns(doc: dict, where: str) -> tuple[str, ...]:
+    extra = doc.get("extra_columns", [])
+    if not isinstance(extra, list):
+        raise MappingError(f"{where}: 'extra_columns' must be a list of column names.")
+    return tuple(str(c) for c in extra)
+
+
+def _decimal(doc: dict, where: str) -> str:
+    decimal = doc.get("decimal", ".")
+    if decimal not in DECIMAL_MARKS:
+        raise MappingError(
+            f"{where}: 'decimal' is {decimal!r}; write decimal: \",\" for numbers like 78,6 "
+            "(or leave it out for 78.6)."
+        )
+    return decimal
 
 
 def _section(doc: dict, key: str, where: str) -> dict:

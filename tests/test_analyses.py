@@ -100,6 +100,8 @@ def test_every_script_is_listed_and_declares_its_question():
         assert name in names
         text = (ANALYSES_DIR / f"{name}.py").read_text(encoding="utf-8")
         assert "TITLE = " in text and "QUESTION = " in text and "run_script(__file__)" in text
+        entry = Path(__file__).parents[1] / "analyses" / f"{name}.py"  # the readable entry point
+        assert "run_script(__file__)" in entry.read_text(encoding="utf-8")
 
 
 def test_npm1_flt3_itd_ratio_default(default_cohort, tmp_path):

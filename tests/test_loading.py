@@ -160,7 +160,7 @@ def test_two_columns_for_one_target():
     ("yaml_text", "message"),
     [
         ("colums: {a: patient_id}\n", "mapping file bad.yaml: unknown top-level key 'colums'. Allowed keys: "
-         "name, description, columns, values, units, dates, date_format, dayfirst, missing."),
+         "name, description, columns, values, units, dates, date_format, dayfirst, missing, decimal, extra_columns."),
         ("columns: {AOD: age_years}\n", "mapping file bad.yaml: column 'AOD' is mapped to 'age_years', "
          "which is not a canonical column. See docs/schema.md for the canonical names (e.g. "
          "patient_id, age, os_days)."),

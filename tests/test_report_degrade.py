@@ -105,21 +105,11 @@ def test_analysis_on_minimal_cohort_plus_one_column(full, tmp_path, name, option
 
 def _break(monkeypatch, broken: str) -> None:
     """Make analysis ``broken`` raise an error that is not a CohortError."""
-    import cohort.report.runner as runner
 
-    real = runner._module
+    def analyse(c, report):
+        raise ValueError("No objects to concatenate")
 
-    def module(name=None, **kwargs):
-        mod = real(name, **kwargs)
-        if name == broken:
-
-            def analyse(c, report):
-                raise ValueError("No objects to concatenate")
-
-            mod.analyse = analyse
-        return mod
-
-    monkeypatch.setattr(runner, "_module", module)
+    monkeypatch.setattr(_module(broken), "analyse", analyse)
 
 
 def test_one_failure_does_not_stop_the_others_and_index_lists_everything(
@@ -182,3 +172,21 @@ def test_a_blanked_endpoint_costs_only_that_endpoint_and_the_flow_counts_it(tmp_
     assert flow.loc[step, "n"] == 2
     assert "missing_time_with_event" in flow.loc[step, "note"]
     assert "excluded" not in flow.index
+
+
+def test_a_named_cohort_writes_apart_from_the_default(tmp_path, monkeypatch, capsys):
+    from pathlib import Path
+
+    from cohort.report.runner import default_out, run_script
+
+    assert default_out() == Path("reports")
+    assert default_out("data/My Cohort.csv") == Path("reports/My_Cohort")
+    assert default_out(None, "amlsg") == Path("reports/amlsg")
+    monkeypatch.chdir(tmp_path)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        written = run_script("analyses/age.py", ["tcga"])
+    assert Path("reports/tcga/age.html") in written
+    assert not Path("reports/age.html").exists()
+    out = capsys.readouterr().out  # the CLI's quiet output
+    assert "wrote reports/tcga/age.html" in out and "CSV tables next to them" in out

@@ -113,6 +113,9 @@ class Report:
     endpoints_used : set of str
         Endpoints the report's blocks analysed; the patient flow counts the patients whose value
         of each was blanked at load (an exclusion confined to that endpoint).
+    software_warnings : list of str
+        Warnings raised while the analysis ran that are not about the data (library deprecations
+        and the like); ``cohort --debug report`` prints them.
     """
 
     cohort: Cohort
@@ -127,6 +130,7 @@ class Report:
     flow_steps: list[dict[str, Any]] = field(default_factory=list)
     not_run: list[str] = field(default_factory=list)
     endpoints_used: set[str] = field(default_factory=set)
+    software_warnings: list[str] = field(default_factory=list)
     _names: set[str] = field(default_factory=set)
 
     # ---------------------------------------------------------------- building blocks

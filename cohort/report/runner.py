@@ -1,29 +1,30 @@
-"""Running analysis scripts into reports: ``cohort report`` and ``python analyses/<name>.py``.
+"""Running the analyses into reports: ``cohort report`` and ``python analyses/<name>.py``.
 
-An analysis script in ``analyses/`` defines ``TITLE``, ``QUESTION`` and ``analyse(cohort, report)``
-and ends with ``if __name__ == "__main__": run_script(__file__)``. It can be run on the default
-synthetic cohort or on any cohort file given as an argument.
+An analysis is a module of :mod:`cohort.analyses` (shipped with the package) that defines
+``TITLE``, ``QUESTION``, ``REQUIRES``, ``OPTIONAL`` and ``analyse(cohort, report)``. It can be run
+on the default synthetic cohort or on any cohort file given as an argument.
 
-An analysis *name* selects one of the shipped scripts only: it must match ``[a-z0-9_]+`` and be listed
-by :func:`available_analyses`, so a name can never point at a file elsewhere. Running a user's own
-analysis file is a separate, explicit request (``analysis_file=`` / ``cohort report
+An analysis *name* selects one of the shipped analyses only: it must match ``[a-z0-9_]+`` and be
+listed by :func:`available_analyses`, so a name can never point at a file elsewhere. Running a
+user's own analysis file is a separate, explicit request (``analysis_file=`` / ``cohort report
 --analysis-file PATH``; see ``docs/security.md``).
 """
 
 from __future__ import annotations
 
-import argparse
-import ast
+import importlib
 import importlib.util
+import pkgutil
 import re
-import sys
 import traceback
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
 from types import ModuleType
 
+import cohort.analyses
 from cohort.cohort import Cohort
 from cohort.errors import CohortError, OutputError
 from cohort.report.document import Report
@@ -31,9 +32,12 @@ from cohort.report.needs import describe, join, lacking
 from cohort.scale.dispatch import scales
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-ANALYSES_DIR = REPO_ROOT / "analyses"
+ANALYSES_DIR = Path(cohort.analyses.__file__).parent
 DEFAULT_COHORT = REPO_ROOT / "synthetic_data" / "npm1_cohort.csv"
 DEFAULT_MRD = REPO_ROOT / "synthetic_data" / "npm1_mrd.csv"
+_SHIPPED_DIRS = (ANALYSES_DIR.resolve(), (REPO_ROOT / "analyses").resolve())
+DEFAULT_OUT = Path("reports")
+"""Reports of the default cohort go here; those of a named cohort to ``reports/<name>/``."""
 
 
 ANALYSIS_NAME = re.compile(r"[a-z0-9_]+")
@@ -41,22 +45,20 @@ ANALYSIS_NAME = re.compile(r"[a-z0-9_]+")
 
 
 class AnalysisNotFoundError(CohortError):
-    """An analysis name that matches no script in analyses/ (or is not a valid name at all)."""
+    """An analysis name that matches no module of :mod:`cohort.analyses` (or is not a valid name)."""
 
 
 def available_analyses() -> list[str]:
-    """Names of the shipped analysis scripts (file stems in ``analyses/``)."""
-    if not ANALYSES_DIR.is_dir():
-        return []
+    """Names of the shipped analyses (modules of :mod:`cohort.analyses`)."""
     return sorted(
-        p.stem
-        for p in ANALYSES_DIR.glob("*.py")
-        if not p.name.startswith("_") and ANALYSIS_NAME.fullmatch(p.stem)
+        m.name
+        for m in pkgutil.iter_modules([str(ANALYSES_DIR)])
+        if not m.name.startswith("_") and ANALYSIS_NAME.fullmatch(m.name)
     )
 
 
-def _shipped_path(name: str) -> Path:
-    """The script of a shipped analysis; anything but a listed name is refused before any file is touched."""
+def _check_name(name: str) -> None:
+    """Refuse anything but a listed analysis name, before any file is touched."""
     available = available_analyses()
     if not isinstance(name, str) or not ANALYSIS_NAME.fullmatch(name) or name not in available:
         hint = (
@@ -64,13 +66,11 @@ def _shipped_path(name: str) -> Path:
             "own analysis file, give it explicitly with --analysis-file PATH (Python: "
             "analysis_file=PATH)."
             if isinstance(name, str) and not ANALYSIS_NAME.fullmatch(name)
-            else " (analyses live in the repository checkout; install with 'pip install -e .')."
+            else ""
         )
         raise AnalysisNotFoundError(
-            f"no analysis named {name!r} in {ANALYSES_DIR}. Available: "
-            f"{', '.join(available) or 'none'}.{hint}"
+            f"no analysis named {name!r}. Available: {', '.join(available) or 'none'}.{hint}"
         )
-    return ANALYSES_DIR / f"{name}.py"
 
 
 def _user_path(analysis_file: str | Path) -> Path:
@@ -90,7 +90,10 @@ def _report_stem(path: Path) -> str:
 
 
 def _module(name: str | None = None, *, analysis_file: str | Path | None = None) -> ModuleType:
-    path = _user_path(analysis_file) if analysis_file is not None else _shipped_path(name or "")
+    if analysis_file is None:
+        _check_name(name or "")
+        return importlib.import_module(f"cohort.analyses.{name}")
+    path = _user_path(analysis_file)
     spec = importlib.util.spec_from_file_location(f"cohort_analysis_{_report_stem(path)}", path)
     module = importlib.util.module_from_spec(spec)
     assert spec.loader is not None
@@ -100,6 +103,15 @@ def _module(name: str | None = None, *, analysis_file: str | Path | None = None)
             f"analysis file {path} defines no analyse(cohort, report) function."
         )
     return module
+
+
+def default_out(data: str | Path | None = None, dataset: str | None = None) -> Path:
+    """Where reports go when no folder is given: ``reports/`` for the default cohort,
+    ``reports/<cohort name>/`` for a named one (so one never overwrites the other)."""
+    name = dataset or (Path(str(data)).stem if data is not None else None)
+    if not name:
+        return DEFAULT_OUT
+    return DEFAULT_OUT / (re.sub(r"[^A-Za-z0-9_.-]+", "_", name).strip("._") or "cohort")
 
 
 def load_cohort(
@@ -141,6 +153,8 @@ class AnalysisOutcome:
         Files written for it.
     traceback : str
         The traceback of a failure (shown by ``cohort --debug report``).
+    software_warnings : list of str
+        Warnings that are not about the data (shown by ``cohort --debug report``).
     """
 
     name: str
@@ -149,6 +163,7 @@ class AnalysisOutcome:
     reason: str = ""
     files: list[Path] = field(default_factory=list)
     traceback: str = ""
+    software_warnings: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -217,8 +232,30 @@ def run_analysis(
             "(docs/mapping.md) to run it."
         )
         return report
-    module.analyse(c, report)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        module.analyse(c, report)
+    report.software_warnings = _add_data_notes(report, c, caught)
     return report
+
+
+def _add_data_notes(report: Report, c: Cohort, caught: list) -> list[str]:
+    """Put the data-quality warnings of the load and of the analysis into the report, once each,
+    in words; returns the other (software) warnings, which are not about the data."""
+    from cohort.errors import CohortWarning
+
+    data = [str(w.message) for w in caught if issubclass(w.category, CohortWarning)]
+    other = [
+        f"{w.category.__name__}: {w.message}"
+        for w in caught
+        if not issubclass(w.category, CohortWarning)
+    ]
+    loading = [f"When the cohort was loaded: {w}" for w in c.report.get("warnings", [])]
+    notes = list(dict.fromkeys([*loading, *data]))
+    if notes:
+        report.heading("Data-quality notes")
+        report.text("\n\n".join(notes))
+    return list(dict.fromkeys(other))
 
 
 def run_report(
@@ -301,7 +338,9 @@ def _run_one(
         return AnalysisOutcome(
             name, title, "skipped", f"this cohort lacks {join(report.not_run)}", files
         )
-    return AnalysisOutcome(name, title, "ran", "", files)
+    return AnalysisOutcome(
+        name, title, "ran", "", files, software_warnings=report.software_warnings
+    )
 
 
 def _output_folder(out: str | Path) -> Path:
@@ -381,44 +420,26 @@ def _cohort_name(c: Cohort) -> str:
 
 
 def run_script(script_file: str, argv: list[str] | None = None) -> list[Path]:
-    """Command line of an analysis script: ``python analyses/NAME.py [DATA] [--mapping M] [--out DIR]``.
+    """Command line of an analysis script: ``python analyses/NAME.py [DATA] [options]``.
 
-    A shipped analysis runs by name; any other script (a user's own, calling ``run_script(__file__)``)
-    runs as an explicit ``analysis_file``.
+    A shipped analysis runs by name; any other script (a user's own) runs as an explicit
+    ``analysis_file``. The options are those of ``cohort report`` (``--mapping``, ``--dataset``, ``--exclude``,
+    ``--out``, ``--include-ids``), and so are the output and the exit codes; returns the files
+    written.
     """
+    import sys
+
+    from cohort.cli import run_report_command
+
     path = Path(script_file)
-    shipped = path.resolve().parent == ANALYSES_DIR.resolve() and path.stem in available_analyses()
-    name = path.stem if shipped else _report_stem(path)
-    user_file = None if shipped else path
-    description = ast.get_docstring(ast.parse(path.read_text(encoding="utf-8")))
-    parser = argparse.ArgumentParser(prog=f"analyses/{name}.py", description=description)
-    parser.add_argument(
-        "data",
-        nargs="?",
-        default=None,
-        help="cohort file or folder (default: the synthetic cohort)",
+    name = path.stem
+    args = list(sys.argv[1:] if argv is None else argv)
+    # A shipped analysis runs by name; a user's own script calling run_script(__file__) runs as the
+    # explicit analysis file it is.
+    shipped = name in available_analyses() and (
+        not path.is_file() or path.resolve().parent in _SHIPPED_DIRS
     )
-    parser.add_argument("--mapping", default=None)
-    parser.add_argument("--out", default=str(REPO_ROOT / "reports"))
-    parser.add_argument("--include-ids", action="store_true")
-    args = parser.parse_args(argv)
-    try:
-        run = run_report(
-            args.data,
-            mapping=args.mapping,
-            analysis=name,
-            out=args.out,
-            include_ids=args.include_ids,
-            command_line=" ".join([f"analyses/{name}.py", *(argv or sys.argv[1:])]),
-            analysis_file=user_file,
-        )
-    except CohortError as exc:
-        print(f"error: {type(exc).__name__}: {exc}", file=sys.stderr)
-        raise SystemExit(2) from None
-    for o in run.failed:
-        print(o.reason, file=sys.stderr)
-    for p in run.written:
-        print(f"wrote {p}")
-    if run.failed:
-        raise SystemExit(1)
-    return run.written
+    which = ["--analysis", name] if shipped else ["--analysis-file", str(path)]
+    return run_report_command(
+        [*args, *which], command_line=" ".join([f"{path.parent.name}/{path.name}", *args])
+    )
