@@ -184,29 +184,36 @@ def run_dask(folder: Path) -> dict:
 
 
 def _api_tasks(c, t: dict) -> dict:
-    """classify, km, cox, cuminc through the public cohort.* calls (any engine)."""
+    """classify, km, cox, cuminc through the public cohort.* calls (any engine).
+
+    With ``BENCH_PROGRESS`` set, the timings so far are written to that file after each step, so
+    that a run stopped by its timeout still reports the steps it finished.
+    """
     import cohort
 
-    t0 = time.perf_counter()
-    eln = cohort.classify(c, "eln2022")
-    n_classified = len(eln) if isinstance(eln, pd.DataFrame) else int(eln.shape[0].compute())
-    t["classify"] = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    fit = cohort.km(c, "os", by="npm1")
-    t["km"] = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    model = cohort.cox(c, "npm1 + flt3_itd + age", "os")
-    t["cox"] = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    ci = cohort.cuminc(c, "cir", by="npm1")
-    t["cuminc"] = time.perf_counter() - t0
-    t["check"] = {
-        "classified": n_classified,
-        "chisq": fit.test.statistic,
-        "cox_npm1": float(model.summary.loc["npm1", "coef"]),
-        "cox_iterations": int(model.model.iterations),
-        "gray": float(ci.test["statistic"].iloc[0]),
-    }
+    progress = os.environ.get("BENCH_PROGRESS")
+    check: dict = {}
+    t["check"] = check
+
+    def step(name, func):
+        t0 = time.perf_counter()
+        out = func()
+        t[name] = time.perf_counter() - t0
+        if progress:
+            Path(progress).write_text(json.dumps(t))
+        return out
+
+    def classify():
+        eln = cohort.classify(c, "eln2022", needs=False)
+        return len(eln) if isinstance(eln, pd.DataFrame) else int(eln.shape[0].compute())
+
+    check["classified"] = step("classify", classify)
+    check["chisq"] = step("km", lambda: cohort.km(c, "os", by="npm1")).test.statistic
+    model = step("cox", lambda: cohort.cox(c, "npm1 + flt3_itd + age", "os"))
+    check["cox_npm1"] = float(model.summary.loc["npm1", "coef"])
+    check["cox_iterations"] = int(model.model.iterations)
+    ci = step("cuminc", lambda: cohort.cuminc(c, "cir", by="npm1"))
+    check["gray"] = float(ci.test["statistic"].iloc[0])
     return t
 
 
@@ -233,6 +240,8 @@ def run_api_dask(folder: Path) -> dict:
         t0 = time.perf_counter()
         c = cohort.load(folder, engine="dask")
         t = {"load": time.perf_counter() - t0}
+        if os.environ.get("BENCH_PROGRESS"):
+            Path(os.environ["BENCH_PROGRESS"]).write_text(json.dumps(t))
         return _api_tasks(c, t)
 
 
@@ -255,13 +264,20 @@ def one(engine: str, folder: Path) -> None:
 
 
 def measure(engine: str, folder: Path, timeout: float) -> dict:
-    run = subprocess.run(
-        [sys.executable, __file__, "--one", engine, str(folder)],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        cwd=ROOT,
-    )
+    progress = folder / f"progress-{engine}.json"
+    progress.unlink(missing_ok=True)
+    try:
+        run = subprocess.run(
+            [sys.executable, __file__, "--one", engine, str(folder)],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            cwd=ROOT,
+            env={**os.environ, "BENCH_PROGRESS": str(progress)},
+        )
+    except subprocess.TimeoutExpired:
+        done = json.loads(progress.read_text()) if progress.exists() else {}
+        return {"stopped": f"stopped at the {timeout:.0f} s timeout", **done}
     if run.returncode != 0:
         return {"error": (run.stderr.strip().splitlines() or ["failed"])[-1]}
     return json.loads(run.stdout.strip().splitlines()[-1])
@@ -294,6 +310,18 @@ def api_table(rows: list[dict]) -> str:
         "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in sorted(rows, key=lambda r: (r["n"], r["engine"])):
+        if "stopped" in r:
+            cells = [
+                f"{r[k]:.1f}" if k in r else "-"
+                for k in ("load", "classify", "km", "cox", "cuminc")
+            ]
+            lines.append(
+                f"| {r['n']:,} | {r['engine']} | "
+                + " | ".join(cells)
+                + f" | {r['stopped']} |"
+                + " |" * 4
+            )
+            continue
         if "error" in r or "skipped" in r:
             note = r.get("skipped") or f"failed: {r['error']}"
             lines.append(f"| {r['n']:,} | {r['engine']} | {note} |" + " |" * 9)
