@@ -8,9 +8,7 @@ the in-memory code) and Gray's test with :func:`cohort._gray.gray_test` given th
 weights. The result is a :class:`cohort.competing_risks.CumulativeIncidenceResult` equal to the
 in-memory one.
 
-Fine-Gray regression is not distributed yet (see :mod:`cohort.scale.dispatch`: small cohorts are
-gathered, large ones refused): it needs per-time sums for the current beta as Cox does
-(:mod:`cohort.scale.cox`) with the censoring Kaplan-Meier G computed first from counts.
+Fine-Gray regression is in :mod:`cohort.scale.finegray`.
 """
 
 from __future__ import annotations

@@ -147,6 +147,32 @@ def _design_part(
     return out
 
 
+def global_levels(frame: Any, cats: list[str], uniques: list) -> dict[str, list]:
+    """The levels of each categorical covariate in the whole cohort, in the in-memory order."""
+    from cohort.formula import _levels
+
+    levels = {}
+    for c, values in zip(cats, uniques, strict=True):
+        ser = pd.Series(values, dtype=frame._meta[c].dtype)
+        if isinstance(ser.dtype, pd.CategoricalDtype) and not ser.cat.known:  # pragma: no cover
+            ser = ser.astype(object)
+        levels[c] = _levels(ser)
+    return levels
+
+
+def persisted_design(frame, parsed, levels, tcol, ecol, carry, times):
+    """The complete rows as carried columns, time, event and design matrix, persisted on the
+    workers; with the design's column names and term assignment (from the template rows)."""
+    empty = frame._meta.iloc[:0]
+    names_x, assign = design_matrix(parsed, _design_template(empty, parsed, levels))
+    names = list(names_x.columns)
+    meta = _design_part(empty, parsed, levels, tcol, ecol, carry, None, names)
+    design = frame.map_partitions(
+        _design_part, parsed, levels, tcol, ecol, carry, times, names, meta=meta
+    ).persist()
+    return design, names, assign
+
+
 def _sums_part(part: pd.DataFrame, beta: np.ndarray, mean: np.ndarray, keys: list[str]):
     """Per (stratum, time) sums for ``beta`` (see the module docstring)."""
     p = len(beta)
@@ -496,14 +522,7 @@ def cox(
         rows[tcol].astype("float64").unique(),
         *[rows[c].unique() for c in cats],
     )
-    levels = {}
-    for c, values in zip(cats, uniq_levels, strict=True):
-        ser = pd.Series(values, dtype=frame._meta[c].dtype)
-        if isinstance(ser.dtype, pd.CategoricalDtype) and not ser.cat.known:  # pragma: no cover
-            ser = ser.astype(object)
-        from cohort.formula import _levels
-
-        levels[c] = _levels(ser)
+    levels = global_levels(frame, cats, uniq_levels)
     n_deleted = int(n_missing + n_incomplete)
     notes = []
     if n_deleted:
@@ -525,19 +544,8 @@ def cox(
         merged = aeq_times(ut)[0]
         if not np.array_equal(merged, ut):
             times = (ut, merged)
-    # the design's column names, from the template rows alone
-    empty = frame._meta.iloc[:0]
-    names = list(
-        design_matrix(
-            parsed,
-            _design_template(empty, parsed, levels),
-        )[0].columns
-    )
+    design, names, assign = persisted_design(frame, parsed, levels, tcol, ecol, carry, times)
     p = len(names)
-    design_meta = _design_part(empty, parsed, levels, tcol, ecol, carry, None, names)
-    design = frame.map_partitions(
-        _design_part, parsed, levels, tcol, ecol, carry, times, names, meta=design_meta
-    ).persist()
     sums = design[[f"_ x{j}" for j in range(p)]].sum().compute().to_numpy()
     mean = sums / n
     keys = [*strata_cols, TIME]
@@ -555,7 +563,7 @@ def cox(
         rv = _robust_var(design, fit, mean, keys, ties, strata_cols, cluster)
         fit = replace(fit, robust_var=rv)
         robust_se = np.sqrt(np.diag(rv))
-    notes.append("concordance and ph_test are not computed on a Dask cohort")
+    notes.append("concordance is not computed on a Dask cohort")
     se = np.sqrt(np.diag(fit.var))
     return DaskCoxResult(
         summary=_summary_table(names, fit.coef, se, robust_se, conf_level),
@@ -565,7 +573,7 @@ def cox(
         concordance=float("nan"),
         log_likelihood=fit.loglik,
         formula=parsed,
-        terms=design_matrix(parsed, _design_template(empty, parsed, levels))[1],
+        terms=assign,
         endpoint=endpoint_key(endpoint),
         strata=tuple(strata_cols),
         conf_level=conf_level,
