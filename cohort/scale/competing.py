@@ -14,7 +14,7 @@ Fine-Gray regression is in :mod:`cohort.scale.finegray`.
 from __future__ import annotations
 
 import warnings
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -23,6 +23,9 @@ from cohort._endpoint import endpoint_key
 from cohort._gray import gray_test
 from cohort.errors import DataQualityWarning, ModelError, StatisticalWarning
 from cohort.scale.survival import COUNT, _columns, compress
+
+if TYPE_CHECKING:  # pragma: no cover
+    from cohort.competing_risks import CumulativeIncidenceResult
 
 __all__ = ["cuminc"]
 
@@ -80,7 +83,7 @@ def cuminc(
     rho: float = 0.0,
     conf_level: float = 0.95,
     conf_type: str = "log-log",
-):
+) -> CumulativeIncidenceResult:
     """:func:`cohort.cuminc` of a Dask cohort (a ``CumulativeIncidenceResult``)."""
     from cohort.competing_risks import _CONF_TYPES, CumulativeIncidenceResult, _limits, _prepare
 

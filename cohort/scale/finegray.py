@@ -15,7 +15,7 @@ memory.
 from __future__ import annotations
 
 import warnings
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -25,6 +25,9 @@ from cohort._finegray import FineGrayFit
 from cohort.errors import ConvergenceWarning, DataQualityWarning, ModelError, SchemaError
 from cohort.scale.cox import EVENT, TIME, _categorical, global_levels, persisted_design
 from cohort.scale.dispatch import dask_frame
+
+if TYPE_CHECKING:  # pragma: no cover
+    from cohort.competing_risks import FineGrayResult
 
 __all__ = ["finegray"]
 
@@ -225,7 +228,7 @@ def finegray(
     event: int = 1,
     conf_level: float = 0.95,
     gtol: float = 1e-6,
-):
+) -> FineGrayResult:
     """:func:`cohort.finegray` of a Dask cohort (a ``FineGrayResult`` equal to memory)."""
     import dask
     from scipy import stats

@@ -10,7 +10,7 @@ incidence and Fine-Gray). The counts of patients left out are computed in one pa
 from __future__ import annotations
 
 import warnings
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -25,6 +25,9 @@ from cohort.errors import (
 )
 from cohort.scale.dispatch import NotDistributed, dask_frame
 
+if TYPE_CHECKING:  # pragma: no cover
+    from cohort.landmarking import LandmarkResult
+
 __all__ = ["landmark"]
 
 
@@ -37,7 +40,7 @@ def landmark(
     adjust: str | None = None,
     conf_level: float = 0.95,
     conf_type: str = "log-log",
-):
+) -> LandmarkResult:
     """:func:`cohort.landmark` of a Dask cohort (a ``LandmarkResult``; ``data`` stays lazy)."""
     import dask
 
