@@ -318,12 +318,16 @@ def api_table(rows: list[dict]) -> str:
                 f"{r[k]:.1f}" if k in r else "-"
                 for k in ("load", "classify", "km", "cox", "cuminc")
             ]
+            ch = r.get("check", {})
+            tail = [
+                f"{ch['chisq']:.6f}" if "chisq" in ch else "",
+                f"{ch['cox_npm1']:.10f} ({ch['cox_iterations']})" if "cox_npm1" in ch else "",
+                f"{ch['gray']:.6f}" if "gray" in ch else "",
+            ]
             lines.append(
-                f"| {r['n']:,} | {r['engine']} | "
-                + " | ".join(cells)
-                + f" | {r['stopped']} |"
-                + " |" * 4
-            )
+                f"| {r['n']:,} | {r['engine']} | " + " | ".join(cells)
+                + f" | {r['stopped']} | | " + " | ".join(tail) + " |"
+            )  # fmt: skip
             continue
         if "error" in r or "skipped" in r:
             note = r.get("skipped") or f"failed: {r['error']}"
