@@ -7,6 +7,7 @@ Bad input (any :class:`cohort.CohortError`) prints a one-paragraph message and e
 
 from __future__ import annotations
 
+import enum
 import sys
 import traceback
 from collections.abc import Callable
@@ -96,6 +97,14 @@ def _load(data: str | None, mapping: str | None, dataset: str | None, on_error: 
     if data is None:
         return load_cohort(None)
     return cohort.load(data, mapping=mapping, on_error=on_error)
+
+
+class TimeUnit(enum.StrEnum):
+    """Time unit of report tables and figures (the data are in days)."""
+
+    months = "months"
+    years = "years"
+    days = "days"
 
 
 DataArg = Annotated[
@@ -193,6 +202,9 @@ def km(
     endpoint: Annotated[str, typer.Option("--endpoint", "-e", help="os, efs, rfs")] = "os",
     mapping: MappingOpt = None,
     dataset: DatasetOpt = None,
+    time_unit: Annotated[
+        TimeUnit, typer.Option("--time-unit", help="Unit of the medians (the data are in days).")
+    ] = TimeUnit.months,
 ) -> None:
     """Kaplan-Meier medians per group and the log-rank test."""
 
@@ -206,11 +218,17 @@ def km(
 
             if by in SYSTEMS:
                 frame = frame.assign(**{by: cohort.classify(c, by)["category"].to_numpy()})
+        from cohort.numbers import fmt_num, fmt_p
+        from cohort.report.display import display_frame
+
         res = cohort.km(frame, endpoint=endpoint, by=by)
-        _out.print(res.table.to_string(index=False), highlight=False, markup=False)
+        shown = display_frame(res.table, time_unit.value)
+        shown = shown.apply(lambda col: col.map(lambda v: fmt_num(v, missing="NR")))
+        _out.print(shown.to_string(index=False), highlight=False, markup=False)
         if res.test is not None:
             _out.print(
-                f"log-rank: chi-square {res.test.statistic:.4f} on {res.test.dof} df, p = {res.test.p_value:.4g}",
+                f"log-rank: chi-square {fmt_num(res.test.statistic)} on {res.test.dof} df, "
+                f"p {'= ' if res.test.p_value >= 0.001 else ''}{fmt_p(res.test.p_value)}",
                 highlight=False,
             )
 
@@ -258,6 +276,10 @@ def report(
     include_ids: Annotated[
         bool, typer.Option("--include-ids", help="Allow patient identifiers in the report.")
     ] = False,
+    time_unit: Annotated[
+        TimeUnit,
+        typer.Option("--time-unit", help="The one time unit of the reports' tables and figures."),
+    ] = TimeUnit.months,
 ) -> None:
     """Write a self-contained HTML report (plus CSV tables and a JSON of every number)."""
 
@@ -288,6 +310,7 @@ def report(
                 command_line=" ".join(["cohort", *sys.argv[1:]]),
                 progress=progress,
                 analysis_file=analysis_file,
+                time_unit=time_unit.value,
             )
         print_report_run(run)
         return run
