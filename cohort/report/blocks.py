@@ -35,6 +35,7 @@ def km_block(
     import cohort
     from cohort.plots import at_risk_table, km_plot
 
+    report.endpoints_used.add(endpoint)
     res = cohort.km(data, endpoint=endpoint, by=by)
     fig = km_plot(res, title=title or None, time_unit=report.time_unit)
     tables = {"medians": res.table, "survival_at": res.survival_at(list(times))}
@@ -81,6 +82,7 @@ def cox_block(
     import cohort
     from cohort.plots import forest_plot
 
+    report.endpoints_used.add(endpoint)
     res = cohort.cox(data, formula, endpoint=endpoint, strata=strata)
     summary = res.summary.reset_index()
     fig = forest_plot(res, title=title or None)
@@ -92,6 +94,7 @@ def cox_block(
                 "events": res.events,
                 "n_deleted_missing": res.n_deleted,
                 "concordance": res.concordance,
+                "concordance_se": res.concordance_se,
             }
         ]
     )
@@ -125,6 +128,7 @@ def cuminc_block(
     import cohort
     from cohort.plots import cuminc_plot
 
+    report.endpoints_used.add("cir")
     res = cohort.cuminc(data, endpoint="cir", by=by)
     fig = cuminc_plot(res, event=1, title=title or None, time_unit=report.time_unit)
     tables = {"incidence_at": res.at(list(times))}
