@@ -137,7 +137,9 @@ def cuminc_block(
     report.figure(
         name, fig, title or "Cumulative incidence of relapse (death in remission competing)", tables
     )
-    report.result(cuminc_headline(res, title), int(res.table.query("event == 1")["n"].sum()))
+    report.result(
+        cuminc_headline(res, title), int(res.table.loc[res.table["event"] == 1, "n"].sum())
+    )
     report.method(
         "cuminc",
         "The cumulative incidence of relapse, with death without relapse as a competing event, was estimated by "

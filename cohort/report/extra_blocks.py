@@ -649,7 +649,7 @@ def landmark_block(
     if lm.km is not None:
         report.result(km_headline(lm.km, report.time_unit, title), int(lm.km.table["n"].sum()))
     else:
-        n = int(lm.cuminc.table.query("event == 1")["n"].sum())
+        n = int(lm.cuminc.table.loc[lm.cuminc.table["event"] == 1, "n"].sum())
         report.result(cuminc_headline(lm.cuminc, title), n)
     for note in lm.notes:
         report.text(f"{title}: {note}")
