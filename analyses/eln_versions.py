@@ -55,6 +55,8 @@ def analyse(cohort, report):
         )
     report.flow("determined in all three", int(determined.sum()), "compared for discrimination")
 
+    _missing_tests_block(report, cohort)
+
     report.heading("Patient characteristics by ELN 2022 group")
     table_one_block(report, data, "eln2022", title="Patient characteristics by ELN 2022 risk group")
 
@@ -118,6 +120,22 @@ def analyse(cohort, report):
     lines = [*moves, *km_text, _describe_comparison(comp, "all patients")]
     lines.append(_describe_comparison(comp_young, "patients under 60 with de novo AML"))
     report.text("\n\n".join(x for x in lines if x))
+
+
+def _missing_tests_block(report, cohort) -> None:
+    """Per system: how many patients are undetermined and which missing test decides most."""
+    import cohort as ch
+    from cohort.stratify.needs import needs_summary
+
+    report.heading("What to test next")
+    for system in SYSTEMS:
+        table = needs_summary(ch.classify(cohort, system))
+        report.table(
+            f"needs_{system}",
+            table,
+            f"{LABELS[system]}: {table.attrs['n_undetermined']} undetermined patients; the missing "
+            "test that alone would decide most of them comes first",
+        )
 
 
 def _young_de_novo(report, data: pd.DataFrame) -> pd.DataFrame:

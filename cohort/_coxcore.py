@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["TIES", "CoxFit", "fit_cox"]
+__all__ = ["TIES", "CoxFit", "event_time_terms", "fit_cox", "strata_index"]
 
 TIES = ("efron", "breslow")
 
@@ -76,7 +76,10 @@ class _Stratum:
     ndead: np.ndarray  # deaths per event time (count, Efron's d)
 
 
-def _strata(time, event, entry, strata) -> list[_Stratum]:
+def strata_index(
+    time: np.ndarray, event: np.ndarray, entry: np.ndarray | None, strata: np.ndarray
+) -> list[_Stratum]:
+    """Per stratum: its rows, distinct event times and each row's risk-set positions."""
     out = []
     for s in np.unique(strata):
         rows = np.flatnonzero(strata == s)
@@ -95,6 +98,16 @@ def _strata(time, event, entry, strata) -> list[_Stratum]:
     return out
 
 
+def _scatter(index: np.ndarray, values: np.ndarray, size: int) -> np.ndarray:
+    """``out[index[i]] += values[i]`` for arrays of any trailing shape (one ``bincount`` per column,
+    far faster than ``np.add.at``)."""
+    columns = np.ascontiguousarray(values.reshape(len(values), -1).T)
+    out = np.empty((columns.shape[0], size))
+    for j, col in enumerate(columns):
+        out[j] = np.bincount(index, weights=col, minlength=size)
+    return out.T.reshape((size,) + values.shape[1:])
+
+
 def _risk_sums(values: np.ndarray, st: _Stratum) -> np.ndarray:
     """Sum of ``values`` (rows of the stratum) over each event time's risk set.
 
@@ -102,21 +115,89 @@ def _risk_sums(values: np.ndarray, st: _Stratum) -> np.ndarray:
     from ``entry_pos`` on and remove it from ``exit_pos`` on, then take running sums.
     """
     k = len(st.times)
-    shape = (k + 1,) + values.shape[1:]
-    delta = np.zeros(shape)
-    np.add.at(delta, st.entry_pos, values)
-    np.add.at(delta, st.exit_pos, -values)
+    delta = _scatter(st.entry_pos, values, k + 1) - _scatter(st.exit_pos, values, k + 1)
     return np.cumsum(delta, axis=0)[:k]
 
 
 def _death_sums(values: np.ndarray, st: _Stratum) -> np.ndarray:
-    out = np.zeros((len(st.times),) + values.shape[1:])
-    np.add.at(out, st.dead_t, values[st.dead_row])
+    return _scatter(st.dead_t, values[st.dead_row], len(st.times))
+
+
+def _scatter_outer(index: np.ndarray, weight: np.ndarray, x: np.ndarray, size: int) -> np.ndarray:
+    """``out[index[i]] += weight[i] x_i x_i'`` without forming the n x p x p array (memory-bound
+    and slow for large n): one ``bincount`` per entry of the symmetric p x p matrix."""
+    p = x.shape[1]
+    out = np.empty((size, p, p))
+    for a in range(p):
+        wa = weight * x[:, a]
+        for b in range(a, p):
+            out[:, a, b] = np.bincount(index, weights=wa * x[:, b], minlength=size)
+            out[:, b, a] = out[:, a, b]
     return out
 
 
 def _efron_steps(st: _Stratum, ties: str) -> int:
     return int(st.ndead.max()) if ties == "efron" and len(st.ndead) else 1
+
+
+def event_time_terms(
+    beta: np.ndarray,
+    x: np.ndarray,
+    w: np.ndarray,
+    st: _Stratum,
+    ties: str,
+    with_info: bool = True,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """Each event time's contribution to the log-likelihood, score and information.
+
+    Returns ``(loglik_t (k,), score_t (k, p), info_t (k, p, p) or None)`` for the ``k`` event times
+    of one stratum; the sums are the model's (R ``coxfit6``/``agfit4``), and ``cox.zph`` weights the
+    score and information by a function of the event time (``zph1.c``/``zph2.c``).
+    """
+    k = len(st.times)
+    xs, ws = x[st.rows], w[st.rows]
+    eta = xs @ beta
+    wr = ws * np.exp(eta)
+    s0, s1 = _risk_sums(wr, st), _risk_sums(wr[:, None] * xs, st)
+    d0, d1 = _death_sums(wr, st), _death_sums(wr[:, None] * xs, st)
+    dw = _death_sums(ws, st)
+    ll = _death_sums(ws * eta, st)
+    score = _death_sums(ws[:, None] * xs, st)
+    # Efron's steps only rescale the same sums: accumulate the scalar weights of S1, D1, S2, D2 over
+    # the steps, then form score and information once per event time (p x p work, not d times)
+    nd = st.ndead if ties == "efron" else np.ones(k)
+    a0, a1 = np.zeros(k), np.zeros(k)  # sum wt / den, sum wt f / den
+    b0, b1, b2 = np.zeros(k), np.zeros(k), np.zeros(k)  # sum wt f^m / den^2
+    for step in range(_efron_steps(st, ties)):
+        act = nd > step
+        frac = (step / nd[act]) if ties == "efron" else np.zeros(act.sum())
+        wt = dw[act] / nd[act]  # Efron: the tied deaths' mean weight per step
+        den = s0[act] - frac * d0[act]
+        ll[act] -= wt * np.log(den)
+        a0[act] += wt / den
+        a1[act] += wt * frac / den
+        b0[act] += wt / den**2
+        b1[act] += wt * frac / den**2
+        b2[act] += wt * frac**2 / den**2
+    score -= s1 * a0[:, None] - d1 * a1[:, None]
+    info = None
+    if with_info:
+        k1 = k + 1
+        s2 = np.cumsum(
+            _scatter_outer(st.entry_pos, wr, xs, k1) - _scatter_outer(st.exit_pos, wr, xs, k1),
+            axis=0,
+        )[:k]
+        dr = st.dead_row
+        d2 = _scatter_outer(st.dead_t, wr[dr], xs[dr], k)
+        outer = lambda u, v: u[:, :, None] * v[:, None, :]  # noqa: E731
+        info = (
+            s2 * a0[:, None, None]
+            - d2 * a1[:, None, None]
+            - outer(s1, s1) * b0[:, None, None]
+            + (outer(s1, d1) + outer(d1, s1)) * b1[:, None, None]
+            - outer(d1, d1) * b2[:, None, None]
+        )
+    return ll, score, info
 
 
 def _loglik_score_info(
@@ -129,33 +210,15 @@ def _loglik_score_info(
 ):
     """Log partial likelihood, score and information at ``beta`` (R ``coxfit6``/``agfit4``)."""
     p = x.shape[1]
-    eta = x @ beta
     ll, u, imat = 0.0, np.zeros(p), np.zeros((p, p))
     for st in strata:
         if len(st.times) == 0:
             continue
-        xs, ws = x[st.rows], w[st.rows]
-        wr = ws * np.exp(eta[st.rows])
-        xx = xs[:, :, None] * xs[:, None, :] if with_info else None
-        s0, s1 = _risk_sums(wr, st), _risk_sums(wr[:, None] * xs, st)
-        d0, d1 = _death_sums(wr, st), _death_sums(wr[:, None] * xs, st)
-        dw = _death_sums(ws, st)
-        ll += float(ws[st.dead_row] @ eta[st.rows][st.dead_row])
-        u += (ws[st.dead_row, None] * xs[st.dead_row]).sum(axis=0)
+        ll_t, u_t, i_t = event_time_terms(beta, x, w, st, ties, with_info)
+        ll += float(ll_t.sum())
+        u += u_t.sum(axis=0)
         if with_info:
-            s2, d2 = _risk_sums(wr[:, None, None] * xx, st), _death_sums(wr[:, None, None] * xx, st)
-        nd = st.ndead if ties == "efron" else np.ones(len(st.times))
-        for k in range(_efron_steps(st, ties)):
-            act = nd > k
-            frac = (k / nd[act]) if ties == "efron" else np.zeros(act.sum())
-            wt = dw[act] / nd[act]  # Efron: the tied deaths' mean weight per step
-            den = s0[act] - frac * d0[act]
-            a = (s1[act] - frac[:, None] * d1[act]) / den[:, None]
-            ll -= float(wt @ np.log(den))
-            u -= (wt[:, None] * a).sum(axis=0)
-            if with_info:
-                c = (s2[act] - frac[:, None, None] * d2[act]) / den[:, None, None]
-                imat += (wt[:, None, None] * (c - a[:, :, None] * a[:, None, :])).sum(axis=0)
+            imat += i_t.sum(axis=0)
     return ll, u, imat
 
 
@@ -260,7 +323,7 @@ def fit_cox(
     n, p = x.shape
     w = np.ones(n) if weights is None else np.asarray(weights, dtype=float)
     event = np.asarray(event).astype(np.int64)
-    sts = _strata(
+    sts = strata_index(
         np.asarray(time, dtype=float),
         event,
         None if entry is None else np.asarray(entry, dtype=float),

@@ -113,6 +113,7 @@ def scan_records(
     (header = 1), skipping blank lines exactly as pandas does, so messages name the right row.
     """
     n_header = len(header)
+    has_nul = "\x00" in text
     reader = csv.reader(io.StringIO(text), delimiter=sep)
     lines: list[int] = []
     start, seen_header = 1, False
@@ -125,13 +126,19 @@ def scan_records(
                 continue  # a blank line: pandas skips it
             if not seen_header:
                 seen_header = True
+                bad = next((h for h in header if "\x00" in h), None)
+                if bad is not None:
+                    raise LoadError(
+                        f"File {name}, row {line_no} (the header): column name {bad!r} contains a "
+                        "NUL character (\\x00), which would cut the name short. Remove it."
+                    )
                 continue
             lines.append(line_no)
             if all(f.strip() == "" for f in fields):
                 continue  # a row of bare separators: validation reports the missing identifier
             if len(fields) != n_header:
                 raise _field_count_error(fields, n_header, line_no, sep, name, declared)
-            for col, cell in zip(header, fields, strict=True):
+            for col, cell in zip(header, fields, strict=True) if has_nul else ():
                 if "\x00" in cell:
                     raise LoadError(
                         f"File {name}, row {line_no}, column {col!r}, value {cell!r}: the cell "

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["TOLERANCE", "aeq_times"]
+__all__ = ["TOLERANCE", "aeq_times", "fix_times"]
 
 #: R's default ``sqrt(.Machine$double.eps)``.
 TOLERANCE = float(np.sqrt(np.finfo(float).eps))
@@ -60,3 +60,26 @@ def aeq_times(
         fixed = np.where(np.isfinite(arr), cuts[np.clip(idx, 0, None)], arr)
         out.append(fixed)
     return tuple(out)
+
+
+def fix_times(
+    time: np.ndarray, entry: np.ndarray | None, *, what: str, entry_col: str | None
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Exit and entry times merged by :func:`aeq_times`, refusing an interval merged to length 0.
+
+    Raises
+    ------
+    ModelError
+        An entry time became equal to its exit time (R: "aeqSurv exception, an interval has
+        effective length 0").
+    """
+    from cohort.errors import ModelError
+
+    time, entry = aeq_times(time, entry)
+    if entry is not None and (entry >= time).any():
+        raise ModelError(
+            f"{what}: after merging times equal up to rounding (timefix, as R's aeqSurv) an entry "
+            f"time equals its exit time in {int((entry >= time).sum())} row(s); correct "
+            f"{entry_col} or pass timefix=False."
+        )
+    return time, entry

@@ -211,6 +211,16 @@ def classify(
         counts = category_counts(result).round({"percent": 1})
         _out.print(f"{system}: {len(result)} patients", highlight=False)
         _out.print(counts.to_string(index=False), highlight=False, markup=False)
+        if "needs" in result and result["candidates"].notna().any():
+            from cohort.stratify.needs import needs_summary
+
+            needed = needs_summary(result).round({"percent_of_undetermined": 1})
+            _out.print(
+                f"undetermined: {needed.attrs['n_undetermined']}; missing tests that would "
+                "decide them (most decisive first):",
+                highlight=False,
+            )
+            _out.print(needed.to_string(index=False), highlight=False, markup=False)
         if out is not None:
             safe_csv(result, out, index=False)
             _out.print(f"wrote {out} (one row per patient, patient_id first)", highlight=False)

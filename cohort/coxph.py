@@ -30,7 +30,7 @@ from scipy import stats
 from cohort._coxcore import TIES, CoxFit, fit_cox
 from cohort._endpoint import endpoint_arrays, endpoint_key, endpoint_label
 from cohort._grouping import case_columns
-from cohort._timefix import aeq_times
+from cohort._timefix import fix_times
 from cohort.cohort import Cohort
 from cohort.errors import (
     ConvergenceWarning,
@@ -169,22 +169,6 @@ class CoxResult:
                 "ph_test on a penalised fit ignores the penalty (R adds it to the information matrix).",
                 StatisticalWarning,
                 stacklevel=2,
-            )
-        design = self._design
-        unsupported = [
-            name
-            for name, used in (
-                ("case weights", design.weights is not None),
-                ("delayed entry", design.entry is not None),
-                ('ties="breslow"', design.ties != "efron"),
-            )
-            if used
-        ]
-        if unsupported:
-            raise ModelError(
-                f"ph_test: the cox.zph score test is implemented for Efron fits without weights or "
-                f"delayed entry; this fit has {', '.join(unsupported)}. Refit without them to test "
-                "proportional hazards, or use R's cox.zph."
             )
         beta = self.summary["coef"].to_numpy()
         return _zph(self._design, beta, self.terms, list(self.summary.index), transform)
@@ -354,7 +338,7 @@ def cox(
     x, assign = design_matrix(parsed, frame)
     time = frame[tcol].to_numpy(dtype=float)
     if timefix:
-        time, ent = aeq_times(time, ent)
+        time, ent = fix_times(time, ent, what=what, entry_col=entry)
     event = frame[ecol].to_numpy(dtype=np.int64)
     scodes = _strata_codes(frame, strata_cols)
     if event.sum() == 0:
@@ -524,7 +508,9 @@ def _fit_lifelines(
 # --------------------------------------------------------------------------------------------
 
 
-def _time_transform(time: np.ndarray, event: np.ndarray, transform: str) -> np.ndarray:
+def _time_transform(
+    time: np.ndarray, event: np.ndarray, transform: str, entry: np.ndarray | None = None
+) -> np.ndarray:
     if transform == "identity":
         return time.astype(float)
     if transform == "rank":
@@ -532,12 +518,13 @@ def _time_transform(time: np.ndarray, event: np.ndarray, transform: str) -> np.n
     if transform == "log":
         return np.log(time)
     if transform == "km":
-        # R: 1 - S(t-) from the KM of all patients (strata ignored), S evaluated just before t
+        # R: 1 - S(t-) from the unweighted KM of all patients (strata ignored, delayed entry kept),
+        # S evaluated just before t
+        from cohort.survival import _at_risk
+
         ut, inv = np.unique(time, return_inverse=True)
         d = np.bincount(inv, weights=event, minlength=len(ut))
-        exits = np.bincount(inv, minlength=len(ut))
-        at_risk = np.cumsum(exits[::-1])[::-1]
-        surv = np.cumprod(1 - d / at_risk)
+        surv = np.cumprod(1 - d / _at_risk(ut, time, None, entry))
         before = np.concatenate([[1.0], surv[:-1]])
         return 1 - before[inv]
     raise ModelError(f"transform={transform!r}: use one of {', '.join(_TRANSFORMS)}.")
@@ -566,79 +553,35 @@ def _zph(
     names: list[str],
     transform: str = "km",
 ) -> pd.DataFrame:
-    """The score test of R >= 3.0 ``cox.zph`` (Efron ties), per term and global.
+    """The score test of R >= 3.0 ``cox.zph``, per term and global.
 
-    R's method (``survival/R/cox.zph.R`` and ``src/zph1.c``): add to the model the interactions
-    ``x * g(t)`` with ``g`` the transformed event time centred on its mean over events, and compute
-    the score test of their coefficients being zero, one Newton step from the fitted model. The
-    score for the original coefficients is 0 at the MLE, so with ``U2`` the score of the time
-    interactions and ``I`` the full ``2p x 2p`` information matrix, the statistic for a term with
-    columns ``j`` is ``u' I[k, k]^-1 u`` with ``k = (1..p, p + j)`` and ``u = (0, U2[j])``; the
-    global test uses all of them. Each event time contributes information ``V_t`` (the Efron
-    weighted covariance of x in the risk set) to the blocks ``I``, ``g V``, ``g^2 V``.
+    R's method (``survival/R/cox.zph.R`` and ``src/zph1.c``, ``zph2.c`` for delayed entry): add to
+    the model the interactions ``x * g(t)`` with ``g`` the transformed event time centred on its
+    mean over events, and compute the score test of their coefficients being zero, one Newton step
+    from the fitted model. The score for the original coefficients is 0 at the MLE, so with ``U2``
+    the score of the time interactions and ``I`` the full ``2p x 2p`` information matrix, the
+    statistic for a term with columns ``j`` is ``u' I[k, k]^-1 u`` with ``k = (1..p, p + j)`` and
+    ``u = (0, U2[j])``; the global test uses all of them. Each event time contributes its score
+    ``U_t`` and information ``V_t`` (:func:`cohort._coxcore.event_time_terms`, with the fit's ties,
+    weights, delayed entry and strata) to ``U2 = sum g U_t`` and the blocks ``V``, ``g V``,
+    ``g^2 V``. A stratum without events contributes nothing.
     """
-    x, time, event, strata = design.x, design.time, design.event, design.strata
-    n, p = x.shape
-    gt_all = _time_transform(time, event, transform)
+    from cohort._coxcore import event_time_terms, strata_index
+
+    x, time, event = design.x, design.time, design.event
+    p = x.shape[1]
+    gt_all = _time_transform(time, event, transform, design.entry)
     gtime = gt_all - gt_all[event == 1].mean()
     xc = x - x.mean(axis=0)  # recentring, as zph1.c, for numerical stability only
-    eta = xc @ beta
+    w = np.ones(len(time)) if design.weights is None else design.weights
     u2 = np.zeros(p)
     info = np.zeros((3, p, p))  # sum V, sum g V, sum g^2 V
-    for s in np.unique(strata):
-        m = strata == s
-        ts, es, xs, gs = time[m], event[m], xc[m], gtime[m]
-        risk = np.exp(eta[m] - eta[m].max())
-        ut, inv = np.unique(ts, return_inverse=True)
-        k = len(ut)
-
-        def rsum(values: np.ndarray, mask: np.ndarray | None = None, inv=inv, k=k) -> np.ndarray:
-            """Sum of ``values`` per distinct time (optionally only rows in ``mask``)."""
-            v = values if mask is None else values * mask.reshape((-1,) + (1,) * (values.ndim - 1))
-            out = np.zeros((k,) + values.shape[1:])
-            np.add.at(out, inv, v)
-            return out
-
-        xx = xs[:, :, None] * xs[:, None, :]
-        dead = es == 1
-        d = np.bincount(inv, weights=es, minlength=k)
-        s0_at, s1_at, s2_at = rsum(risk), rsum(risk[:, None] * xs), rsum(risk[:, None, None] * xx)
-        # risk sets: everyone with time >= t
-        s0 = np.cumsum(s0_at[::-1])[::-1]
-        s1 = np.cumsum(s1_at[::-1], axis=0)[::-1]
-        s2 = np.cumsum(s2_at[::-1], axis=0)[::-1]
-        d0, d1, d2 = (
-            rsum(risk, dead),
-            rsum(risk[:, None] * xs, dead),
-            rsum(risk[:, None, None] * xx, dead),
-        )
-        xdead = rsum(xs, dead)
-        g = np.zeros(k)
-        g[inv] = gs  # g depends on time only
-        ev = d > 0
-        if not ev.any():  # a stratum without events adds nothing to the score or information
+    for st in strata_index(time, event, design.entry, design.strata):
+        if len(st.times) == 0:
             continue
-        s0, s1, s2, d0, d1, d2, xdead, g, d = (
-            s0[ev],
-            s1[ev],
-            s2[ev],
-            d0[ev],
-            d1[ev],
-            d2[ev],
-            xdead[ev],
-            g[ev],
-            d[ev],
-        )
-        score_t = xdead.copy()
-        v_t = np.zeros((len(d), p, p))
-        for j in range(int(d.max())):
-            act = d > j
-            frac = j / d[act]
-            den = s0[act] - frac * d0[act]
-            a = (s1[act] - frac[:, None] * d1[act]) / den[:, None]
-            c = (s2[act] - frac[:, None, None] * d2[act]) / den[:, None, None]
-            score_t[act] -= a
-            v_t[act] += c - a[:, :, None] * a[:, None, :]
+        _, score_t, v_t = event_time_terms(beta, xc, w, st, design.ties)
+        g = np.zeros(len(st.times))
+        g[st.dead_t] = gtime[st.rows][st.dead_row]  # g depends on the event time only
         u2 += (g[:, None] * score_t).sum(axis=0)
         info[0] += v_t.sum(axis=0)
         info[1] += (g[:, None, None] * v_t).sum(axis=0)

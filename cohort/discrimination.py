@@ -389,7 +389,7 @@ def _boot_chunk(event, time, risks, idx_chunk) -> np.ndarray:
 def compare_systems(
     data: Cohort | pd.DataFrame,
     systems: list[str] | tuple[str, ...],
-    endpoint: str = "os",
+    endpoint: str | tuple[str, str] = "os",
     *,
     times: tuple[float, ...] = (365.25, 730.5, 1826.25),
     n_boot: int = 1000,

@@ -505,8 +505,9 @@ def _read_folder(path: Path, mapping, report: dict):
     ]
     report["dataset_notes"] = dict(raw.notes or {})
     table = _Table(raw.frame.reset_index(drop=True), path.name, files, 0)
-    # The folder reader returns canonical names and values, so no mapping is applied again.
-    return table, raw.mutations, raw.sequenced, Mapping(name=str(name))
+    # The folder reader returns canonical names and values (its allelic ratios are ITD / wild
+    # type), so no mapping is applied again.
+    return table, raw.mutations, raw.sequenced, Mapping(name=str(name), units={"flt3_itd": "ratio"})
 
 
 def _prepare(table: _Table, m: Mapping, report: dict) -> tuple[pd.DataFrame, Context]:

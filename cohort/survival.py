@@ -30,7 +30,7 @@ from cohort._endpoint import endpoint_key
 from cohort._grouping import analysable_rows, case_columns
 from cohort._grouping import as_columns as _as_columns
 from cohort._grouping import group_codes as _group_codes
-from cohort._timefix import aeq_times
+from cohort._timefix import fix_times
 from cohort.cohort import Cohort
 from cohort.errors import ModelError, StatisticalWarning
 
@@ -137,13 +137,7 @@ def _prepare(
             raise ModelError(f"{what}: no patient is left to analyse.")
     time = frame[tcol].to_numpy(dtype=float)
     if timefix:
-        time, ent = aeq_times(time, ent)
-        if ent is not None and (ent >= time).any():
-            raise ModelError(
-                f"{what}: after merging times equal up to rounding (timefix, as R's aeqSurv) an "
-                f"entry time equals its exit time in {int((ent >= time).sum())} row(s); correct "
-                f"{entry} or pass timefix=False."
-            )
+        time, ent = fix_times(time, ent, what=what, entry_col=entry)
     codes, labels = _group_codes(frame, by_cols)
     scodes = _group_codes(frame, strata_cols)[0] if strata_cols else None
     return _Prepared(
@@ -539,13 +533,15 @@ def logrank_trend(
     *,
     scores: list[float] | None = None,
     strata: str | list[str] | None = None,
+    timefix: bool = True,
 ) -> LogRankResult:
     """Log-rank test for trend across ordered groups (1 degree of freedom).
 
     The statistic is ``(w'(O - E))^2 / (w' V w)`` with ``O``, ``E`` and ``V`` from R's ``survdiff``
     and scores ``w`` (default 1, 2, ..., in group order: category order of ``by``, else sorted).
+    ``timefix`` as in :func:`logrank`.
     """
-    prep = _prepare(data, endpoint, by, strata, "cohort.logrank_trend")
+    prep = _prepare(data, endpoint, by, strata, "cohort.logrank_trend", timefix=timefix)
     return _trend_prepared(prep, scores)
 
 
@@ -860,11 +856,13 @@ def median_follow_up(
     *,
     conf_level: float = 0.95,
     conf_type: ConfType = "log-log",
+    timefix: bool = True,
 ) -> pd.DataFrame:
     """Median follow-up by the reverse Kaplan-Meier method (Schemper & Smith 1996).
 
     Censoring is the event and deaths are censored: R ``survfit(Surv(time, 1 - status) ~ by)``.
     The interquartile range is R's ``quantile(fit, c(0.25, 0.75))`` of the same curve.
+    ``timefix`` merges times equal up to rounding first, as R's default.
 
     Returns
     -------
@@ -872,7 +870,7 @@ def median_follow_up(
         ``group``, ``n``, ``median_follow_up`` (days), ``lower``, ``upper`` (its confidence limits),
         ``q25``, ``q75`` (interquartile range, days; missing where the curve does not reach it).
     """
-    prep = _prepare(data, endpoint, by, None, "cohort.median_follow_up")
+    prep = _prepare(data, endpoint, by, None, "cohort.median_follow_up", timefix=timefix)
     return _follow_up_prepared(prep, conf_level, conf_type)
 
 
@@ -938,6 +936,7 @@ def rmst(
     by: str | list[str] | None = None,
     *,
     conf_level: float = 0.95,
+    timefix: bool = True,
 ) -> RMSTResult:
     """Restricted mean survival time up to ``tau`` days per group, and differences between groups.
 
@@ -954,6 +953,8 @@ def rmst(
     endpoint : {"os", "efs", "rfs"}
     by : str or list of str, optional
     conf_level : float
+    timefix : bool
+        Merge times equal up to floating-point rounding first, as R's default (``aeqSurv``).
 
     Returns
     -------
@@ -961,7 +962,7 @@ def rmst(
     """
     if not np.isfinite(tau) or tau <= 0:
         raise ModelError(f"cohort.rmst: tau must be a positive number of days, got {tau!r}.")
-    prep = _prepare(data, endpoint, by, None, "cohort.rmst")
+    prep = _prepare(data, endpoint, by, None, "cohort.rmst", timefix=timefix)
     z = stats.norm.ppf(1 - (1 - conf_level) / 2)
     rows = []
     for code, label in enumerate(prep.labels):

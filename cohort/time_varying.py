@@ -86,7 +86,7 @@ def _endpoint_columns(endpoint: str | tuple[str, str]) -> tuple[str, str]:
 
 def split_exposure(
     data: Cohort | pd.DataFrame,
-    endpoint: str = "os",
+    endpoint: str | tuple[str, str] = "os",
     *,
     exposure: str = "hsct",
     exposure_days: str = "hsct_days",
@@ -97,7 +97,7 @@ def split_exposure(
     Parameters
     ----------
     data : Cohort or pandas.DataFrame
-    endpoint : {"os", "efs", "rfs"}
+    endpoint : {"os", "efs", "rfs"} or (str, str)
         The outcome; time is measured from the endpoint's origin (diagnosis for OS and EFS).
     exposure : str
         Boolean column: did the patient receive the exposure (e.g. allo-HSCT) at any time.
@@ -318,7 +318,9 @@ def split_changes(
     first change the covariate is missing (``NA``, and the Cox model leaves those intervals out,
     counting them). A missing value in ``changes`` means "not measured then" and is not a change.
     Two different values of one covariate at the same time for a patient are refused. Patients with
-    a missing or non-positive time or a missing fixed covariate are excluded with a reason.
+    a missing or non-positive time or a missing fixed covariate are excluded with a reason; rows of
+    ``changes`` for patients absent from ``data`` are not used, with a
+    :class:`~cohort.errors.DataQualityWarning` saying how many.
     """
     what = "split_changes"
     time_col, event_col = _endpoint_columns(endpoint)
@@ -340,6 +342,14 @@ def split_changes(
                     fix="keep one row per patient; put repeated measurements in changes=",
                 )
             ]
+        )
+    unknown = int((~ch["_id"].isin(set(ids))).sum())
+    if unknown:
+        warnings.warn(
+            f"{what}: {unknown} row(s) of the changes table belong to no patient of the data "
+            f"(by {changes_id}) and are not used.",
+            DataQualityWarning,
+            stacklevel=2,
         )
     time, event, reason = _patient_reasons(frame, time_col, event_col)
     reason[reason.isna() & frame[changes_id].isna()] = f"missing {changes_id}"
@@ -642,7 +652,7 @@ def _risk_sets(iv: pd.DataFrame) -> pd.DataFrame:
 
 def mantel_byar(
     data: Cohort | pd.DataFrame,
-    endpoint: str = "os",
+    endpoint: str | tuple[str, str] = "os",
     *,
     exposure: str = "hsct",
     exposure_days: str = "hsct_days",
@@ -721,7 +731,7 @@ class SimonMakuchResult:
 
 def simon_makuch(
     data: Cohort | pd.DataFrame,
-    endpoint: str = "os",
+    endpoint: str | tuple[str, str] = "os",
     *,
     exposure: str = "hsct",
     exposure_days: str = "hsct_days",

@@ -6,7 +6,8 @@ rows to ``Cohort.exclusions``. Suspicious but usable values become warnings inst
 
 Rule codes (the ``reason`` of a problem): ``missing_id``, ``duplicate_id``, ``negative_time``,
 ``missing_time_with_event``, ``event_out_of_range``, ``efs_after_os``, ``rfs_after_os``,
-``relapse_after_death``, ``flt3_itd_inconsistent``, ``vaf_above_one``, ``age_out_of_range``,
+``relapse_after_death``, ``flt3_itd_inconsistent``, ``vaf_above_one``,
+``flt3_itd_ar_unit_undeclared``, ``age_out_of_range``,
 ``out_of_range``; the cross-field rules of :func:`cross_field` add ``negative_vaf``,
 ``itd_ratio_zero``, ``cr_after_death``, ``hsct_after_death``, ``death_while_alive``,
 ``hsct_days_without_hsct`` and ``relapse_without_rfs_event`` (and the warning
@@ -33,7 +34,7 @@ TIME_TOLERANCE_DAYS = 1e-6
 RULES = (
     "missing_id", "duplicate_id", "negative_time", "missing_time_with_event", "event_out_of_range",
     "efs_after_os", "rfs_after_os", "relapse_after_death", "flt3_itd_inconsistent", "vaf_above_one",
-    "age_out_of_range", "out_of_range", "unknown_code", "not_a_number", "bad_date", "future_date",
+    "flt3_itd_ar_unit_undeclared", "age_out_of_range", "out_of_range", "unknown_code", "not_a_number", "bad_date", "future_date",
     "negative_vaf", "itd_ratio_zero", "cr_after_death", "hsct_after_death", "death_while_alive",
     "hsct_days_without_hsct", "relapse_without_rfs_event",
     "partial_date",
@@ -85,6 +86,7 @@ def validate(frame: pd.DataFrame, ctx: Context) -> None:
     _ordering(frame, ctx)
     _quantities(frame, ctx)
     cross_field(frame, ctx)
+    _flt3_itd_ar_unit(frame, ctx)
     _warnings(frame, ctx)
     near_duplicate_ids(frame, ctx)
 
@@ -221,6 +223,36 @@ def _quantities(frame: pd.DataFrame, ctx: Context) -> None:
             f"{name} must lie between {low:g} and {high:g} {col.unit}.".replace(" .", "."),
             "Check the value and its unit (declare units in the mapping if needed).",
         )  # fmt: skip
+
+
+#: An undeclared FLT3-ITD allelic ratio above this is refused even in a column of ratios.
+AR_CEILING = 10.0
+
+
+def _flt3_itd_ar_unit(frame: pd.DataFrame, ctx: Context) -> None:
+    """A FLT3-ITD allelic ratio that looks like a percentage needs a declared unit.
+
+    The ELN 2017 ratio is ITD / wild type (fragment-analysis areas), not a VAF; it exceeds 1 when
+    the ITD peak is larger than the wild-type one (a minority of ITD-positive patients, rarely
+    above :data:`AR_CEILING`). A value such as 35.8 is far more often a percentage, which would
+    silently make every such patient FLT3-ITD^high. Unless ``units: {flt3_itd: ...}`` is declared,
+    values above 1 are refused when the column looks like percentages (most positive values above
+    1) and values above :data:`AR_CEILING` always.
+    """
+    if "flt3_itd_ar" not in frame.columns or "flt3_itd" in ctx.mapping.units:
+        return
+    ar = frame["flt3_itd_ar"]
+    positive = ar[ar > 0].dropna()
+    percent_like = len(positive) > 0 and float(positive.median()) > 1
+    _each(
+        ctx, frame, (ar > 1) & (percent_like | (ar > AR_CEILING)),
+        "flt3_itd_ar_unit_undeclared", "flt3_itd_ar",
+        "a FLT3-ITD allelic ratio above 1 in a column that looks like percentages (or above 10), "
+        "with no unit declared: the allelic ratio is ITD / wild type (ELN 2017), not a VAF.",
+        "Declare the unit in the mapping: units: {flt3_itd: percent_ratio} (ratio in percent), "
+        "{flt3_itd: vaf_percent} or {flt3_itd: vaf} (an NGS VAF, converted to AR = VAF / (1 - VAF)),"
+        " or {flt3_itd: ratio} if ratios above 1 are real.",
+    )  # fmt: skip
 
 
 def _warnings(frame: pd.DataFrame, ctx: Context) -> None:

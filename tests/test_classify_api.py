@@ -80,7 +80,7 @@ def test_result_shape_and_index(system):
     frame = known_frame(50, np.random.default_rng(1))
     frame.index = pd.Index([f"row{i}" for i in range(50)], name="rid")
     result = classify(frame, system)
-    assert list(result.columns) == ["patient_id", "category", "rule", "candidates", "notes"]
+    assert list(result.columns) == ["patient_id", "category", "rule", "candidates", "notes", "needs"]
     assert result["patient_id"].tolist() == frame["patient_id"].tolist()  # joins back
     assert result.index.equals(frame.index)
     assert list(result["category"].cat.categories) == ["favorable", "intermediate", "adverse"]
@@ -107,9 +107,9 @@ def test_empty_frame():
     frame = known_frame(0, np.random.default_rng(0))
     result = classify(frame, "eln2017")
     assert len(result) == 0
-    assert list(result.columns) == ["patient_id", "category", "rule", "candidates", "notes"]
+    assert list(result.columns) == ["patient_id", "category", "rule", "candidates", "notes", "needs"]
     without_ids = classify(frame.drop(columns="patient_id"), "eln2017")
-    assert list(without_ids.columns) == ["category", "rule", "candidates", "notes"]
+    assert list(without_ids.columns) == ["category", "rule", "candidates", "notes", "needs"]
 
 
 @pytest.mark.parametrize("system", ELN)
@@ -295,15 +295,16 @@ def beataml() -> pd.DataFrame:
 
 
 def test_beataml_agreement_with_curated_eln2017(beataml):
-    """Floor on agreement with the curated ELN 2017 labels (measured 96.1% on 437 patients)."""
+    """Floor on agreement with the curated ELN 2017 labels (measured 98.6% on 441 patients since
+    the loader reads the curated TP53/RUNX1/ASXL1 calls and the fusions; 96.1% on 437 before)."""
     curated = beataml["eln2017_curated"].map(
         {"Favorable": "favorable", "Intermediate": "intermediate", "Adverse": "adverse"}
     )
     ours = classify(beataml, "eln2017")["category"].astype(object)
     both = curated.notna() & ours.notna()
     agreement = (curated[both] == ours[both]).mean()
-    assert both.sum() >= 400
-    assert agreement >= 0.94
+    assert both.sum() >= 430
+    assert agreement >= 0.975
     assert ours[curated.notna()].isna().mean() <= 0.25
 
 

@@ -286,8 +286,8 @@ def test_apl_and_complex_option():
 
 def test_unbalanced_5q_option():
     kt = "46,XY,add(5)(q31)"
-    assert not flags_one(kt)["del_5q"]
-    assert flags_one(kt, del_5q_includes_unbalanced=True)["del_5q"]
+    assert flags_one(kt)["del_5q"]  # default since issue 13, as the AMLSG curators code it
+    assert not flags_one(kt, del_5q_includes_unbalanced=False)["del_5q"]
     assert flags_one("46,XY,der(5)t(5;8)(q22;q11)", del_5q_includes_unbalanced=True)["del_5q"]
     assert flags_one("46,XX,i(5)(p10)", del_5q_includes_unbalanced=True)["del_5q"]
     # a balanced translocation loses nothing

@@ -50,7 +50,7 @@ FLOORS = {
     "inv_16": (99.7, 0.97),
     "t_15_17": (99.9, 0.99),
     "t_9_11": (99.6, 0.90),
-    "kmt2a_r": (99.5, 0.90),
+    "kmt2a_r": (99.5, 0.88),  # 11 rearrangements of 11q23 with an uncommon partner are unknown
     "t_6_9": (99.8, 0.95),
     "t_9_22": (99.9, 0.99),
     "inv_3": (99.6, 0.90),
@@ -140,11 +140,12 @@ def test_known_disagreement_classes(amlsg):
     """Spot checks of the explained disagreement classes (docs/cytogenetics.md)."""
     data, ours, _ = amlsg
     by_text = ours.assign(karyotype=data["karyotype"]).set_index("karyotype")
-    # KMT2A rearrangement voids CK under ELN; AMLSG codes these complex
+    # 11q23 with a partner (2q33) that is not a common KMT2A partner: KMT2A-r unknown, so whether
+    # the KMT2A exclusion voids CK is unknown too (AMLSG codes t(v;11) and complex)
     kt = "45,XY,add(1)(q25),der(2)t(2;11)(q33;q23),add(7)(q22),-13,del(20)(q11)[10]/46,XY[12]"
-    assert by_text.loc[kt, "kmt2a_r"] and not by_text.loc[kt, "complex_karyotype"]
-    # polysomy counted once
-    assert by_text.loc["49,XY,+13,+13,+13[26]/46,XY[4]", "n_abnormalities"] == 1
+    assert by_text.loc[kt, "kmt2a_r"] is pd.NA and by_text.loc[kt, "complex_karyotype"] is pd.NA
+    # each extra copy counts (issue 13): +13,+13,+13 is three abnormalities
+    assert by_text.loc["49,XY,+13,+13,+13[26]/46,XY[4]", "n_abnormalities"] == 3
     # t(11;19)(q23;p13.1) is a KMT2A rearrangement the AMLSG t_v_11 column misses
     assert by_text.loc["46,XX,t(11;19)(q23;p13.1)[17]\n46,XX[3]", "kmt2a_r"]
 

@@ -289,3 +289,24 @@ def test_pivoting_the_long_table_again_keeps_the_frame(raw, name):
         given = r.frame[g].astype("boolean")
         filled = given.fillna(pd.Series(again[g].to_numpy(), index=given.index, dtype="boolean"))
         assert filled.isna().sum() == given.isna().sum(), g
+
+
+def test_beataml_reads_curated_genes_and_fusions():
+    """Issue 13: tp53c/runx1c/asxl1c and consensusAMLFusions are used, not only kept as extras."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        d = datasets.load("beataml").data
+    for fusion, flag_col in (("CBFB-MYH11", "inv_16"), ("RUNX1-RUNX1T1", "t_8_21"),
+                             ("KMT2A_re", "kmt2a_r"), ("GATA2-MECOM", "inv_3"),
+                             ("BCR-ABL1", "t_9_22"), ("MLLT3-KMT2A", "t_9_11")):  # fmt: skip
+        hit = d["beataml_fusion"].eq(fusion).fillna(False)
+        assert hit.sum() >= 1 and d.loc[hit, flag_col].eq(True).all(), fusion
+        assert not d.loc[hit, "complex_karyotype"].eq(True).any(), fusion
+    for src, gene in (("beataml_tp53_curated", "tp53"), ("beataml_runx1_curated", "runx1"),
+                      ("beataml_asxl1_curated", "asxl1")):  # fmt: skip
+        curated_true = d[src].astype("string").eq("True").fillna(False)
+        assert d.loc[curated_true, gene].eq(True).all(), gene
+    # unsequenced patients get a TP53 call from the curated column
+    assert d["tp53"].notna().sum() > 756

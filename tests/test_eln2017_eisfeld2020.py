@@ -122,3 +122,30 @@ def test_option_dnmt3a():
 def test_eln2017_options_pass_through():
     res = refined(npm1=True, flt3_itd=True, flt3_itd_ar=None, options={"unknown_ar": "low"})
     assert res["category"] == "favorable"
+
+
+# --- issue 13: experimental marking and scope (Eisfeld et al., Leukemia 2020: de novo AML < 60) ---
+
+
+def test_experimental_note_and_scope_checks():
+    import cohort
+    from cohort.schema import CYTOGENETIC_FLAGS, GENES, apply_dtypes
+
+    base = {g: False for g in GENES} | {f: False for f in CYTOGENETIC_FLAGS}
+    base |= {"normal_karyotype": True, "flt3_itd_ar": 0.0}
+    rows = [
+        base | {"npm1": True, "wt1": True, "age": 45.0, "aml_type": "de_novo"},
+        base | {"npm1": True, "age": 67.0, "aml_type": "de_novo"},
+        base | {"npm1": True, "age": 50.0, "aml_type": "secondary"},
+        base | {"npm1": True, "age": None, "aml_type": "de_novo"},
+    ]
+    frame = apply_dtypes(pd.DataFrame(rows))
+    res = cohort.classify(frame, "eln2017_eisfeld2020", needs=False)
+    notes = res["notes"].astype(object).fillna("").tolist()
+    assert res["category"].iloc[0] == "adverse"  # NPM1/WT1 (EISFELD2020-A2)
+    assert "experimental: Eisfeld 2020" in notes[0] and "scope" not in notes[0]
+    assert "age 60 or more" in notes[1] and "experimental" not in notes[1]
+    assert "not de novo AML" in notes[2]
+    assert "not checked: age or AML type unknown" in notes[3]
+    doc = cohort.stratify.eln2017_eisfeld2020.__doc__
+    assert "EXPERIMENTAL" in doc

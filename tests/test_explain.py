@@ -7,20 +7,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from eln_patients import patients
 
-from cohort.schema import CYTOGENETIC_FLAGS, GENES, apply_dtypes
 from cohort.stratify import SYSTEMS, classify, explain
-
-
-def patients(*rows: dict) -> pd.DataFrame:
-    """Patients with every genotype and flag known absent unless given (None = unknown)."""
-    out = []
-    for i, values in enumerate(rows):
-        row = {g: False for g in GENES} | {f: False for f in CYTOGENETIC_FLAGS}
-        row |= {"flt3_itd_ar": 0.0, "tp53_vaf": 0.0, "patient_id": f"P{i}"}
-        row["normal_karyotype"] = not any(values.get(f) for f in CYTOGENETIC_FLAGS)
-        out.append(row | values)
-    return apply_dtypes(pd.DataFrame(out))
 
 
 def test_undetermined_patient_is_explained_as_undetermined():
@@ -32,6 +21,7 @@ def test_undetermined_patient_is_explained_as_undetermined():
     assert "APPLIES" not in text
     assert "POSSIBLY applies ELN2017-F3" in text and "POSSIBLY applies ELN2017-I1" in text
     assert "flt3_itd_ar = missing" in text
+    assert "would be decided by testing: flt3_itd_ar" in text
 
 
 def test_outranked_lesions_and_the_option_that_outranked_them_are_shown():

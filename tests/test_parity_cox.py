@@ -132,8 +132,6 @@ def test_cox_bad_arguments_are_named(d):
         cohort.cox(d, "x1", ties="exact")
     with pytest.raises(SchemaError, match="centre"):
         cohort.cox(d, "x1", cluster="centre")
-    with pytest.raises(ModelError, match="delayed entry"):
-        _ = _quiet(cohort.cox, d, "x1", entry="entry").ph_test
 
 
 def test_integer_weights_equal_replicated_rows_in_cox(d):
@@ -141,3 +139,38 @@ def test_integer_weights_equal_replicated_rows_in_cox(d):
     b = _quiet(cohort.cox, d.loc[d.index.repeat(d["wi"])], "x1 + grp", ties="breslow")
     np.testing.assert_allclose(a.summary["coef"], b.summary["coef"], rtol=1e-10)
     np.testing.assert_allclose(a.summary["se"], b.summary["se"], rtol=1e-10)
+
+
+ZPH_MODELS = {
+    "breslow": ("x1 + x2 + grp", {"ties": "breslow"}),
+    "weights": ("x1 + x2 + grp", {"weights": "w"}),
+    "entry": ("x1 + x2 + grp", {"entry": "entry"}),
+    "entry_weights_strata_breslow": (
+        "x1 + x2",
+        {"entry": "entry", "weights": "w", "strata": "st", "ties": "breslow"},
+    ),
+}
+
+
+@pytest.mark.parametrize("model", list(ZPH_MODELS))
+@pytest.mark.parametrize("transform", ["km", "identity", "rank"])
+def test_ph_test_with_ties_weights_entry_equals_cox_zph(d, model, transform):
+    formula, kwargs = ZPH_MODELS[model]
+    ref = reference("zph_args")
+    ref = ref[(ref["model"] == model) & (ref["transform"] == transform)].set_index("term")
+    got = _quiet(cohort.cox, d, formula, **kwargs).zph(transform)
+    assert list(got.index) == list(ref.index)
+    np.testing.assert_allclose(got["chisq"], ref["chisq"], rtol=1e-8)
+    np.testing.assert_array_equal(got["df"], ref["df"])
+
+
+def test_entry_merged_into_its_exit_by_timefix_is_refused(d):
+    from cohort.errors import ModelError
+
+    e = d.copy()
+    e.loc[0, "entry"] = e.loc[0, "os_days"] * (1 - 1e-13)
+    with pytest.raises(ModelError, match="timefix=False"):
+        _quiet(cohort.cox, e, "x1", entry="entry")
+    with pytest.raises(ModelError, match="timefix=False"):
+        cohort.km(e, "os", entry="entry")
+    assert _quiet(cohort.cox, e, "x1", entry="entry", timefix=False).n == len(e)

@@ -238,3 +238,25 @@ def test_rmst_ratio_next_to_the_difference_equals_rmst2(d):
         ("ratio_p_value", "ratio_p"),
     ]:
         assert row[col] == pytest.approx(ref[key], rel=1e-10), col
+
+
+@pytest.mark.parametrize("model", ["weights", "entry"])
+def test_survival_at_and_risk_table_with_weights_and_entry(d, model):
+    ref = reference("km_at")
+    ref = ref[ref["model"] == model].reset_index(drop=True)
+    fit = cohort.km(d, "os", by="grp", **{model: "w" if model == "weights" else "entry"})
+    got = fit.survival_at([0, 365, 730])
+    assert list(got["group"]) == list(ref["group"])
+    np.testing.assert_allclose(got["survival"], ref["survival"], rtol=1e-12)
+    np.testing.assert_allclose(got["at_risk"], ref["at_risk"], rtol=1e-12)
+    table = at_risk_table(fit, [0, 365, 730])
+    np.testing.assert_allclose(table["at_risk"], ref["at_risk"], rtol=1e-12)
+
+
+def test_timefix_reaches_trend_and_rmst(d):
+    e = d.assign(os_days=d["time_fp"])
+    exact = cohort.logrank_trend(d, "grp").statistic
+    assert cohort.logrank_trend(e, "grp").statistic == pytest.approx(exact, rel=1e-9)
+    assert abs(cohort.logrank_trend(e, "grp", timefix=False).statistic - exact) > 1e-6
+    fixed = cohort.rmst(e, 700, by="grp").table["rmst"]
+    np.testing.assert_allclose(fixed, cohort.rmst(d, 700, by="grp").table["rmst"], rtol=1e-9)

@@ -172,3 +172,11 @@ def test_pair_endpoint(mrd_case):
         a = cox_time_varying(renamed, ("age",), ("t", "e"), changes=changes)
     b = cohort.cox_time_varying(mutated, ("age",), "os", changes=changes)
     pd.testing.assert_frame_equal(a.summary, b.summary)
+
+
+def test_changes_of_unknown_patients_are_announced():
+    patients, changes = _tiny()
+    extra = pd.DataFrame({"patient_id": ["zz", "zz"], "days": [1.0, 2.0], "x": [0, 1]})
+    with pytest.warns(DataQualityWarning, match="2 row"):
+        split = split_changes(patients, pd.concat([changes, extra], ignore_index=True))
+    assert "zz" not in set(split.intervals["patient_id"])

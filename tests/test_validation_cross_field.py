@@ -68,7 +68,7 @@ def test_contradiction_is_a_named_problem(changes, reason, column, row):
         assert (problems[0].column, problems[0].row) == (column, row)
         assert problems[0].fix
         excluded = cohort.load(_frame(**changes), on_error="exclude")
-    assert excluded.n_input == len(excluded.data) + len(excluded.exclusions) == 3
+    assert excluded.n_input == len(excluded.data) + len(excluded.excluded_patients()) == 3
     assert reason in " ".join(excluded.exclusions["reason"])
 
 

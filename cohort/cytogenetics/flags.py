@@ -74,7 +74,16 @@ class CountingRules:
         marked ``c``.
     del_5q_includes_unbalanced : bool
         ``del_5q`` also for unbalanced loss of 5q: add(5)(q), der(5) with a 5q breakpoint,
-        i(5)(p10). Default False: only -5 and del(5q), as ELN writes.
+        i(5)(p10). Default True, as the AMLSG curators code "loss of 5q"; False: only -5 and
+        del(5q), as ELN writes.
+    extra_copies_count : bool
+        True (default): each extra copy of a chromosome is one abnormality (``+8,+8`` = 2), as
+        ISCN lists each copy and ELN counts "abnormalities". False: a polysomy is one.
+    kmt2a_typical_partners_only : bool
+        True (default): an 11q23 rearrangement sets ``kmt2a_r`` only when its partner band is a
+        common KMT2A partner (:data:`KMT2A_PARTNERS`); with another or an unknown partner the
+        flag is unknown (11q23 holds other genes, e.g. ZBTB16) and the note says so. False: any
+        11q23 breakpoint is a KMT2A rearrangement.
     ck_excludes_apl : bool
         Whether t(15;17) voids an ELN 2017 complex karyotype (ELN 2017 lists it among neither the
         excluded lesions nor the risk groups, as APL is outside its scope; WHO counts it as a
@@ -98,7 +107,9 @@ class CountingRules:
     markers_count: bool = True
     markers_are_structural: bool = True
     inv9_is_constitutional: bool = True
-    del_5q_includes_unbalanced: bool = False
+    del_5q_includes_unbalanced: bool = True
+    extra_copies_count: bool = True
+    kmt2a_typical_partners_only: bool = True
     ck_excludes_apl: bool = True
     mk_sex_chromosome_as_additional: bool = False
     hyperdiploid_exclusion_allows_losses: bool = True
@@ -253,7 +264,11 @@ def _summarise(abns: list[Abnormality], clone: Clone, rules: CountingRules) -> _
             keys.add(("ploidy",))
         elif a.kind == "gain":
             gains.add(a.chromosomes[0])
-            keys.add(("gain", a.chromosomes[0]))
+            copies = max(a.copies, 1) if rules.extra_copies_count else 1
+            # "+8,+8" is two tokens of one copy each: number them in order of appearance
+            done = sum(1 for k in keys if k[:2] == ("gain", a.chromosomes[0]))
+            start = done if rules.extra_copies_count else 0
+            keys.update(("gain", a.chromosomes[0], start + i) for i in range(copies))
         elif a.kind == "mar":
             structural = structural or rules.markers_are_structural
             if rules.markers_count:
@@ -327,7 +342,15 @@ def _lesions(
             f["mecom_r"] = True
         if k in ("t", "ins", "inv") and _breaks_at(ev, "11", "q", "23"):
             if not _pair(ev, ("9", "p", "2"), ("11", "q", "23")):
-                f["kmt2a_r"] = True
+                partner = _kmt2a_partner(ev)
+                if not rules.kmt2a_typical_partners_only or partner is True:
+                    f["kmt2a_r"] = True
+                elif f["kmt2a_r"] is not True:
+                    f["kmt2a_r"] = None
+                    notes.append(
+                        f"{ev.text}: 11q23 break with a partner ({partner}) that is not a common "
+                        "KMT2A partner; KMT2A rearrangement unknown (confirm by FISH or RT-PCR)"
+                    )
         # deletions and ICC MR abnormalities
         if k == "del":
             for chrom, name in (("5", "del_5q"), ("7", "del_7q"), ("20", "del_20q"),
@@ -368,6 +391,30 @@ def _lesions(
                 if name:
                     f[name] = True
     return f
+
+
+#: Common KMT2A partner bands (chromosome, band prefix), from the KMT2A recombinome (Meyer et al.,
+#: Leukemia 2018: AFF1 4q21, MLLT3 9p21-22, MLLT1 19p13.3, ELL 19p13.1, MLLT10 10p12, AFDN 6q27,
+#: EPS15 1p32, MLLT11 1q21, MLLT6 17q21, SEPTIN9 17q25, SEPTIN6 Xq24, CREBBP 16p13, EP300 22q13,
+#: SEPTIN5 22q11, TET1 10q21, FOXO3 6q21, GAS7 17p13, CASC5 15q14, FOXO4 Xq13).
+KMT2A_PARTNERS: tuple[tuple[str, str], ...] = (
+    ("4", "q21"), ("9", "p2"), ("19", "p13"), ("10", "p1"), ("6", "q27"), ("1", "p32"),
+    ("1", "q21"), ("17", "q21"), ("17", "q25"), ("X", "q24"), ("X", "q13"), ("16", "p13"),
+    ("22", "q13"), ("22", "q11"), ("10", "q21"), ("6", "q21"), ("17", "p13"), ("15", "q14"),
+)  # fmt: skip
+
+
+def _kmt2a_partner(ev: Abnormality) -> bool | str:
+    """True when the rearrangement joins 11q23 to a common KMT2A partner band; otherwise the
+    partner as written (for the note)."""
+    others = [c for c in ev.chromosomes if c != "11"] or (["11"] if ev.kind == "t" else [])
+    if ev.kind == "inv" or not others:
+        return f"{ev.kind}(11)"
+    for c in others:
+        for arm, band in _breaks(ev, c) or []:
+            if any(c == pc and (arm + band).startswith(pb) for pc, pb in KMT2A_PARTNERS):
+                return True
+    return ", ".join(f"{c}{''.join(a + b for a, b in (_breaks(ev, c) or []))}" for c in others)
 
 
 def _karyotype_row(k: Karyotype, rules: CountingRules) -> dict[str, Any]:
@@ -428,7 +475,7 @@ def _karyotype_row(k: Karyotype, rules: CountingRules) -> dict[str, Any]:
 
     n = len(keys)
     excl17 = [*_CK_EXCLUDED_2017, *(("t_15_17",) if rules.ck_excludes_apl else ())]
-    ck = n >= 3 and not any(lesions[x] for x in excl17)
+    ck = _none_of(n >= 3, [lesions[x] for x in excl17])
     hyperdiploid_gains_only = (
         all(s.modal_low is not None and s.modal_low > 46 for s in sel)
         and len(gains) >= 3
@@ -436,12 +483,12 @@ def _karyotype_row(k: Karyotype, rules: CountingRules) -> dict[str, Any]:
         and len(gains) > len(losses)
         and (rules.hyperdiploid_exclusion_allows_losses or not losses)
     )
-    ck22 = n >= 3 and not any(lesions[x] for x in _CK_EXCLUDED_2022) and not hyperdiploid_gains_only
+    ck22 = _none_of(n >= 3 and not hyperdiploid_gains_only, [lesions[x] for x in _CK_EXCLUDED_2022])
     additional = structural or (rules.mk_sex_chromosome_as_additional and bool(sex_mono))
     mk = (len(auto_mono) >= 2 or (len(auto_mono) == 1 and additional)) and not any(
         lesions[x] for x in _CBF
     )
-    row.update(lesions)
+    row.update({k: (pd.NA if v is None else v) for k, v in lesions.items()})
     row["complex_karyotype"] = ck
     row["complex_karyotype_2022"] = ck22
     row["monosomal_karyotype"] = mk
@@ -453,10 +500,59 @@ def _karyotype_row(k: Karyotype, rules: CountingRules) -> dict[str, Any]:
     return row
 
 
+def _none_of(condition: bool, exclusions: list[bool | None]) -> Any:
+    """``condition and not any(exclusions)`` when an exclusion may be unknown (None): NA when the
+    result depends on it."""
+    if not condition or any(x is True for x in exclusions):
+        return False
+    return pd.NA if any(x is None for x in exclusions) else True
+
+
+_OR = re.compile(r"([^,/]+?)\s+or\s+([^,/\[]+)", flags=re.IGNORECASE)
+
+
+def _alternatives(text: str) -> list[str]:
+    """``"46,XY,t(9;11)(p22;q23) or t(6;11)(q27;q23)[20]"`` -> one karyotype per alternative."""
+    m = _OR.search(text)
+    if m is None:
+        return [text]
+    head, tail = text[: m.start()], text[m.end() :]
+    out = []
+    for alt in (m.group(1), m.group(2)):
+        out.extend(_alternatives(head + alt.strip() + tail))
+    return out[:8]
+
+
 @lru_cache(maxsize=65536)
 def _row_cached(text: str | None, rules: CountingRules) -> tuple:
-    row = _karyotype_row(parse(text), rules)
+    alts = _alternatives(text) if text is not None else [text]
+    rows = [_karyotype_row(parse(t), rules) for t in alts]
+    row = rows[0] if len(rows) == 1 else _merge_alternatives(rows, alts)
     return tuple(row[c] for c in FLAG_COLUMNS)
+
+
+def _merge_alternatives(rows: list[dict[str, Any]], alts: list[str]) -> dict[str, Any]:
+    """One row from the readings of "A or B": a value where they agree, NA where they differ."""
+    if any(r["karyotype_status"] != "ok" for r in rows):
+        bad = next(r for r in rows if r["karyotype_status"] != "ok")
+        return bad
+    out: dict[str, Any] = {}
+    differ = []
+    for c in FLAG_COLUMNS:
+        values = [r[c] for r in rows]
+        if c in ("karyotype_status", "karyotype_note"):
+            continue
+        same = all((v is pd.NA and values[0] is pd.NA) or v == values[0] for v in values)
+        out[c] = values[0] if same else pd.NA
+        if not same:
+            differ.append(c)
+    out["karyotype_status"] = "ok"
+    notes = [f"alternatives ('or') read separately: {' | '.join(alts)}"]
+    if differ:
+        notes.append(f"unknown because the alternatives differ: {', '.join(differ)}")
+    notes += [r["karyotype_note"] for r in rows if r["karyotype_note"] is not pd.NA]
+    out["karyotype_note"] = "; ".join(dict.fromkeys(notes))
+    return out
 
 
 def flags_one(text: object, **options: Any) -> dict[str, Any]:

@@ -598,6 +598,13 @@ def _parse_clone(
             incomplete = True
             notes.append("incomplete karyotype (inc): abnormalities may be missing")
             continue
+        if tl in ("na", "n.a."):
+            incomplete = True
+            notes.append(
+                f"{tok!r} in place of an abnormality read as an unidentified element (like 'inc'): "
+                "abnormalities may be missing"
+            )
+            continue
         if tl in ("cp",):
             composite = True
             continue
@@ -742,11 +749,31 @@ def parse(text: object, *, strict: bool = False) -> Karyotype:
     return _parse_cached(str(text), strict)
 
 
+def _bare_abnormalities(text: str) -> Karyotype | None:
+    """Abnormalities written without chromosome number and sex chromosomes (``"Inv(3)(q21q26.2)"``,
+    any letter case): one clone of unknown chromosome number, with a note; None if not that."""
+    body = re.sub(r"\[\s*\d*\s*\]$", "", text.strip())
+    if not re.match(r"^[+\-?]?[a-zA-Z]+\(", body):
+        return None
+    try:
+        abns = tuple(
+            _parse_token(_canon_case(re.sub(r"\s+", "", t))) for t in _split_top(body, ",")
+        )
+    except _ParseFailure:
+        return None
+    clone = Clone("?", None, None, "", abns, text=text)
+    note = "no chromosome number or sex chromosomes: the abnormalities written are read as the karyotype"
+    return Karyotype(text, "ok", clones=(clone,), notes=(note,))
+
+
 @lru_cache(maxsize=65536)
 def _parse_cached(text: str, strict: bool) -> Karyotype:
     cleaned = _clean(text)
     low = re.sub(r"\s+", " ", cleaned.lower()).strip()
     if not re.match(r"^\[?~?\d", low):
+        bare = _bare_abnormalities(cleaned)
+        if bare is not None:
+            return bare
         cls = _classify_text(low)
         if cls is not None:
             status, free = cls

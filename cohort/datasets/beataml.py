@@ -43,6 +43,83 @@ def _json(path: Path):
         raise LoadError(f"Cannot read {path} as JSON: {exc}") from exc
 
 
+#: consensusAMLFusions value -> the cytogenetic flag the fusion proves.
+FUSION_FLAGS = {
+    "RUNX1-RUNX1T1": "t_8_21", "CBFB-MYH11": "inv_16", "PML-RARA": "t_15_17",
+    "MLLT3-KMT2A": "t_9_11", "KMT2A_re": "kmt2a_r", "DEK-NUP214": "t_6_9", "BCR-ABL1": "t_9_22",
+    "GATA2-MECOM": "inv_3",
+}  # fmt: skip
+#: Fusions whose presence voids a complex karyotype (ELN 2017 footnote CK; ELN 2022 **).
+_CK_VOIDING = ("t_8_21", "inv_16", "t_15_17", "t_9_11", "kmt2a_r", "t_6_9", "t_9_22", "inv_3")
+CURATED_GENES = {"tp53c": "tp53", "runx1c": "runx1", "asxl1c": "asxl1"}
+
+
+def _curated_genes(pat: pd.DataFrame, f: pd.DataFrame, seq_mask: pd.Series, notes: dict) -> None:
+    """TP53, RUNX1, ASXL1 from the curated calls (clinical report or WES, merged upstream).
+
+    Sequenced patients keep their WES call, raised to True where the curated call is True (a
+    clinical assay found a mutation WES missed); the others take the curated call.
+    """
+    counts = []
+    for src, gene in CURATED_GENES.items():
+        curated = flag(pat[src], TRUE_TEXT, FALSE_TEXT).reset_index(drop=True)
+        wes = pd.Series(f[gene].to_numpy(), dtype="boolean")
+        seq = seq_mask.to_numpy()
+        out = wes.where(seq, curated)
+        cur_true = curated.fillna(False).to_numpy(dtype=bool)
+        raised = seq & cur_true & wes.eq(False).fillna(False).to_numpy(dtype=bool)
+        out[raised] = True
+        counts.append(
+            f"{gene}: {int((~seq & curated.notna().to_numpy()).sum())} unsequenced patients from "
+            f"{src}, "
+            f"{int(raised.sum())} sequenced raised to mutated"
+        )
+        f[gene] = out.to_numpy()
+    notes["curated_genes"] = (
+        "TP53, RUNX1, ASXL1: the WES call for sequenced patients (set to mutated where the curated "
+        "call tp53c/runx1c/asxl1c says mutated), else the curated call. " + "; ".join(counts) + "."
+    )
+
+
+def _cytogenetics(pat: pd.DataFrame, f: pd.DataFrame, notes: dict) -> None:
+    """Cytogenetic flags from the karyotype, plus the recurrent fusions of consensusAMLFusions.
+
+    A fusion found by RNA sequencing sets its flag even when the karyotype is normal or missing
+    (a cryptic rearrangement), voids a complex karyotype (the definition excludes the recurrent
+    fusions) and, for t(8;21)/inv(16), a monosomal karyotype. No fusion listed is not read as
+    absence: patients without RNA sequencing have the column empty too.
+    """
+    from cohort.cytogenetics import FLAG_COLUMNS, flags
+
+    kf = flags(f["karyotype"])
+    for col in FLAG_COLUMNS:
+        f[col] = kf[col].to_numpy()
+    fusion = pat["fusion"].astype("string")
+    unknown = sorted(set(fusion.dropna()) - set(FUSION_FLAGS))
+    for name, col in FUSION_FLAGS.items():
+        hit = fusion.eq(name).fillna(False).to_numpy(dtype=bool)
+        values = pd.Series(f[col].to_numpy(), dtype="boolean")
+        values[hit] = True
+        f[col] = values.to_numpy()
+        if col in _CK_VOIDING:
+            for ck in ("complex_karyotype", "complex_karyotype_2022"):
+                v = pd.Series(f[ck].to_numpy(), dtype="boolean")
+                v[hit] = False
+                f[ck] = v.to_numpy()
+        if col in ("t_8_21", "inv_16"):
+            v = pd.Series(f["monosomal_karyotype"].to_numpy(), dtype="boolean")
+            v[hit] = False
+            f["monosomal_karyotype"] = v.to_numpy()
+    notes["fusions"] = (
+        "Cytogenetic flags from the karyotype (cohort.cytogenetics.flags), then the fusion column "
+        f"(consensusAMLFusions) sets {', '.join(f'{k} -> {v}' for k, v in FUSION_FLAGS.items())} "
+        f"for {int(fusion.isin(list(FUSION_FLAGS)).sum())} patients (also when the karyotype is "
+        "normal or missing), voiding a complex karyotype (and, for CBF fusions, a monosomal one); "
+        "an empty fusion cell is not read as absence."
+        + (f" Fusion values not used: {', '.join(unknown)}." if unknown else "")
+    )
+
+
 def read(folder: Path) -> RawDataset:
     """Read the Beat AML files in ``folder`` (see :func:`cohort.datasets.read_folder`)."""
     pat_path, cohort_path, mut_path = require(Path(folder), FILES, "beataml")
@@ -141,6 +218,8 @@ def read(folder: Path) -> RawDataset:
     )
     kar = pat["karyotype"].astype("string").str.strip()
     f["karyotype"] = kar.mask(kar.eq(""))
+    _curated_genes(pat, f, seq_mask, notes)
+    _cytogenetics(pat, f, notes)
 
     f["cr"] = pat["response"].map(RESPONSE).astype("boolean")
     f["os_days"] = pat["os"]

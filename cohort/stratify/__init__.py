@@ -49,6 +49,11 @@ CATEGORIES: dict[str, tuple[str, ...]] = {
 """The categories of the ELN systems (others: see :func:`categories`)."""
 
 
+NEEDS_MAX_PROFILES = 2000
+"""Most distinct undetermined patient profiles for which :func:`classify` searches ``needs`` by
+default (the search classifies every possible result of every candidate test)."""
+
+
 def _check_system(system: object) -> str:
     if not isinstance(system, str) or system not in SYSTEMS:
         raise ClassificationError(
@@ -70,7 +75,9 @@ def _module_and_function(system: str) -> tuple[Any, Callable[..., pd.DataFrame]]
     return module, func
 
 
-def classify(data: Cohort | pd.DataFrame, system: str, **options: Any) -> pd.DataFrame:
+def classify(
+    data: Cohort | pd.DataFrame, system: str, *, needs: bool | None = None, **options: Any
+) -> pd.DataFrame:
     """Classify every patient under ``system``.
 
     Parameters
@@ -81,6 +88,14 @@ def classify(data: Cohort | pd.DataFrame, system: str, **options: Any) -> pd.Dat
     system : str
         One of :data:`SYSTEMS` (``"eln2017"``, ``"eln2017_eisfeld2020"``, ``"eln2022"``,
         ``"eln2024"``, ``"who2017"``, ``"icc2022"``, ``"who2022"``, ``"papaemmanuil2016"``).
+    needs : bool or None, default None
+        The column ``needs``: for an undetermined patient, the smallest sets of missing tests
+        whose results would decide the category (``"karyotype|flt3_itd_ar"``: either one;
+        ``"karyotype+tp53_vaf"``: both); see :mod:`cohort.stratify.needs`. None (default): single
+        tests, then the set of all the patient's missing tests, unless the undetermined patients
+        have more than :data:`NEEDS_MAX_PROFILES` distinct input profiles (then a warning, and the
+        column is missing); True: every set of up to three tests, however many patients (slower);
+        False: no search and no column (the four columns of earlier versions).
     **options
         Options of the system; :func:`options` lists them with defaults and meanings.
 
@@ -89,8 +104,8 @@ def classify(data: Cohort | pd.DataFrame, system: str, **options: Any) -> pd.Dat
     pandas.DataFrame
         Indexed like the cohort, with columns ``patient_id`` (first, when the data have one),
         ``category`` (missing when the available data cannot decide or the system does not apply),
-        ``rule``, ``candidates`` and ``notes``. Reports never show ``patient_id`` unless asked
-        (``include_ids``).
+        ``rule``, ``candidates``, ``notes`` and ``needs``. Reports never show ``patient_id`` unless
+        asked (``include_ids``).
 
     Raises
     ------
@@ -105,6 +120,13 @@ def classify(data: Cohort | pd.DataFrame, system: str, **options: Any) -> pd.Dat
             f"Classifier of {system!r} returned columns {list(result.columns)}, expected "
             f"{list(RESULT_COLUMNS)} (a bug in the classifier)."
         )
+    if needs is not False:
+        from cohort.stratify.needs import needed_tests
+
+        limit, max_set = (None, 3) if needs else (NEEDS_MAX_PROFILES, 1)
+        result["needs"] = needed_tests(
+            frame, result, lambda f: func(f, **options), limit, max_set=max_set
+        )
     return _with_patient_id(result, frame)
 
 
@@ -112,7 +134,8 @@ def _with_patient_id(result: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:
     """``result`` with the patients' identifiers as its first column (when the data have one)."""
     if "patient_id" not in frame.columns:
         return result
-    return result.assign(patient_id=frame["patient_id"].to_numpy())[["patient_id", *RESULT_COLUMNS]]
+    columns = ["patient_id", *(c for c in result.columns if c != "patient_id")]
+    return result.assign(patient_id=frame["patient_id"].to_numpy())[columns]
 
 
 def _find_position(frame: pd.DataFrame, patient_id: Any) -> int:
@@ -162,7 +185,7 @@ def explain(
     position = _find_position(frame, patient_id)
     one = frame.iloc[[position]]
     row = one.iloc[0]
-    result = func(one, **options).iloc[0]
+    result = classify(one, system, **options).iloc[0]
     lines = [f"{system}: patient {patient_id}"]
     lines.extend(_explain_header(result))
     lines.append(f"  options in force: {_options_in_force(system, options)}")

@@ -58,7 +58,8 @@ API for classifier modules
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -201,6 +202,7 @@ class Inputs:
         return child
 
     def has(self, name: str) -> bool:
+        _record(name)
         return name in self.frame.columns
 
     def _bool_arrays(self, name: str) -> tuple[np.ndarray, np.ndarray]:
@@ -259,6 +261,7 @@ class Inputs:
 
     def flag(self, name: str) -> Tri:
         """A boolean column as :class:`Tri`; an absent column is all unknown."""
+        _record(name)
         tri = self._raw_flag(name)
         if name in self._cyto:
             normal = self._raw_flag("normal_karyotype")
@@ -267,6 +270,7 @@ class Inputs:
 
     def compare(self, name: str, op: str, threshold: float) -> Tri:
         """``column <op> threshold`` as :class:`Tri`; missing values and an absent column are unknown."""
+        _record(name)
         if name not in self.frame.columns:
             return self._force(name, Tri.unknown_of(self.n))
         values = self._numbers(name)
@@ -299,6 +303,25 @@ class Inputs:
         if name not in self.frame.columns:
             return np.ones(self.n, bool)
         return self.frame[name].isna().to_numpy()
+
+
+_READ: list[set[str]] = []
+
+
+def _record(name: str) -> None:
+    if _READ:
+        _READ[-1].add(name)
+
+
+@contextmanager
+def recording_columns() -> Iterator[set[str]]:
+    """Collect the names of the columns that classifiers read inside the ``with`` block."""
+    seen: set[str] = set()
+    _READ.append(seen)
+    try:
+        yield seen
+    finally:
+        _READ.pop()
 
 
 def _first_bad(col: pd.Series) -> object:

@@ -1,4 +1,10 @@
-"""ELN 2017 refined by Eisfeld et al. 2020 (CALGB/Alliance, de novo AML, age < 60).
+"""ELN 2017 refined by Eisfeld et al. 2020 (CALGB/Alliance, de novo AML, age < 60). EXPERIMENTAL.
+
+**Experimental**: the proposals below are read from the paper's abstract only (the full rules were
+not available), they were derived in patients under 60 with de novo AML, and they are not a
+guideline. Every patient whose result a proposal may touch gets a note saying so, and a patient
+outside the derivation scope (age 60 or more, or AML that is not de novo) or whose scope cannot be
+checked (age or AML type missing) gets a note too; the refinement is still applied.
 
 Eisfeld A-K et al., "Additional gene mutations may refine the 2017 European LeukemiaNet
 classification in adult patients with de novo acute myeloid leukemia aged <60 years", Leukemia 2020
@@ -24,6 +30,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from cohort.stratify import eln2017
@@ -145,7 +152,10 @@ MODIFIERS: tuple[Modifier, ...] = (
 
 
 def classify_eln2017_eisfeld2020(frame: pd.DataFrame, **options: Any) -> pd.DataFrame:
-    """ELN 2017 with the Eisfeld et al. 2020 refinements.
+    """ELN 2017 with the Eisfeld et al. 2020 refinements (**experimental**, see the module docstring).
+
+    The notes mark every patient a proposal may touch as experimental and every patient outside
+    the derivation scope (age >= 60, not de novo) or with an unknown scope.
 
     Parameters
     ----------
@@ -167,9 +177,45 @@ def classify_eln2017_eisfeld2020(frame: pd.DataFrame, **options: Any) -> pd.Data
         lambda i: build_terms(i, o),
         RULES,
         CATEGORIES,
-        notes=lambda t: eln2017.notes(t, o),
+        notes=lambda t: [*eln2017.notes(t, o), *scope_notes(t)],
         modifiers=MODIFIERS,
     )
+
+
+EXPERIMENTAL_NOTE = "experimental: Eisfeld 2020 refinement (read from the abstract; derived in de novo AML under 60)"
+
+
+def scope_notes(t: Terms) -> list[tuple[str, Any]]:
+    """Notes marking the refinement as experimental and checking its scope (age < 60, de novo).
+
+    The experimental note goes to every patient carrying a lesion a proposal reads (FLT3-ITD^high,
+    NPM1 with WT1, ZRSR2, BCOR, SETBP1, IDH1/2, DNMT3A when the option is on).
+    """
+    frame = t.inputs.frame
+    old = t.inputs.compare("age", ">=", 60.0)
+    if "aml_type" in frame.columns:
+        kind = frame["aml_type"].astype("string")
+        not_de_novo = (kind.notna() & kind.ne("de_novo")).to_numpy(dtype=bool, na_value=False)
+        kind_unknown = kind.isna().to_numpy()
+    else:
+        not_de_novo = np.zeros(t.n, bool)
+        kind_unknown = np.ones(t.n, bool)
+    touched = (
+        t.itd_high | (t.npm1 & t.wt1) | t.zrsr2 | t.bcor | t.setbp1 | t.idh1 | t.idh2
+        | (t.opt_dnmt3a & t.dnmt3a)
+    ).true  # fmt: skip
+    return [
+        (EXPERIMENTAL_NOTE, touched),
+        ("outside the Eisfeld 2020 scope: age 60 or more (refinement applied anyway)", old.true),
+        (
+            "outside the Eisfeld 2020 scope: not de novo AML (refinement applied anyway)",
+            not_de_novo,
+        ),
+        (
+            "Eisfeld 2020 scope (age < 60, de novo) not checked: age or AML type unknown",
+            old.unknown | kind_unknown,
+        ),
+    ]
 
 
 def explain_patient(row: pd.Series, result: Any = None, **options: Any) -> list[str]:

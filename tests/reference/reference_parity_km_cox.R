@@ -78,6 +78,22 @@ z <- cox.zph(fz)
 w(data.frame(term = rownames(z$table), chisq = z$table[, "chisq"], df = z$table[, "df"],
              p = z$table[, "p"]), "parity_zph.csv")
 
+# cox.zph of fits with the new arguments (ties, weights, delayed entry)
+zr <- NULL
+zfits <- list(
+  breslow = coxph(Surv(time, status) ~ x1 + x2 + grp, data = d, ties = "breslow"),
+  weights = coxph(Surv(time, status) ~ x1 + x2 + grp, data = d, weights = w),
+  entry = coxph(Surv(entry, time, status) ~ x1 + x2 + grp, data = d),
+  entry_weights_strata_breslow = coxph(Surv(entry, time, status) ~ x1 + x2 + strata(st), data = d,
+                                       weights = w, ties = "breslow")
+)
+for (m in names(zfits)) for (tr in c("km", "identity", "rank")) {
+  z <- cox.zph(zfits[[m]], transform = tr)
+  zr <- rbind(zr, data.frame(model = m, transform = tr, term = rownames(z$table),
+                             chisq = z$table[, "chisq"], df = z$table[, "df"], p = z$table[, "p"]))
+}
+w(zr, "parity_zph_args.csv")
+
 # ---- 4. text covariate with NA -------------------------------------------------------------------
 fs <- coxph(Surv(time, status) ~ sex + x1, data = d)
 w(data.frame(term = names(coef(fs)), coef = unname(coef(fs)), se = sqrt(diag(vcov(fs))),
@@ -156,6 +172,16 @@ kmw <- rbind(
   kmrows(survfit(Surv(entry, time, status) ~ grp, data = d, weights = w, conf.type = "log"), "entry_weights")
 )
 w(kmw, "parity_km_weights_entry.csv")
+# summary(fit, times =) with weights and delayed entry: survival and n.risk under the plots
+kat <- NULL
+for (m in c("weights", "entry")) {
+  f <- if (m == "weights") survfit(Surv(time, status) ~ grp, data = d, weights = w, conf.type = "log")
+       else survfit(Surv(entry, time, status) ~ grp, data = d, conf.type = "log")
+  s <- summary(f, times = c(0, 365, 730))
+  kat <- rbind(kat, data.frame(model = m, group = as.character(s$strata), time = s$time,
+                               at_risk = s$n.risk, survival = s$surv))
+}
+w(kat, "parity_km_at.csv")
 # log-rank with integer case weights = survdiff on the replicated rows; with delayed entry R's
 # survdiff refuses (start, stop] data: the log-rank test is the score test at beta = 0 of the exact
 # (discrete) partial likelihood, coxph(ties = "exact"), equal to survdiff on right-censored data.
