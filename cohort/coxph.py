@@ -371,6 +371,11 @@ def cox(
         )
         warnings.warn(f"{what}: {msg}", StatisticalWarning, stacklevel=2)
         notes.append(msg)
+    if wts is not None or ent is not None:
+        notes.append(
+            "concordance (and its SE) counts unweighted pairs on exit times: it ignores the case "
+            "weights and delayed entry (R's coxph weights pairs and uses the (entry, time] risk sets)"
+        )
     lp = x.to_numpy() @ coef
     return CoxResult(
         summary=summary,
