@@ -6,6 +6,13 @@ Usage (from the repository root)::
     python benchmarks/bench_scale.py                                  # 1e4 .. 1e7, writes the doc
     python benchmarks/bench_scale.py --sizes 10000 100000 --out -     # quick, print only
     python benchmarks/bench_scale.py --memory-max 3000000             # in-memory up to 3e6
+    python benchmarks/bench_scale.py --api --sizes 1e6                # public calls (below)
+    python benchmarks/bench_scale.py --api --sizes 1e7 --memory-max 3e6
+
+``--api`` times the public calls of an analysis written once (``cohort.load``, ``cohort.classify``
+ELN 2022, ``cohort.km`` by NPM1, ``cohort.cox`` ``npm1 + flt3_itd + age``, ``cohort.cuminc`` CIR by
+NPM1 with Gray's test) on the Dask cohort and in memory, into the "Scale (Dask)" table of
+docs/performance.md; rows of earlier ``--api`` runs are kept in ``<data>/api_rows.json``.
 
 Every measurement runs in a fresh Python process, so that peak memory is that run's own: the
 peak of the summed resident memory (RSS) of the process and all its children (the Dask workers
@@ -41,6 +48,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "performance.md"
 PARTITION = 250_000
 BEGIN, END = "<!-- bench_scale:begin -->", "<!-- bench_scale:end -->"
+API_BEGIN, API_END = "<!-- bench_scale_api:begin -->", "<!-- bench_scale_api:end -->"
 
 
 # ----------------------------------------------------------------------------------------- data
@@ -57,8 +65,12 @@ def make_partition(n: int, seed: int, part: int) -> pd.DataFrame:
     t_event = rng.exponential(1 / hazard)
     t_cens = rng.uniform(30, 3650, n)
     os_days = np.ceil(np.minimum(t_event, t_cens))
+    # relapse competing with death in CR (drawn last: the columns above are unchanged)
+    t_relapse = np.ceil(rng.exponential(np.where(npm1, 2200.0, 1300.0)))
+    relapsed = t_relapse < os_days
+    cir_status = np.where(relapsed, 1, np.where(t_event <= t_cens, 2, 0))
     start = part * PARTITION
-    return pd.DataFrame(
+    frame = pd.DataFrame(
         {
             "patient_id": pd.array([f"R{start + i:09d}" for i in range(n)], dtype="string"),
             "age": age,
@@ -71,6 +83,9 @@ def make_partition(n: int, seed: int, part: int) -> pd.DataFrame:
             "os_event": pd.array((t_event <= t_cens).astype(np.int64), dtype="Int64"),
         }
     )
+    frame["cir_days"] = np.where(relapsed, t_relapse, os_days)
+    frame["cir_status"] = pd.array(cir_status, dtype="Int64")
+    return frame
 
 
 def write_dataset(n: int, folder: Path, seed: int = 2026) -> Path:
@@ -168,24 +183,101 @@ def run_dask(folder: Path) -> dict:
     return t
 
 
+def _api_tasks(c, t: dict) -> dict:
+    """classify, km, cox, cuminc through the public cohort.* calls (any engine).
+
+    With ``BENCH_PROGRESS`` set, the timings so far are written to that file after each step, so
+    that a run stopped by its timeout still reports the steps it finished.
+    """
+    import cohort
+
+    progress = os.environ.get("BENCH_PROGRESS")
+    check: dict = {}
+    t["check"] = check
+
+    def step(name, func):
+        t0 = time.perf_counter()
+        out = func()
+        t[name] = time.perf_counter() - t0
+        if progress:
+            Path(progress).write_text(json.dumps(t))
+        return out
+
+    def classify():
+        eln = cohort.classify(c, "eln2022", needs=False)
+        return len(eln) if isinstance(eln, pd.DataFrame) else int(eln.shape[0].compute())
+
+    check["classified"] = step("classify", classify)
+    check["chisq"] = step("km", lambda: cohort.km(c, "os", by="npm1")).test.statistic
+    model = step("cox", lambda: cohort.cox(c, "npm1 + flt3_itd + age", "os"))
+    check["cox_npm1"] = float(model.summary.loc["npm1", "coef"])
+    check["cox_iterations"] = int(model.model.iterations)
+    ci = step("cuminc", lambda: cohort.cuminc(c, "cir", by="npm1"))
+    check["gray"] = float(ci.test["statistic"].iloc[0])
+    return t
+
+
+def run_api_pandas(folder: Path) -> dict:
+    import cohort
+
+    t0 = time.perf_counter()
+    c = cohort.load(pd.read_parquet(folder))
+    t = {"load": time.perf_counter() - t0}
+    return _api_tasks(c, t)
+
+
+def run_api_dask(folder: Path) -> dict:
+    import distributed
+
+    import cohort
+
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, memory_limit="2GB", dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster),
+    ):
+        t0 = time.perf_counter()
+        c = cohort.load(folder, engine="dask")
+        t = {"load": time.perf_counter() - t0}
+        if os.environ.get("BENCH_PROGRESS"):
+            Path(os.environ["BENCH_PROGRESS"]).write_text(json.dumps(t))
+        return _api_tasks(c, t)
+
+
+RUNNERS = {
+    "pandas": run_pandas,
+    "dask": run_dask,
+    "api-pandas": run_api_pandas,
+    "api-dask": run_api_dask,
+}
+
+
 def one(engine: str, folder: Path) -> None:
     warnings.simplefilter("ignore")
     with PeakRSS() as mem:
         t0 = time.perf_counter()
-        times = run_pandas(folder) if engine == "pandas" else run_dask(folder)
+        times = RUNNERS[engine](folder)
         times["total"] = time.perf_counter() - t0
     times["peak_gb"] = mem.peak / 1e9
     print(json.dumps(times))
 
 
 def measure(engine: str, folder: Path, timeout: float) -> dict:
-    run = subprocess.run(
-        [sys.executable, __file__, "--one", engine, str(folder)],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        cwd=ROOT,
-    )
+    progress = folder / f"progress-{engine}.json"
+    progress.unlink(missing_ok=True)
+    try:
+        run = subprocess.run(
+            [sys.executable, __file__, "--one", engine, str(folder)],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            cwd=ROOT,
+            env={**os.environ, "BENCH_PROGRESS": str(progress)},
+        )
+    except subprocess.TimeoutExpired:
+        done = json.loads(progress.read_text()) if progress.exists() else {}
+        return {"stopped": f"stopped at the {timeout:.0f} s timeout", **done}
     if run.returncode != 0:
         return {"error": (run.stderr.strip().splitlines() or ["failed"])[-1]}
     return json.loads(run.stdout.strip().splitlines()[-1])
@@ -211,13 +303,77 @@ def table(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def write_doc(text: str) -> None:
+def api_table(rows: list[dict]) -> str:
+    lines = [
+        "| n | engine | load (s) | classify (s) | km (s) | cox (s) | cuminc (s) | total (s) "
+        "| peak memory (GB) | log-rank chi2 | Cox coef npm1 (Newton steps) | Gray chi2 |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in sorted(rows, key=lambda r: (r["n"], r["engine"])):
+        if "stopped" in r:
+            cells = [
+                f"{r[k]:.1f}" if k in r else "-"
+                for k in ("load", "classify", "km", "cox", "cuminc")
+            ]
+            lines.append(
+                f"| {r['n']:,} | {r['engine']} | "
+                + " | ".join(cells)
+                + f" | {r['stopped']} |"
+                + " |" * 4
+            )
+            continue
+        if "error" in r or "skipped" in r:
+            note = r.get("skipped") or f"failed: {r['error']}"
+            lines.append(f"| {r['n']:,} | {r['engine']} | {note} |" + " |" * 9)
+            continue
+        ch = r["check"]
+        lines.append(
+            f"| {r['n']:,} | {r['engine']} | {r['load']:.1f} | {r['classify']:.1f} | {r['km']:.1f} "
+            f"| {r['cox']:.1f} | {r['cuminc']:.1f} | {r['total']:.1f} | {r['peak_gb']:.2f} "
+            f"| {ch['chisq']:.6f} | {ch['cox_npm1']:.10f} ({ch['cox_iterations']}) "
+            f"| {ch['gray']:.6f} |"
+        )
+    return "\n".join(lines)
+
+
+def write_doc(text: str, begin: str = BEGIN, end: str = END) -> None:
     doc = DOC.read_text()
-    if BEGIN not in doc:
-        raise SystemExit(f"{DOC} lacks the {BEGIN} ... {END} markers")
-    head, rest = doc.split(BEGIN, 1)
-    _, tail = rest.split(END, 1)
-    DOC.write_text(f"{head}{BEGIN}\n{text}\n{END}{tail}")
+    if begin not in doc:
+        raise SystemExit(f"{DOC} lacks the {begin} ... {end} markers")
+    head, rest = doc.split(begin, 1)
+    _, tail = rest.split(end, 1)
+    DOC.write_text(f"{head}{begin}\n{text}\n{end}{tail}")
+
+
+def main_api(args) -> None:
+    """``--api``: the public calls on a Dask cohort (and in memory up to --memory-max).
+
+    Rows of earlier ``--api`` runs are kept (in ``<data>/api_rows.json``, by size and engine), so
+    the 1e7 run can be made on its own.
+    """
+    store = args.data / "api_rows.json"
+    kept = {
+        (r["n"], r["engine"]): r for r in (json.loads(store.read_text()) if store.exists() else [])
+    }
+    for n in [int(s) for s in args.sizes]:
+        folder = write_dataset(n, args.data / f"n{n}")
+        for engine in ("pandas", "dask"):
+            row = {"n": n, "engine": engine}
+            if engine == "pandas" and n > args.memory_max:
+                row["skipped"] = f"not run (above --memory-max {int(args.memory_max):,})"
+            else:
+                row |= measure(f"api-{engine}", folder, args.timeout)
+            kept[(n, engine)] = row
+            print(json.dumps(row), file=sys.stderr, flush=True)
+            store.write_text(json.dumps(list(kept.values())))
+    text = (
+        f"Generated by `python benchmarks/bench_scale.py --api` on {platform.machine()}, "
+        f"{os.cpu_count()} CPUs, Python {platform.python_version()}, pandas {pd.__version__}.\n\n"
+        + api_table(list(kept.values()))
+    )
+    print(text)
+    if args.out != "-":
+        write_doc(text, API_BEGIN, API_END)
 
 
 def main() -> None:
@@ -228,9 +384,17 @@ def main() -> None:
     ap.add_argument("--timeout", type=float, default=3600)
     ap.add_argument("--out", default=str(DOC), help="'-' to print only")
     ap.add_argument("--one", nargs=2, metavar=("ENGINE", "FOLDER"), help=argparse.SUPPRESS)
+    ap.add_argument(
+        "--api",
+        action="store_true",
+        help="time load, classify, km, cox and cuminc through the public cohort.* calls",
+    )
     args = ap.parse_args()
     if args.one:
         one(args.one[0], Path(args.one[1]))
+        return
+    if args.api:
+        main_api(args)
         return
     rows = []
     for n in [int(s) for s in args.sizes]:

@@ -32,16 +32,17 @@ class GrayTest:
 
 
 def _crst(
-    y: np.ndarray, m: np.ndarray, ig: np.ndarray, ng: int, rho: float
+    y: np.ndarray, m: np.ndarray, ig: np.ndarray, ng: int, rho: float, w: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """Score vector and covariance matrix within one stratum (cmprsk ``crst``).
 
     ``y`` sorted ascending; ``m`` 0 censored, 1 cause of interest, 2 other cause; ``ig`` group codes
-    ``0..ng-1``.
+    ``0..ng-1``; ``w`` integer patient counts per row (aggregated rows, :mod:`cohort.scale`).
     """
     ng1 = ng - 1
     n = len(y)
-    rs = np.bincount(ig, minlength=ng).astype(float)
+    w = np.ones(n) if w is None else w
+    rs = np.bincount(ig, weights=w, minlength=ng).astype(float)
     s = np.zeros(ng1)
     v = np.zeros((ng1, ng1))
     f1m = np.zeros(ng)
@@ -58,8 +59,9 @@ def _crst(
     for ll, lu in zip(starts, ends, strict=True):
         block_m = m[ll:lu]
         block_g = ig[ll:lu]
-        d1 = np.bincount(block_g[block_m == 1], minlength=ng).astype(float)
-        d2 = np.bincount(block_g[block_m == 2], minlength=ng).astype(float)
+        block_w = w[ll:lu]
+        d1 = np.bincount(block_g[block_m == 1], block_w[block_m == 1], minlength=ng)
+        d2 = np.bincount(block_g[block_m == 2], block_w[block_m == 2], minlength=ng)
         nd1 = d1.sum()
         nd2 = d2.sum()
         if nd1 > 0 or nd2 > 0:
@@ -106,7 +108,7 @@ def _crst(
                 v += (tt1 * t3[None, :]) @ tt1.T
         else:
             f1 = f1m
-        rs = rs - np.bincount(block_g, minlength=ng)
+        rs = rs - np.bincount(block_g, weights=block_w, minlength=ng)
         fm = f
         f1m = f1
         skmm = skm
@@ -123,6 +125,7 @@ def gray_test(
     *,
     strata: np.ndarray | None = None,
     rho: float = 0.0,
+    weights: np.ndarray | None = None,
 ) -> GrayTest:
     """Gray's test that the cumulative incidence of ``cause`` is equal in all groups.
 
@@ -139,6 +142,9 @@ def gray_test(
         Stratum codes: scores and variances are summed over strata (cmprsk ``strata=``).
     rho : float
         Power of the weight ``(1 - F(t-))**rho``; 0 (default, cmprsk) weights all times equally.
+    weights : array of int, optional
+        Number of patients each row stands for (rows aggregated per time, group and status, as
+        :mod:`cohort.scale` does); the test equals that of the patient-level rows.
 
     Returns
     -------
@@ -158,7 +164,9 @@ def gray_test(
     v = np.zeros((ng - 1, ng - 1))
     for k in np.unique(strata):
         idx = order[strata[order] == k]
-        sk, vk = _crst(time[idx], m[idx], group[idx], ng, rho)
+        sk, vk = _crst(
+            time[idx], m[idx], group[idx], ng, rho, None if weights is None else weights[idx]
+        )
         s += sk
         v += vk
     dof = ng - 1

@@ -39,6 +39,7 @@ from cohort.errors import (
     StatisticalWarning,
 )
 from cohort.formula import Formula, design_matrix, parse_formula
+from cohort.scale.dispatch import scales
 
 __all__ = [
     "CAUSE_NAMES",
@@ -285,6 +286,7 @@ class CumulativeIncidenceResult:
         return pd.concat(frames, ignore_index=True)
 
 
+@scales("cuminc")
 def cuminc(
     data: Cohort | pd.DataFrame,
     endpoint: Endpoint = "cir",
@@ -511,6 +513,7 @@ class FineGrayResult:
         )
 
 
+@scales("finegray")
 def finegray(
     data: Cohort | pd.DataFrame,
     formula: str,

@@ -40,6 +40,7 @@ from cohort.errors import (
     StatisticalWarning,
 )
 from cohort.formula import Formula, design_matrix, parse_formula
+from cohort.scale.dispatch import scales
 
 __all__ = ["CoxResult", "cox", "cox_zph"]
 
@@ -222,6 +223,7 @@ def _concordance(time: np.ndarray, event: np.ndarray, lp: np.ndarray, strata: np
     return float((correct + 0.5 * tied) / pairs) if pairs else np.nan
 
 
+@scales("cox")
 def cox(
     data: Cohort | pd.DataFrame,
     formula: str,

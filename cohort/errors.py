@@ -151,3 +151,11 @@ __all__ = [
     "SchemaError",
     "StatisticalWarning",
 ]
+
+
+class ScaleError(CohortError):
+    """An analysis of a Dask cohort has no distributed path and the data are too large to gather."""
+
+
+class ScaleWarning(CohortWarning):
+    """An analysis of a Dask cohort gathered its rows into memory (no distributed path yet)."""

@@ -23,6 +23,7 @@ import pandas as pd
 from cohort._endpoint import endpoint_arrays, endpoint_key
 from cohort.cohort import Cohort
 from cohort.errors import DataQualityWarning, ModelError, SchemaError, StatisticalWarning
+from cohort.scale.dispatch import scales
 
 __all__ = ["LandmarkResult", "landmark"]
 
@@ -113,6 +114,7 @@ def _by_columns(frame: pd.DataFrame, by, what: str) -> tuple[pd.DataFrame, tuple
     return frame, cols
 
 
+@scales("landmark")
 def landmark(
     data: Cohort | pd.DataFrame,
     at_days: float,

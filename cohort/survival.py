@@ -33,6 +33,7 @@ from cohort._grouping import group_codes as _group_codes
 from cohort._timefix import fix_times
 from cohort.cohort import Cohort
 from cohort.errors import ModelError, StatisticalWarning
+from cohort.scale.dispatch import scales
 
 __all__ = [
     "KaplanMeierResult",
@@ -460,6 +461,7 @@ def _logrank_prepared(prep: _Prepared, rho: float = 0.0) -> LogRankResult:
     return LogRankResult(float(statistic), dof, p, method, _groups_frame(prep, obs, exp))
 
 
+@scales("logrank")
 def logrank(
     data: Cohort | pd.DataFrame,
     by: str | list[str],
@@ -572,6 +574,7 @@ def _pairwise_prepared(prep: _Prepared, adjust: str, rho: float = 0.0) -> pd.Dat
     return out
 
 
+@scales("pairwise_logrank")
 def pairwise_logrank(
     data: Cohort | pd.DataFrame,
     by: str | list[str],
@@ -740,6 +743,7 @@ def _km_frames(
     return table, curves_df
 
 
+@scales("km")
 def km(
     data: Cohort | pd.DataFrame,
     endpoint: str = "os",
@@ -929,6 +933,7 @@ def _rmst_one(time: np.ndarray, event: np.ndarray, tau: float) -> tuple[float, f
     return float(rect.sum()), float(np.sqrt(np.sum(area_after**2 * h)))
 
 
+@scales("rmst")
 def rmst(
     data: Cohort | pd.DataFrame,
     tau: float,

@@ -28,6 +28,7 @@ from cohort.cohort import Cohort
 from cohort.errors import CohortError, OutputError
 from cohort.report.document import Report
 from cohort.report.needs import describe, join, lacking
+from cohort.scale.dispatch import scales
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 ANALYSES_DIR = Path(cohort.analyses.__file__).parent
@@ -182,6 +183,7 @@ class ReportRun:
         return [o for o in self.outcomes if o.status == "failed"]
 
 
+@scales("report", position=1, keyword="c")
 def run_analysis(
     name: str | None,
     c: Cohort,

@@ -26,6 +26,7 @@ import pandas as pd
 
 from cohort.cohort import Cohort, as_frame
 from cohort.errors import ClassificationError
+from cohort.scale.dispatch import scales
 from cohort.stratify._common import ELN_CATEGORIES, RESULT_COLUMNS, Option, options_table
 
 SYSTEMS: dict[str, str] = {
@@ -75,6 +76,7 @@ def _module_and_function(system: str) -> tuple[Any, Callable[..., pd.DataFrame]]
     return module, func
 
 
+@scales("classify")
 def classify(
     data: Cohort | pd.DataFrame, system: str, *, needs: bool | None = None, **options: Any
 ) -> pd.DataFrame:

@@ -16,6 +16,7 @@ import pandas as pd
 
 from cohort.cohort import Cohort, as_frame
 from cohort.errors import ClassificationError
+from cohort.scale.dispatch import scales
 from cohort.stratify._common import Inputs, Tri
 
 CO_MUTATIONS: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -74,6 +75,7 @@ def _npm1_x(npm1: Tri, other: Tri, name: str, n: int) -> pd.Series:
     )
 
 
+@scales("genotype_groups")
 def genotype_groups(
     data: Cohort | pd.DataFrame,
     *,

@@ -1,0 +1,493 @@
+"""Cox proportional-hazards fit of a Dask cohort: exact Newton steps from per-time sums.
+
+The Efron (or Breslow) log partial likelihood, its score and information depend on the patients
+only through, per stratum and distinct time ``t`` and for the current ``beta``:
+
+- over the patients whose follow-up *ends* at ``t``: ``sum r``, ``sum r x``, ``sum r x x'``
+  (``r = exp(x beta)``); reverse cumulative sums over time give the risk-set sums ``S0, S1, S2``;
+- over the patients who *die* at ``t``: their number ``d``, ``sum r``, ``sum r x``, ``sum r x x'``
+  (Efron's ``D0, D1, D2``), ``sum x`` and ``sum x beta``.
+
+Each partition computes these with one ``groupby(stratum, time).sum()``; the client adds the
+partitions' rows, forms the reverse cumulative sums and takes the Newton step of
+:func:`cohort._coxcore.fit_cox` (same start, step halving and stopping rule), so the fit equals
+:func:`cohort.cox` in memory. A partition boundary inside a tied time changes nothing: ties are
+added up on the client before Efron's steps.
+
+One pass over the data per Newton step (typically 4-6): the design matrix (``n x p`` floats plus
+time, event and strata) is built once and persisted on the workers.
+
+The robust (sandwich) variance of ``robust=True`` / ``cluster=`` takes a second pass: the client
+turns the per-time sums at the final ``beta`` into the hazard terms of R's score residuals, each
+partition computes its patients' residuals and returns their cross-product (or their sums per
+cluster, added up across partitions on the client), and ``var D'D var`` follows exactly.
+
+What does not aggregate this way, and is therefore not on the result (:class:`DaskCoxResult`
+says so when asked): Harrell's concordance (it compares the linear predictors of pairs of
+patients: ``concordance`` is NaN) and ``ph_test`` (the scaled Schoenfeld residuals enter
+``cox.zph`` through per-time sums too, so this could be added; not written). Case ``weights``,
+delayed ``entry`` and a ``penalizer`` run in memory when the cohort is small enough (see
+:mod:`cohort.scale.dispatch`).
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from cohort._coxcore import TIES, CoxFit
+from cohort._endpoint import endpoint_columns, endpoint_key, endpoint_label
+from cohort.coxph import CoxResult, _summary_table
+from cohort.errors import DataQualityWarning, ModelError, SchemaError
+from cohort.formula import Formula, _is_categorical, design_matrix, parse_formula
+from cohort.scale.dispatch import NotDistributed, dask_frame
+
+__all__ = ["DaskCoxResult", "cox", "cox_sums"]
+
+TIME, EVENT = "_ time", "_ event"  # formula names are identifiers: these cannot clash
+
+
+@dataclass(frozen=True)
+class DaskCoxResult(CoxResult):
+    """A :class:`cohort.coxph.CoxResult` fitted on a Dask cohort (per-time sums).
+
+    The same fields; ``concordance`` is NaN, and ``ph_test``, ``zph`` and ``concordance_se`` raise
+    :class:`~cohort.errors.ModelError` (they need patient-level residuals not kept here).
+    """
+
+    def _not_kept(self, what: str):
+        raise ModelError(
+            f"{what} of a Cox fit on a Dask cohort is not available: it needs the patient-level "
+            "design, which stays on the cluster. Fit the same model in memory on a sample, or "
+            "on the cohort if it fits (dask_cohort.data.compute())."
+        )
+
+    @property
+    def ph_test(self) -> pd.DataFrame:  # type: ignore[override]
+        return self._not_kept("ph_test")
+
+    def zph(self, transform: str = "km") -> pd.DataFrame:
+        return self._not_kept("zph")
+
+    @property
+    def concordance_se(self) -> float:  # type: ignore[override]
+        return self._not_kept("concordance_se")
+
+
+def _categorical(parsed: Formula, meta: pd.DataFrame) -> list[str]:
+    out = []
+    for term in parsed.terms:
+        for f in term:
+            if (f.categorical or _is_categorical(meta[f.name])) and f.name not in out:
+                out.append(f.name)
+    return out
+
+
+def _design_template(rows: pd.DataFrame, parsed: Formula, levels: dict[str, list]) -> pd.DataFrame:
+    """Rows holding every level of every categorical covariate (0 for the others)."""
+    k = max((len(v) for v in levels.values()), default=1)
+    return pd.DataFrame(
+        {
+            c: pd.Series(
+                [levels[c][min(i, len(levels[c]) - 1)] for i in range(k)]
+                if c in levels
+                else [0] * k,
+                dtype=rows[c].dtype,
+            )
+            for c in parsed.variables
+        }
+    )
+
+
+def _design_part(
+    part: pd.DataFrame,
+    parsed: Formula,
+    levels: dict[str, list],
+    tcol: str,
+    ecol: str,
+    strata: list[str],
+    times: tuple[np.ndarray, np.ndarray] | None,
+    names: list[str],
+) -> pd.DataFrame:
+    """Complete rows of one partition as stratum columns, time, event and the design matrix.
+
+    Categorical levels come from the whole cohort: a template row per level is put in front of the
+    partition's rows so that :func:`cohort.formula.design_matrix` makes the same columns in every
+    partition (a partition may lack a level, or even the reference level), then dropped.
+    """
+    cols = list(parsed.variables)
+    keep = part[tcol].notna() & part[ecol].notna()
+    for c in cols + strata:
+        keep &= part[c].notna()
+    rows = part.loc[keep]
+    template = _design_template(rows, parsed, levels)
+    k = len(template)
+    x, _ = design_matrix(parsed, pd.concat([template, rows[cols]], ignore_index=True))
+    x = x.iloc[k:]
+    if list(x.columns) != names:  # pragma: no cover - guarded by the global levels
+        raise ModelError(f"cohort.cox: partition design columns {list(x.columns)} != {names}.")
+    t = rows[tcol].to_numpy(dtype=float)
+    if times is not None:  # R's aeqSurv merge, decided on the cohort's distinct times
+        t = times[1][np.searchsorted(times[0], t)]
+    out = pd.DataFrame({c: rows[c].to_numpy() for c in strata})
+    out[TIME] = t
+    out[EVENT] = rows[ecol].to_numpy(dtype=np.int64)
+    for j in range(len(names)):
+        out[f"_ x{j}"] = x.iloc[:, j].to_numpy(dtype=float)
+    return out
+
+
+def _sums_part(part: pd.DataFrame, beta: np.ndarray, mean: np.ndarray, keys: list[str]):
+    """Per (stratum, time) sums for ``beta`` (see the module docstring)."""
+    p = len(beta)
+    x = part[[f"_ x{j}" for j in range(p)]].to_numpy() - mean
+    eta = x @ beta
+    r = np.exp(eta)
+    dead = part[EVENT].to_numpy() == 1
+    rx = r[:, None] * x
+    rxx = (rx[:, :, None] * x[:, None, :]).reshape(len(x), p * p)
+    cols = {"r": r, "d": dead.astype(float), "dr": dead * r, "deta": dead * eta}
+    for j in range(p):
+        cols[f"rx{j}"] = rx[:, j]
+        cols[f"drx{j}"] = dead * rx[:, j]
+        cols[f"dx{j}"] = dead * x[:, j]
+    for j in range(p * p):
+        cols[f"rxx{j}"] = rxx[:, j]
+        cols[f"drxx{j}"] = dead * rxx[:, j]
+    frame = pd.DataFrame(cols)
+    for k in keys:
+        frame[k] = part[k].to_numpy()
+    return frame.groupby(keys, sort=False, observed=True).sum().reset_index()
+
+
+def _pieces(per_part: pd.DataFrame, keys: list[str], strata: list[str], p: int) -> list[tuple]:
+    """Per stratum: risk-set sums at the event times (reverse cumulative sums over time) and the
+    sums over the tied deaths, from the partitions' per-(stratum, time) rows added up."""
+    tot = per_part.groupby(keys, sort=True, observed=True).sum()
+    groups = [tot] if not strata else [g for _, g in tot.groupby(level=strata, sort=False)]
+    xs = [f"rx{j}" for j in range(p)]
+    xxs = [f"rxx{j}" for j in range(p * p)]
+    out = []
+    for g in groups:  # one stratum, times ascending
+        if not strata:
+            skey = ()
+        else:
+            first = g.index[0]
+            skey = tuple(first[: len(strata)])
+
+        def rev(cols, g=g):
+            return np.cumsum(g[cols].to_numpy()[::-1], axis=0)[::-1]
+
+        ev = g["d"].to_numpy() > 0
+        out.append(
+            (
+                rev("r")[ev],
+                rev(xs)[ev],
+                rev(xxs)[ev].reshape(-1, p, p),
+                g["d"].to_numpy()[ev],
+                g["dr"].to_numpy()[ev],
+                g[["d" + c for c in xs]].to_numpy()[ev],
+                g[["d" + c for c in xxs]].to_numpy()[ev].reshape(-1, p, p),
+                float(g["deta"].to_numpy().sum()),
+                g[[f"dx{j}" for j in range(p)]].to_numpy().sum(axis=0),
+                skey,
+                g.index.get_level_values(-1).to_numpy(dtype=float)[ev],
+            )
+        )
+    return out
+
+
+def _per_time(design: Any, beta: np.ndarray, mean: np.ndarray, keys: list[str]) -> list[tuple]:
+    p = len(beta)
+    meta = _sums_part(design._meta, beta, mean, keys)
+    per_part = design.map_partitions(_sums_part, beta, mean, keys, meta=meta).compute()
+    return _pieces(per_part, keys, keys[:-1], p)
+
+
+def cox_sums(design: Any, beta: np.ndarray, mean: np.ndarray, keys: list[str], ties: str):
+    """Log-likelihood, score and information at ``beta``: one pass over the persisted design."""
+    return _loglik_score_info(_per_time(design, beta, mean, keys), ties, len(beta))
+
+
+def _hazard_terms(pieces: list[tuple], ties: str, p: int) -> dict[tuple, tuple]:
+    """Per stratum and event time, the hazard terms of the score residuals (as
+    :func:`cohort._coxcore._score_residuals`): cumulative ``h`` and ``h xbar``, and the dying
+    patients' ``h``, ``h xbar`` (Efron weights ``1 - k/d``) and mean of the step means."""
+    out = {}
+    for s0, s1, _, nd, d0, d1, _, _, _, skey, times in pieces:
+        k = len(times)
+        eff = nd if ties == "efron" else np.ones(k)
+        h, xh = np.zeros(k), np.zeros((k, p))
+        hd, xhd, xbar_mean = np.zeros(k), np.zeros((k, p)), np.zeros((k, p))
+        for step in range(int(eff.max()) if ties == "efron" and k else 1):
+            act = eff > step
+            frac = (step / eff[act]) if ties == "efron" else np.zeros(act.sum())
+            den = s0[act] - frac * d0[act]
+            haz = nd[act] / eff[act] / den
+            xbar = (s1[act] - frac[:, None] * d1[act]) / den[:, None]
+            h[act] += haz
+            xh[act] += haz[:, None] * xbar
+            hd[act] += (1 - frac) * haz
+            xhd[act] += ((1 - frac) * haz)[:, None] * xbar
+            xbar_mean[act] += xbar / eff[act][:, None]
+        ch = np.concatenate([[0.0], np.cumsum(h)])
+        cxh = np.concatenate([np.zeros((1, p)), np.cumsum(xh, axis=0)])
+        out[skey] = (times, ch, cxh, h, xh, hd, xhd, xbar_mean)
+    return out
+
+
+def _residual_part(part, beta, mean, strata, terms, cluster):
+    """Score residuals of a partition's rows, summed per cluster (or their cross-product)."""
+    p = len(beta)
+    x = part[[f"_ x{j}" for j in range(p)]].to_numpy() - mean
+    r = np.exp(x @ beta)
+    t = part[TIME].to_numpy()
+    dead = part[EVENT].to_numpy() == 1
+    res = np.zeros((len(part), p))
+    groups = [((), np.arange(len(part)))] if not strata else [
+        (k if isinstance(k, tuple) else (k,), idx)
+        for k, idx in part.groupby(strata, sort=False, observed=True).indices.items()
+    ]  # fmt: skip
+    for skey, idx in groups:
+        if skey not in terms:  # a stratum without events: residuals 0
+            continue
+        times, ch, cxh, h, xh, hd, xhd, xbar_mean = terms[skey]
+        xs, rs = x[idx], r[idx]
+        pos = np.searchsorted(times, t[idx], side="right")  # event times <= time
+        out = -rs[:, None] * (xs * ch[pos][:, None] - cxh[pos])
+        i = np.flatnonzero(dead[idx])
+        j = np.searchsorted(times, t[idx][i])
+        out[i] += rs[i, None] * ((xs[i] * h[j, None] - xh[j]) - (xs[i] * hd[j, None] - xhd[j]))
+        out[i] += xs[i] - xbar_mean[j]
+        res[idx] = out
+    if cluster is None:
+        return pd.DataFrame((res.T @ res).reshape(1, p * p))
+    frame = pd.DataFrame(res)
+    frame["_ cluster"] = part[cluster].to_numpy()
+    return frame.groupby("_ cluster", observed=True).sum()
+
+
+def _robust_var(design, fit: CoxFit, mean, keys, ties, strata, cluster) -> np.ndarray:
+    """R's robust variance ``D'D`` with ``D`` the dfbeta residuals (summed within clusters): a
+    second pass over the partitions with the client's per-time hazard terms."""
+    p = len(fit.coef)
+    terms = _hazard_terms(_per_time(design, fit.coef, mean, keys), ties, p)
+    meta = _residual_part(design._meta, fit.coef, mean, strata, terms, cluster)
+    parts = design.map_partitions(
+        _residual_part, fit.coef, mean, strata, terms, cluster, meta=meta
+    ).compute()
+    if cluster is None:
+        meat = parts.to_numpy().sum(axis=0).reshape(p, p)
+    else:
+        per_cluster = parts.groupby(level=0).sum().to_numpy()
+        meat = per_cluster.T @ per_cluster
+    return fit.var @ meat @ fit.var
+
+
+def _loglik_score_info(pieces, ties: str, p: int):
+    """Efron's (or Breslow's) steps over the tied deaths, as :mod:`cohort._coxcore`."""
+    ll, u, imat = 0.0, np.zeros(p), np.zeros((p, p))
+    for s0, s1, s2, nd, d0, d1, d2, deta, dx, _, _ in pieces:
+        ll += deta
+        u += dx
+        steps = int(nd.max()) if ties == "efron" and len(nd) else 1
+        eff = nd if ties == "efron" else np.ones(len(nd))
+        for k in range(steps):
+            act = eff > k
+            frac = (k / eff[act]) if ties == "efron" else np.zeros(act.sum())
+            wt = nd[act] / eff[act]
+            den = s0[act] - frac * d0[act]
+            a = (s1[act] - frac[:, None] * d1[act]) / den[:, None]
+            c = (s2[act] - frac[:, None, None] * d2[act]) / den[:, None, None]
+            ll -= float(wt @ np.log(den))
+            u -= (wt[:, None] * a).sum(axis=0)
+            imat += (wt[:, None, None] * (c - a[:, :, None] * a[:, None, :])).sum(axis=0)
+    return ll, u, imat
+
+
+def _newton(design, mean, keys, ties, p, max_iter=50, tol=1e-12):
+    """The Newton iteration of :func:`cohort._coxcore.fit_cox` (same rule), one pass per step."""
+    beta = np.zeros(p)
+    ll0, u0, i0 = cox_sums(design, beta, mean, keys, ties)
+    score_test = float(u0 @ np.linalg.solve(i0, u0))
+    ll, u, imat = ll0, u0, i0
+    converged, it = False, 0
+    while it < max_iter:
+        it += 1
+        new = beta + np.linalg.solve(imat, u)
+        ll_new, u_new, i_new = cox_sums(design, new, mean, keys, ties)
+        halvings = 0
+        while (not np.isfinite(ll_new) or ll_new < ll - 1e-12 * abs(ll)) and halvings < 30:
+            new = (beta + new) / 2  # R: step halving when the likelihood got worse
+            ll_new, u_new, i_new = cox_sums(design, new, mean, keys, ties)
+            halvings += 1
+        done = abs(ll_new - ll) <= tol * abs(ll) and np.max(np.abs(new - beta)) < 1e-8
+        beta, ll, u, imat = new, ll_new, u_new, i_new
+        if done:
+            converged = True
+            break
+    return CoxFit(
+        coef=beta,
+        var=np.linalg.inv(imat),
+        robust_var=None,
+        loglik=float(ll),
+        loglik0=float(ll0),
+        score_test=score_test,
+        iterations=it,
+        converged=converged,
+        ties=ties,
+    )
+
+
+def cox(
+    data: Any,
+    formula: str,
+    endpoint: str = "os",
+    *,
+    strata: str | list[str] | None = None,
+    penalizer: float = 0.0,
+    conf_level: float = 0.95,
+    ties: str = "efron",
+    robust: bool | None = None,
+    cluster: str | None = None,
+    weights: str | None = None,
+    entry: str | None = None,
+    timefix: bool = True,
+) -> DaskCoxResult:
+    """:func:`cohort.cox` of a Dask cohort, by per-time sums (see the module docstring).
+
+    Returns
+    -------
+    DaskCoxResult
+        A :class:`cohort.coxph.CoxResult` (coefficients, SEs, log-likelihood equal to memory).
+    """
+    import dask
+
+    from cohort._timefix import aeq_times
+
+    what = "cohort.cox"
+    if penalizer or weights is not None or entry is not None:
+        raise NotDistributed("penalizer, case weights or delayed entry")
+    if endpoint_key(endpoint, what=what) == "cir":
+        raise ModelError(
+            "cohort.cox: 'cir' is a competing-risks endpoint; use cohort.finegray for the "
+            "subdistribution hazard, or code a cause-specific endpoint as an 0/1 event column."
+        )
+    if not 0 < conf_level < 1:
+        raise ModelError(f"conf_level must be between 0 and 1, got {conf_level!r}.")
+    if ties not in TIES:
+        raise ModelError(f"{what}: ties={ties!r}; use one of {', '.join(TIES)} (as R coxph).")
+    frame = dask_frame(data)
+    strata_cols = [strata] if isinstance(strata, str) else list(strata or [])
+    tcol, ecol = endpoint_columns(endpoint, what=what)
+    parsed = parse_formula(formula, frame.columns)
+    carry = strata_cols + ([cluster] if cluster is not None else [])
+    lacking = [c for c in [tcol, ecol, *carry, *parsed.variables] if c not in frame.columns]
+    if lacking:
+        raise SchemaError(f"{what}: the data lack column(s) {', '.join(lacking)}.")
+    overlap = set(parsed.variables) & set(strata_cols)
+    if overlap:
+        raise SchemaError(
+            f"{what}: {', '.join(sorted(overlap))} is both a covariate and a stratum."
+        )
+
+    # pass 1: missingness, the cohort's categorical levels and distinct times (complete rows)
+    known = frame[tcol].notnull() & frame[ecol].notnull()
+    complete = known
+    for c in [*parsed.variables, *carry]:
+        complete = complete & frame[c].notnull()
+    cats = _categorical(parsed, frame._meta)
+    rows = frame[complete]
+    n_missing, n_incomplete, n, events, uniq_t, *uniq_levels = dask.compute(
+        (~known).sum(),
+        (known & ~complete).sum(),
+        complete.sum(),
+        rows[ecol].astype("float64").sum(),
+        rows[tcol].astype("float64").unique(),
+        *[rows[c].unique() for c in cats],
+    )
+    levels = {}
+    for c, values in zip(cats, uniq_levels, strict=True):
+        ser = pd.Series(values, dtype=frame._meta[c].dtype)
+        if isinstance(ser.dtype, pd.CategoricalDtype) and not ser.cat.known:  # pragma: no cover
+            ser = ser.astype(object)
+        from cohort.formula import _levels
+
+        levels[c] = _levels(ser)
+    n_deleted = int(n_missing + n_incomplete)
+    notes = []
+    if n_deleted:
+        notes.append(f"{n_deleted} observation(s) deleted due to missingness")
+        warnings.warn(
+            f"{what}: {n_deleted} observation(s) deleted due to missingness ({int(n_missing)} "
+            f"without {tcol}/{ecol}, {int(n_incomplete)} with a missing covariate"
+            f"{' or stratum' if strata_cols else ''}).",
+            DataQualityWarning,
+            stacklevel=3,
+        )
+    if int(events) == 0:
+        raise ModelError(
+            f"{what}: no {endpoint_label(endpoint)} events among the {int(n)} analysed patients."
+        )
+    times = None
+    if timefix:
+        ut = np.unique(np.asarray(uniq_t, dtype=float))
+        merged = aeq_times(ut)[0]
+        if not np.array_equal(merged, ut):
+            times = (ut, merged)
+    # the design's column names, from the template rows alone
+    empty = frame._meta.iloc[:0]
+    names = list(
+        design_matrix(
+            parsed,
+            _design_template(empty, parsed, levels),
+        )[0].columns
+    )
+    p = len(names)
+    design_meta = _design_part(empty, parsed, levels, tcol, ecol, carry, None, names)
+    design = frame.map_partitions(
+        _design_part, parsed, levels, tcol, ecol, carry, times, names, meta=design_meta
+    ).persist()
+    sums = design[[f"_ x{j}" for j in range(p)]].sum().compute().to_numpy()
+    mean = sums / n
+    keys = [*strata_cols, TIME]
+    try:
+        fit = _newton(design, mean, keys, ties, p)
+    except np.linalg.LinAlgError as exc:
+        raise ModelError(
+            f"cohort.cox: the model {formula!r} could not be fitted; covariates "
+            f"{', '.join(names)} may be collinear or separate the events completely (singular "
+            "information matrix). Remove or merge covariates."
+        ) from exc
+    robust = bool(robust) or cluster is not None  # R: a cluster implies robust
+    robust_se = None
+    if robust:
+        rv = _robust_var(design, fit, mean, keys, ties, strata_cols, cluster)
+        fit = replace(fit, robust_var=rv)
+        robust_se = np.sqrt(np.diag(rv))
+    notes.append("concordance and ph_test are not computed on a Dask cohort")
+    se = np.sqrt(np.diag(fit.var))
+    return DaskCoxResult(
+        summary=_summary_table(names, fit.coef, se, robust_se, conf_level),
+        n=int(n),
+        events=int(events),
+        n_deleted=n_deleted,
+        concordance=float("nan"),
+        log_likelihood=fit.loglik,
+        formula=parsed,
+        terms=design_matrix(parsed, _design_template(empty, parsed, levels))[1],
+        endpoint=endpoint_key(endpoint),
+        strata=tuple(strata_cols),
+        conf_level=conf_level,
+        penalizer=0.0,
+        notes=tuple(notes),
+        model=fit,
+        _design=None,  # type: ignore[arg-type]
+        ties=ties,
+        robust=robust,
+        cluster=cluster,
+    )

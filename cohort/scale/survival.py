@@ -1,0 +1,308 @@
+"""Kaplan-Meier, log-rank tests and RMST of a Dask cohort from per-time counts.
+
+These estimators depend on the patients only through the number of events and of censorings per
+(stratum, group, distinct time). One ``groupby(...).size()`` on the cluster compresses the cohort
+into those counts; the client then runs the *in-memory* code (:func:`cohort.survival._km_table`,
+``_logrank_prepared``, ``_pairwise_prepared``) on the compressed rows with the counts as integer
+case weights, which R and the in-memory code treat as replicated patients. The results are the
+result classes of :func:`cohort.km`, :func:`cohort.logrank`, :func:`cohort.pairwise_logrank` and
+:func:`cohort.rmst`, equal to the in-memory ones.
+
+Not covered here (the dispatcher falls back, see :mod:`cohort.scale.dispatch`): user case
+``weights`` and delayed ``entry``.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from cohort._endpoint import endpoint_columns, endpoint_key, endpoint_label
+from cohort.errors import DataQualityWarning, ModelError, SchemaError
+from cohort.scale.dispatch import NotDistributed, dask_frame
+
+__all__ = ["compress", "km", "logrank", "pairwise_logrank", "rmst"]
+
+COUNT = "_n patients"  # the weight column of the compressed rows (cannot clash: has a space)
+
+
+def _columns(value: str | list[str] | tuple[str, ...] | None) -> list[str]:
+    return [value] if isinstance(value, str) else list(value or [])
+
+
+def compress(
+    data: Any,
+    endpoint: str,
+    columns: list[str],
+    what: str,
+    *,
+    causes: bool = False,
+) -> tuple[pd.DataFrame, dict[str, int]]:
+    """Count patients per distinct (columns, time, event) on the cluster.
+
+    Returns
+    -------
+    counts : pandas.DataFrame
+        ``columns``, the endpoint's time and event columns and :data:`COUNT`, one row per distinct
+        combination among the patients with a known endpoint and known ``columns``.
+    excluded : dict
+        ``missing_endpoint`` and ``missing_group`` patients left out (announced by a
+        DataQualityWarning, as in memory).
+    """
+    import dask
+
+    frame = dask_frame(data)
+    key = endpoint_key(endpoint, what=what)
+    tcol, ecol = endpoint_columns(key, what=what)
+    lacking = [c for c in [tcol, ecol, *columns] if c not in frame.columns]
+    if lacking:
+        raise SchemaError(f"{what}: the data lack column(s) {', '.join(lacking)}.")
+    sub = frame[list(dict.fromkeys([tcol, ecol, *columns]))]
+    known = sub[tcol].notnull() & sub[ecol].notnull()
+    grouped = known
+    for c in columns:
+        grouped = grouped & sub[c].notnull()
+    keys = list(dict.fromkeys([*columns, tcol, ecol]))
+    agg = sub[grouped].assign(**{COUNT: 1}).groupby(keys, observed=True)[COUNT].sum()
+    counts, n_missing, n_group = dask.compute(agg, (~known).sum(), (known & ~grouped).sum())
+    counts = counts.reset_index().sort_values(keys, ignore_index=True)
+    excluded: dict[str, int] = {}
+    if n_missing:
+        excluded["missing_endpoint"] = int(n_missing)
+        warnings.warn(
+            f"{what}: {int(n_missing)} patient(s) have no {tcol} or {ecol} and are left out of "
+            f"the {endpoint_label(key)} analysis.",
+            DataQualityWarning,
+            stacklevel=4,
+        )
+    if n_group:
+        excluded["missing_group"] = int(n_group)
+        warnings.warn(
+            f"{what}: {int(n_group)} patient(s) with a missing {', '.join(columns)} left out.",
+            DataQualityWarning,
+            stacklevel=4,
+        )
+    if len(counts) == 0:
+        raise ModelError(f"{what}: no patient has a known {tcol}, {ecol}.")
+    return counts, excluded
+
+
+def _prepared(data, endpoint, by, strata, what, timefix=True):
+    """The in-memory ``_Prepared`` of the compressed rows, weighted by their patient counts."""
+    from cohort.survival import _prepare
+
+    by_cols, strata_cols = _columns(by), _columns(strata)
+    counts, excluded = compress(data, endpoint, by_cols + strata_cols, what)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataQualityWarning)
+        prep = _prepare(counts, endpoint, by, strata, what, weights=COUNT, timefix=timefix)
+    notes = tuple(f"{k} patient(s) left out ({r.replace('_', ' ')})." for r, k in excluded.items())
+    return replace(prep, excluded=excluded, notes=notes)
+
+
+def _group_n(prep) -> np.ndarray:
+    return np.rint(np.bincount(prep.group_codes, weights=prep.weights, minlength=len(prep.labels)))
+
+
+def _fix_n(result, prep):
+    groups = result.groups.copy()
+    groups["n"] = _group_n(prep).astype(np.int64)
+    return replace(result, groups=groups)
+
+
+def km(
+    data: Any,
+    endpoint: str = "os",
+    by: str | list[str] | None = None,
+    *,
+    strata: str | list[str] | None = None,
+    conf_level: float = 0.95,
+    conf_type: str = "log-log",
+    rho: float = 0.0,
+    weights: str | None = None,
+    entry: str | None = None,
+    timefix: bool = True,
+):
+    """:func:`cohort.km` of a Dask cohort (a :class:`cohort.survival.KaplanMeierResult`)."""
+    from cohort.errors import StatisticalWarning
+    from cohort.survival import (
+        _CONF_TYPES,
+        KaplanMeierResult,
+        _check_rho,
+        _group_curve,
+        _km_frames,
+        _km_table,
+        _logrank_prepared,
+        _median_row,
+    )
+
+    if weights is not None or entry is not None:
+        raise NotDistributed("case weights or delayed entry")
+    if conf_type not in _CONF_TYPES:
+        raise ModelError(f"conf_type={conf_type!r}: use one of {', '.join(_CONF_TYPES)}.")
+    if not 0 < conf_level < 1:
+        raise ModelError(f"conf_level must be between 0 and 1, got {conf_level!r}.")
+    rho = _check_rho(rho)
+    prep = _prepared(data, endpoint, by, strata, "cohort.km", timefix)
+    n = _group_n(prep)
+    summary, curves = [], []
+    for code, label in enumerate(prep.labels):
+        m = prep.group_codes == code
+        time, event, wts, _ = prep.rows(m)
+        tab = _km_table(time, event, conf_level, conf_type, weights=wts)
+        med, lo, up = _median_row(tab)
+        summary.append((label, int(n[code]), int(np.rint(wts @ event)), med, lo, up))
+        curves.append(_group_curve(label, int(n[code]), tab))
+    table, curves_df = _km_frames(summary, curves)
+    test = None
+    if prep.by and len(prep.labels) > 1:
+        test = _fix_n(_logrank_prepared(prep, rho), prep)
+    for label, ev in zip(table["group"], table["events"], strict=True):
+        if ev == 0:
+            warnings.warn(f"cohort.km: group {label} has no events.", StatisticalWarning, 3)
+    return KaplanMeierResult(
+        table=table,
+        curves=curves_df,
+        test=test,
+        excluded=dict(prep.excluded),
+        notes=prep.notes,
+        endpoint=endpoint_key(endpoint),
+        by=prep.by,
+        conf_level=conf_level,
+        conf_type=conf_type,
+        _prep=prep,
+        rho=rho,
+    )
+
+
+def logrank(
+    data: Any,
+    by: str | list[str],
+    endpoint: str = "os",
+    *,
+    strata: str | list[str] | None = None,
+    rho: float = 0.0,
+    weights: str | None = None,
+    entry: str | None = None,
+    timefix: bool = True,
+):
+    """:func:`cohort.logrank` of a Dask cohort (a :class:`cohort.survival.LogRankResult`)."""
+    from cohort.survival import _check_rho, _logrank_prepared
+
+    if weights is not None or entry is not None:
+        raise NotDistributed("case weights or delayed entry")
+    rho = _check_rho(rho)
+    prep = _prepared(data, endpoint, by, strata, "cohort.logrank", timefix)
+    return _fix_n(_logrank_prepared(prep, rho), prep)
+
+
+def pairwise_logrank(
+    data: Any,
+    by: str | list[str],
+    endpoint: str = "os",
+    *,
+    adjust: str = "holm",
+    strata: str | list[str] | None = None,
+    rho: float = 0.0,
+    weights: str | None = None,
+    entry: str | None = None,
+    timefix: bool = True,
+) -> pd.DataFrame:
+    """:func:`cohort.pairwise_logrank` of a Dask cohort."""
+    from cohort.survival import _check_rho, _pairwise_prepared
+
+    if weights is not None or entry is not None:
+        raise NotDistributed("case weights or delayed entry")
+    rho = _check_rho(rho)
+    prep = _prepared(data, endpoint, by, strata, "cohort.pairwise_logrank", timefix)
+    return _pairwise_prepared(prep, adjust, rho)
+
+
+def _rmst_counts(time, event, w, tau):
+    """``cohort.survival._rmst_one`` on rows weighted by patient counts (same formula)."""
+    from cohort.survival import _km_table
+
+    tab = _km_table(time, event, 0.95, "log", weights=w)
+    t = tab["time"].to_numpy()
+    s = tab["survival"].to_numpy()
+    n = tab["at_risk"].to_numpy(dtype=float)
+    d = tab["events"].to_numpy(dtype=float)
+    keep = t <= tau
+    t, s, n, d = t[keep], s[keep], n[keep], d[keep]
+    grid = np.concatenate([[min(0.0, t.min() if len(t) else 0.0)], t, [tau]])
+    rect = np.diff(grid) * np.concatenate([[1.0], s])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        h = np.where(n - d == 0, 0.0, d / (n * (n - d)))
+    area_after = np.cumsum(rect[::-1])[::-1][1:]
+    return float(rect.sum()), float(np.sqrt(np.sum(area_after**2 * h)))
+
+
+def rmst(
+    data: Any,
+    tau: float,
+    endpoint: str = "os",
+    by: str | list[str] | None = None,
+    *,
+    conf_level: float = 0.95,
+):
+    """:func:`cohort.rmst` of a Dask cohort (a :class:`cohort.survival.RMSTResult`)."""
+    from scipy import stats
+
+    from cohort.errors import StatisticalWarning
+    from cohort.survival import RMSTResult
+
+    if not np.isfinite(tau) or tau <= 0:
+        raise ModelError(f"cohort.rmst: tau must be a positive number of days, got {tau!r}.")
+    prep = _prepared(data, endpoint, by, None, "cohort.rmst")
+    z = stats.norm.ppf(1 - (1 - conf_level) / 2)
+    n = _group_n(prep)
+    rows = []
+    for code, label in enumerate(prep.labels):
+        m = prep.group_codes == code
+        time, event, wts, _ = prep.rows(m)
+        est, se = _rmst_counts(time, event, wts, float(tau))
+        if time.max() < tau:
+            warnings.warn(
+                f"cohort.rmst: tau={tau} is beyond the last follow-up of group {label} "
+                f"({time.max():g} days); its curve is extended flat to tau.",
+                StatisticalWarning,
+                stacklevel=3,
+            )
+        events = int(np.rint(wts @ event))
+        rows.append((label, int(n[code]), events, float(tau), est, se, est - z * se, est + z * se))
+    table = pd.DataFrame(
+        rows, columns=["group", "n", "events", "tau", "rmst", "se", "lower", "upper"]
+    )
+    difference = _rmst_differences(table, z) if prep.by and len(table) > 1 else None
+    return RMSTResult(
+        table, difference, float(tau), conf_level, endpoint_key(endpoint), prep.excluded, prep.notes
+    )
+
+
+def _rmst_differences(table: pd.DataFrame, z: float) -> pd.DataFrame:
+    """Each group against the first, as :func:`cohort.rmst` (difference and ratio)."""
+    from scipy import stats
+
+    ref = table.iloc[0]
+    diffs = []
+    for _, row in table.iloc[1:].iterrows():
+        dif = row["rmst"] - ref["rmst"]
+        se = float(np.hypot(row["se"], ref["se"]))
+        p = float(2 * stats.norm.sf(abs(dif) / se)) if se > 0 else np.nan
+        log_ratio = float(np.log(row["rmst"] / ref["rmst"]))
+        se_log = float(np.hypot(row["se"] / row["rmst"], ref["se"] / ref["rmst"]))
+        p_ratio = float(2 * stats.norm.sf(abs(log_ratio) / se_log)) if se_log > 0 else np.nan
+        diffs.append(
+            (row["group"], ref["group"], dif, se, dif - z * se, dif + z * se, p)
+            + (np.exp(log_ratio), np.exp(log_ratio - z * se_log))
+            + (np.exp(log_ratio + z * se_log), p_ratio)
+        )
+    return pd.DataFrame(
+        diffs,
+        columns=["group", "reference", "difference", "se", "lower", "upper", "p_value"]
+        + ["ratio", "ratio_lower", "ratio_upper", "ratio_p_value"],
+    )
