@@ -108,8 +108,8 @@ def cox_block(
     report.result(cox_headline(res, title or formula), res.n)
     report.method(
         "cox",
-        "Hazard ratios come from Cox proportional-hazards models with Efron's method for ties (lifelines, equal "
-        "to R coxph); patients with a missing covariate were left out and counted. Proportional hazards were "
+        "Hazard ratios come from Cox proportional-hazards models with Efron's method for ties (equal to R "
+        "coxph); patients with a missing covariate were left out and counted. Proportional hazards were "
         "checked with the score test of R's cox.zph (Kaplan-Meier time transform), per term and globally.",
     )
     return res
