@@ -170,7 +170,7 @@ def test_classify_dask_equals_classify(loaded, in_memory):
         for col in want.columns:
             if isinstance(want[col].dtype, pd.CategoricalDtype):
                 want[col] = want[col].astype("string")
-        pd.testing.assert_frame_equal(got.drop(columns="patient_id"), want, check_dtype=False)
+        pd.testing.assert_frame_equal(got, want, check_dtype=False)  # patient_id first in both
 
 
 # ------------------------------------------------------------------------- bad rows, across parts
