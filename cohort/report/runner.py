@@ -236,8 +236,12 @@ def run_analysis(
         report.heading("Not run")
         report.text(
             f"Not run: this cohort lacks {join(missing)}. This analysis needs "
-            f"{join([describe(n) for n in module.REQUIRES])}; map the column(s) in the mapping file "
-            "(docs/mapping.md) to run it."
+            f"{join([describe(n) for n in module.REQUIRES])}; "
+            + (
+                "load the MRD table with cohort.load(..., mrd=path) to run it."
+                if missing == [describe("mrd")]
+                else "map the column(s) in the mapping file (docs/mapping.md) to run it."
+            )
         )
         return report
     with warnings.catch_warnings(record=True) as caught:
