@@ -101,7 +101,7 @@ def test_no_row_is_lost_through_a_csv_file(tmp_path_factory, df):
 @given(messy_tables())
 def test_no_row_is_lost_many_examples(df):
     c = _load(df, on_error="exclude")
-    assert len(c.data) + len(c.exclusions) == len(df)
+    assert len(c.data) + len(c.excluded_patients()) == len(df)
 
 
 DATE_CELLS = st.one_of(
@@ -125,6 +125,6 @@ def dated_tables(draw) -> pd.DataFrame:
 @given(dated_tables())
 def test_no_row_is_lost_when_endpoints_come_from_dates(df):
     c = _load(df, mapping="eln_dates", on_error="exclude", today=pd.Timestamp("2024-06-30"))
-    excluded = c.exclusions["row"].tolist()
+    excluded = c.excluded_patients()["row"].tolist()
     assert len(excluded) == len(set(excluded))
     assert c.data["input_position"].tolist() == sorted(set(range(len(df))) - set(excluded))
