@@ -1,0 +1,284 @@
+"""One counting engine for the nonparametric estimators: counts per stratum x group x time x cause.
+
+Kaplan-Meier (with Greenwood's variance), the log-rank family (observed, expected, variance), the
+Aalen-Johansen cumulative incidence and Gray's test depend on the data only through how many
+patients are at risk, have each kind of event and are censored in every group at every distinct
+time. :func:`count_table` forms those counts once, with integer codes and ``np.bincount`` (one sort
+of the times); everything else here is cumulative sums over that table, so the cost after the
+counting is independent of the number of patients (with whole-day times the table has at most a
+few thousand rows per group). The Dask engine aggregates exactly these counts per partition.
+
+:func:`group_codes` is :func:`cohort._grouping.group_codes` without ``np.unique(axis=0)`` (a
+row-wise sort of the code matrix, the slowest step of ``cohort.km`` at 1e6 patients): each column
+is factorised once and the combined code is a mixed-radix integer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from cohort._grouping import label, ordered_values
+
+__all__ = [
+    "Counts",
+    "count_table",
+    "gray_statistic",
+    "group_codes",
+    "km_columns",
+    "logrank_oev",
+    "survdiff_chisq",
+]
+
+
+def group_codes(frame: pd.DataFrame, cols: tuple[str, ...]) -> tuple[np.ndarray, tuple[str, ...]]:
+    """Integer group codes (in category/sorted order of each column) and R-style labels.
+
+    Same result as :func:`cohort._grouping.group_codes`; ``frame`` has no missing value in ``cols``.
+    """
+    n = len(frame)
+    if not cols:
+        return np.zeros(n, dtype=np.int64), ("all",)
+    combined = np.zeros(n, dtype=np.int64)
+    levels_per_col = []
+    for c in cols:
+        levels = ordered_values(frame[c])
+        series = frame[c]
+        if isinstance(series.dtype, pd.CategoricalDtype):
+            # category codes -> rank among the categories present
+            cats = series.cat.categories
+            rank_of_cat = np.full(len(cats) + 1, -1, dtype=np.int64)
+            rank_of_cat[cats.get_indexer(levels)] = np.arange(len(levels))
+            codes = rank_of_cat[series.cat.codes.to_numpy()]
+        else:
+            # factorise once, then map the (few) distinct values to their sorted rank
+            uniq_codes, uniques = pd.factorize(series.astype(object), sort=False)
+            lookup = {v: i for i, v in enumerate(levels)}
+            codes = np.array([lookup[v] for v in uniques], dtype=np.int64)[uniq_codes]
+        combined = combined * len(levels) + codes
+        levels_per_col.append(levels)
+    present, inverse = np.unique(combined, return_inverse=True)
+    radices = [len(lv) for lv in levels_per_col]
+    labels = []
+    for code in present:
+        digits = []
+        for r in reversed(radices):
+            digits.append(int(code % r))
+            code //= r
+        digits.reverse()
+        labels.append(
+            ", ".join(
+                f"{c}={label(levels_per_col[j][k])}"
+                for j, (c, k) in enumerate(zip(cols, digits, strict=True))
+            )
+        )
+    return inverse.reshape(-1).astype(np.int64), tuple(labels)
+
+
+@dataclass(frozen=True)
+class Counts:
+    """Counts per stratum ``s``, distinct time ``t``, group ``g`` (and cause ``c``).
+
+    Attributes
+    ----------
+    times : ndarray (T,)
+        Distinct times (of all strata together).
+    at_risk : ndarray (S, T, k)
+        Patients with ``entry < t <= time`` (weighted when weights are given).
+    events : ndarray (S, T, k, C)
+        Events of each cause in ``causes`` at ``t``.
+    removed : ndarray (S, T, k)
+        Patients leaving at ``t`` (events of any cause and censorings).
+    causes : tuple of int
+    """
+
+    times: np.ndarray
+    at_risk: np.ndarray
+    events: np.ndarray
+    removed: np.ndarray
+    causes: tuple[int, ...]
+
+
+def count_table(
+    time: np.ndarray,
+    status: np.ndarray,
+    group: np.ndarray,
+    k: int,
+    *,
+    strata: np.ndarray | None = None,
+    causes: tuple[int, ...] = (1,),
+    weights: np.ndarray | None = None,
+    entry: np.ndarray | None = None,
+) -> Counts:
+    """Count at-risk, events by cause and exits per stratum x distinct time x group.
+
+    Parameters
+    ----------
+    time : ndarray (n,)
+    status : ndarray (n,)
+        0 censored, otherwise the cause code.
+    group : ndarray (n,)
+        Group codes ``0..k-1``.
+    k : int
+    strata : ndarray (n,), optional
+        Stratum codes ``0..S-1``.
+    causes : tuple of int
+    weights : ndarray (n,), optional
+    entry : ndarray (n,), optional
+        Delayed entry: a patient is at risk at ``t`` when ``entry < t <= time``.
+    """
+    time = np.asarray(time, dtype=float)
+    ut, ti = np.unique(time, return_inverse=True)
+    ti = ti.reshape(-1)
+    n_t = len(ut)
+    s = np.zeros(len(time), dtype=np.int64) if strata is None else np.asarray(strata, np.int64)
+    n_s = int(s.max()) + 1 if len(s) else 1
+    cell = (s * n_t + ti) * k + np.asarray(group, dtype=np.int64)
+    size = n_s * n_t * k
+    shape = (n_s, n_t, k)
+    removed = np.bincount(cell, weights=weights, minlength=size).reshape(shape)
+    status = np.asarray(status)
+    events = np.stack(
+        [
+            np.bincount(
+                cell,
+                weights=(status == c) * (1.0 if weights is None else np.asarray(weights)),
+                minlength=size,
+            ).reshape(shape)
+            for c in causes
+        ],
+        axis=-1,
+    )
+    at_risk = np.cumsum(removed[:, ::-1], axis=1)[:, ::-1]
+    if entry is not None:
+        # not yet at risk at every t <= entry: remove at the last such time, reverse-cumulate
+        ei = np.searchsorted(ut, np.asarray(entry, dtype=float), side="right") - 1
+        inside = ei >= 0
+        ecell = (s[inside] * n_t + ei[inside]) * k + np.asarray(group, np.int64)[inside]
+        wts = None if weights is None else np.asarray(weights)[inside]
+        late = np.bincount(ecell, weights=wts, minlength=size).reshape(shape)
+        at_risk = at_risk - np.cumsum(late[:, ::-1], axis=1)[:, ::-1]
+    return Counts(ut, at_risk.astype(float), events.astype(float), removed.astype(float), causes)
+
+
+def km_columns(
+    at_risk: np.ndarray, events: np.ndarray, removed: np.ndarray
+) -> dict[str, np.ndarray]:
+    """Kaplan-Meier of one group over the times where someone leaves, as R ``survfit``.
+
+    Returns ``mask`` (the kept times), ``survival`` and ``std_err`` (Greenwood's SE of the
+    cumulative hazard, R's ``std.err``: infinite once the curve reaches 0).
+    """
+    keep = removed > 0
+    n, d = at_risk[keep], events[keep]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        surv = np.cumprod(1.0 - d / n)
+        inc = np.where(d > 0, d / (n * (n - d)), 0.0)
+    return {"mask": keep, "survival": surv, "std_err": np.sqrt(np.cumsum(inc))}
+
+
+def logrank_oev(counts: Counts) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Observed, expected and the variance matrix of O - E (R ``survdiff``, rho = 0), summed over
+    strata, from the first cause's events."""
+    deaths = counts.events[..., 0]  # (S, T, k)
+    k = deaths.shape[-1]
+    obs = deaths.sum(axis=(0, 1))
+    n_r = counts.at_risk.reshape(-1, k)
+    d_g = deaths.reshape(-1, k)
+    n = n_r.sum(axis=1)
+    d = d_g.sum(axis=1)
+    use = d > 0
+    n_r, n, d = n_r[use], n[use], d[use]
+    frac = n_r / n[:, None]
+    exp = (frac * d[:, None]).sum(axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        w = np.where(n > 1, d * (n - d) / (n - 1), 0.0)
+    var = np.diag((w[:, None] * frac).sum(axis=0)) - frac.T @ (frac * w[:, None])
+    return obs, exp, var
+
+
+def survdiff_chisq(obs: np.ndarray, exp: np.ndarray, var: np.ndarray) -> float:
+    """R ``survdiff``'s chi-square: groups with expected events, the first one left out."""
+    keep = np.flatnonzero(exp > 0)
+    if len(keep) < 2:
+        return 0.0
+    keep = keep[1:]
+    u = (obs - exp)[keep]
+    return float(u @ np.linalg.solve(var[np.ix_(keep, keep)], u))
+
+
+def gray_statistic(
+    at_risk: np.ndarray, d1: np.ndarray, d2: np.ndarray, rho: float = 0.0
+) -> tuple[np.ndarray, np.ndarray]:
+    """Gray's score and covariance in one stratum (cmprsk ``crst``) from counts per time x group.
+
+    ``at_risk``, ``d1`` (events of the cause) and ``d2`` (competing events) are (T, ng) over the
+    stratum's distinct times in order. cmprsk's loop over times becomes cumulative products and
+    sums: only the times with an event update anything, the group Kaplan-Meier ``skm`` and
+    incidence ``f1`` are cumulative, ``c`` is the cumulative sum of its increments, and the
+    variance terms are sums over times of outer products.
+    """
+    ng = at_risk.shape[1]
+    ng1 = ng - 1
+    nd1_all, nd2_all = d1.sum(axis=1), d2.sum(axis=1)
+    ev = (nd1_all > 0) | (nd2_all > 0)
+    rs, d1, d2 = at_risk[ev], d1[ev], d2[ev]
+    nd1 = nd1_all[ev]
+    if not len(rs):
+        return np.zeros(ng1), np.zeros((ng1, ng1))
+    act = rs > 0
+    rs_a = np.where(act, rs, 1.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        skm = np.cumprod(np.where(act, (rs - d1 - d2) / rs_a, 1.0), axis=0)
+        skmm = np.vstack([np.ones(ng), skm[:-1]])
+        f1 = np.cumsum(np.where(act, skmm * d1 / rs_a, 0.0), axis=0)
+        f1m = np.vstack([np.zeros(ng), f1[:-1]])
+        skmm_a = np.where(act, skmm, 1.0)
+        t1 = np.where(act, rs / skmm_a, 0.0)
+        tr = t1.sum(axis=1)
+        tq = np.where(act, rs * (1 - f1m) / skmm_a, 0.0).sum(axis=1)
+        f = np.cumsum(nd1 / tr)
+        fm = np.r_[0.0, f[:-1]]
+        fb = (1 - fm) ** rho
+        eye = np.eye(ng)
+        a = fb[:, None, None] * (
+            eye[None] * t1[:, None, :] - t1[:, :, None] * t1[:, None, :] / tr[:, None, None]
+        )
+        inc = a * (nd1 / (tr * (1 - fm)))[:, None, None]
+        both = act[:, :, None] & act[:, None, :]
+        c = np.cumsum(np.where(both, inc, 0.0), axis=0)
+        score = np.where(
+            act[:, :ng1],
+            fb[:, None]
+            * (
+                d1[:, :ng1]
+                - (nd1[:, None] * rs[:, :ng1] * (1 - f1m[:, :ng1]))
+                / (skmm_a[:, :ng1] * tq[:, None])
+            ),
+            0.0,
+        ).sum(axis=0)
+        skm_pos = skm > 0
+        skm_a = np.where(skm_pos, skm, 1.0)
+        # the cause's events
+        t4 = np.where(skm_pos, 1 - (1 - f)[:, None] / skm_a, 1.0)
+        t5 = np.where((nd1 > 1)[:, None], 1 - (nd1[:, None] - 1) / (tr[:, None] * skmm_a - 1), 1.0)
+        t3 = np.where(act, t5 * skmm * nd1[:, None] / (tr[:, None] * rs_a), 0.0)
+        t3 = np.where((nd1 > 0)[:, None], t3, 0.0)
+        v3 = (t4 * t4 * t3).sum(axis=0)
+        tt1 = a[:, :ng1, :] - t4[:, None, :] * c[:, :ng1, :]
+        v2 = (tt1 * (t4 * t3)[:, None, :]).sum(axis=0)
+        v = np.einsum("tik,tk,tjk->ij", tt1, t3, tt1)
+        # competing events
+        k2 = skm_pos & (d2 > 0)
+        t4 = np.where(k2, (1 - f)[:, None] / skm_a, 0.0)
+        t5 = np.where(d2 > 1, 1 - (d2 - 1.0) / np.where(d2 > 1, rs - 1.0, 1.0), 1.0)
+        t3 = np.where(k2, t5 * skmm**2 * d2 / rs_a**2, 0.0)
+        v3 += (t4 * t4 * t3).sum(axis=0)
+        tt1 = t4[:, None, :] * c[:, :ng1, :]
+        v2 -= (tt1 * (t4 * t3)[:, None, :]).sum(axis=0)
+        v += np.einsum("tik,tk,tjk->ij", tt1, t3, tt1)
+    c1 = c[-1, :ng1, :]
+    v += (c1 * v3[None, :]) @ c1.T + c1 @ v2.T + v2 @ c1.T
+    return score, v
