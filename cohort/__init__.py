@@ -43,6 +43,7 @@ _LAZY = {
     "mantel_byar": "cohort.time_varying",
     "simon_makuch": "cohort.time_varying",
     "compare_systems": "cohort.discrimination",
+    "concordance": "cohort.discrimination",
     "rmst": "cohort.survival",
     "logrank": "cohort.survival",
     "logrank_trend": "cohort.survival",

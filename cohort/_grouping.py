@@ -111,3 +111,96 @@ def analysable_rows(
             + (f" and {', '.join(grouping)}." if grouping else ".")
         )
     return frame, tcol, ecol, excluded, notes
+
+
+def case_columns(
+    frame: pd.DataFrame,
+    time_col: str,
+    *,
+    weights: str | None,
+    entry: str | None,
+    what: str,
+) -> tuple[pd.DataFrame, np.ndarray | None, np.ndarray | None, dict[str, int]]:
+    """Case weights and delayed-entry times (R ``weights=``, ``Surv(entry, time, event)``).
+
+    Rows with a missing weight or entry time are left out and counted (``missing_weights``,
+    ``missing_entry``), as R's ``na.action`` does; impossible values raise.
+
+    Returns
+    -------
+    frame : pandas.DataFrame
+        The rows kept.
+    weights, entry : numpy.ndarray or None
+        Float arrays aligned with ``frame`` (None when the argument was None).
+    excluded : dict
+        Counts of rows left out, by reason.
+
+    Raises
+    ------
+    SchemaError
+        A named column is absent.
+    CohortValidationError
+        A weight that is negative or not a number, or an entry time not before the exit time
+        (R: "Stop time must be > start time").
+    """
+    from cohort._endpoint import _scalar
+    from cohort.errors import CohortValidationError, Problem
+
+    excluded: dict[str, int] = {}
+    arrays: dict[str, np.ndarray] = {}
+    for role, col in (("weights", weights), ("entry", entry)):
+        if col is None:
+            continue
+        if not isinstance(col, str) or col not in frame.columns:
+            raise SchemaError(
+                f"{what}: {role}={col!r} must name a column of the data; columns include "
+                f"{', '.join(map(str, list(frame.columns)[:12]))}."
+            )
+        raw = frame[col]
+        values = pd.to_numeric(raw.astype(object), errors="coerce").to_numpy(dtype=float)
+        not_number = raw.notna().to_numpy() & np.isnan(values)
+        if role == "weights":
+            bad = not_number | (values < 0) | np.isinf(values)
+            rule, fix = "a case weight must be a finite number >= 0", f"correct {col}"
+        else:
+            bad = not_number | np.isinf(values) | (values >= frame[time_col].to_numpy(float))
+            rule = f"an entry time must be a number before the exit time {time_col}"
+            fix = f"correct {col} or {time_col} (a patient cannot enter the risk set after leaving it)"
+        if bad.any():
+            raise CohortValidationError(
+                [
+                    Problem(
+                        f"bad_{role}",
+                        f"{what}: {rule}",
+                        column=col,
+                        row=int(pos),
+                        value=_scalar(raw.iloc[pos]),
+                        fix=fix,
+                    )
+                    for pos in np.flatnonzero(bad)
+                ]
+            )
+        arrays[role] = values
+    keep = np.ones(len(frame), dtype=bool)
+    for role, values in arrays.items():
+        miss = np.isnan(values) & keep
+        if miss.any():
+            excluded[f"missing_{role}"] = int(miss.sum())
+        keep &= ~np.isnan(values)
+    if not keep.all():
+        import warnings
+
+        from cohort.errors import DataQualityWarning
+
+        warnings.warn(
+            f"{what}: "
+            + ", ".join(
+                f"{k} patient(s) with a missing {r[8:]} left out" for r, k in excluded.items()
+            )
+            + ".",
+            DataQualityWarning,
+            stacklevel=4,
+        )
+    w = arrays["weights"][keep] if "weights" in arrays else None
+    e = arrays["entry"][keep] if "entry" in arrays else None
+    return frame.loc[keep], w, e, excluded

@@ -30,9 +30,27 @@ EXIT_BAD_INPUT = 2
 EXIT_ANALYSIS_FAILED = 1
 
 
+def _version(value: bool) -> None:
+    if value:
+        from importlib import metadata
+
+        try:
+            version = metadata.version("cohort")
+        except metadata.PackageNotFoundError:  # pragma: no cover - running from a bare checkout
+            version = "unknown (not installed)"
+        _out.print(f"cohort {version}", highlight=False)
+        raise typer.Exit()
+
+
 @app.callback()
 def _options(
     debug: Annotated[bool, typer.Option("--debug", help="Show full tracebacks on errors.")] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
 ) -> None:
     _state["debug"] = debug
 
@@ -86,16 +104,13 @@ def _fail(message: str) -> None:
 
 
 def _load(data: str | None, mapping: str | None, dataset: str | None, on_error: str = "raise"):
-    import cohort
     from cohort.report.runner import load_cohort
 
     if dataset:
         from cohort import datasets
 
         return datasets.load(dataset)
-    if data is None:
-        return load_cohort(None)
-    return cohort.load(data, mapping=mapping, on_error=on_error)
+    return load_cohort(data, mapping, on_error=on_error)
 
 
 DataArg = Annotated[
@@ -116,6 +131,18 @@ DatasetOpt = Annotated[
         "--dataset", help="Use a bundled real cohort instead of a file: amlsg, beataml or tcga."
     ),
 ]
+ExcludeOpt = Annotated[
+    bool,
+    typer.Option(
+        "--exclude",
+        help="Move invalid rows to the exclusions (an endpoint-only problem blanks that endpoint) "
+        "instead of failing.",
+    ),
+]
+
+
+def _on_error(exclude: bool) -> str:
+    return "exclude" if exclude else "raise"
 
 
 @app.command()
@@ -123,17 +150,14 @@ def load(
     data: DataArg = None,
     mapping: MappingOpt = None,
     dataset: DatasetOpt = None,
-    exclude: Annotated[
-        bool,
-        typer.Option("--exclude", help="Move invalid rows to the exclusions instead of failing."),
-    ] = False,
+    exclude: ExcludeOpt = False,
 ) -> None:
     """Load a cohort table, validate it and print a summary (n, exclusions, genotypes, follow-up)."""
 
     def action() -> None:
         from cohort.summary import format_summary, summarise
 
-        c = _load(data, mapping, dataset, "exclude" if exclude else "raise")
+        c = _load(data, mapping, dataset, _on_error(exclude))
         _out.print(format_summary(summarise(c)), highlight=False, markup=False)
 
     _run(action)
@@ -153,10 +177,17 @@ def classify(
     mapping: MappingOpt = None,
     dataset: DatasetOpt = None,
     out: Annotated[
-        Path | None, typer.Option("--out", "-o", help="Write the per-patient table to this CSV.")
+        Path | None,
+        typer.Option(
+            "--out",
+            "-o",
+            help="Write the per-patient table (patient_id first, to join it back) to this CSV.",
+        ),
     ] = None,
+    exclude: ExcludeOpt = False,
     include_ids: Annotated[
-        bool, typer.Option("--include-ids", help="Write patient identifiers to --out.")
+        bool,
+        typer.Option("--include-ids", hidden=True, help="Kept for old scripts; --out has ids."),
     ] = False,
 ) -> None:
     """Apply a risk or diagnostic classification and print the category counts."""
@@ -166,17 +197,14 @@ def classify(
         from cohort.export import safe_csv
         from cohort.stratify import category_counts
 
-        c = _load(data, mapping, dataset)
+        c = _load(data, mapping, dataset, _on_error(exclude))
         result = cohort.classify(c, system)
         counts = category_counts(result).round({"percent": 1})
         _out.print(f"{system}: {len(result)} patients", highlight=False)
         _out.print(counts.to_string(index=False), highlight=False, markup=False)
         if out is not None:
-            table = result.copy()
-            if include_ids:
-                table.insert(0, "patient_id", c.data["patient_id"].to_numpy())
-            safe_csv(table, out, index=False)
-            _out.print(f"wrote {out}", highlight=False)
+            safe_csv(result, out, index=False)
+            _out.print(f"wrote {out} (one row per patient, patient_id first)", highlight=False)
 
     _run(action)
 
@@ -193,13 +221,14 @@ def km(
     endpoint: Annotated[str, typer.Option("--endpoint", "-e", help="os, efs, rfs")] = "os",
     mapping: MappingOpt = None,
     dataset: DatasetOpt = None,
+    exclude: ExcludeOpt = False,
 ) -> None:
-    """Kaplan-Meier medians per group and the log-rank test."""
+    """Kaplan-Meier medians per group (in days and months) and the log-rank test."""
 
     def action() -> None:
         import cohort
 
-        c = _load(data, mapping, dataset)
+        c = _load(data, mapping, dataset, _on_error(exclude))
         frame = c.data
         if by and by not in frame.columns:
             from cohort.stratify import SYSTEMS
@@ -207,7 +236,13 @@ def km(
             if by in SYSTEMS:
                 frame = frame.assign(**{by: cohort.classify(c, by)["category"].to_numpy()})
         res = cohort.km(frame, endpoint=endpoint, by=by)
-        _out.print(res.table.to_string(index=False), highlight=False, markup=False)
+        origin = "complete remission" if endpoint in ("rfs", "cir") else "diagnosis"
+        _out.print(
+            f"{endpoint.upper()}: times in days from {origin}; months = days / 30.4375 "
+            "(NaN: median not reached)",
+            highlight=False,
+        )
+        _out.print(_with_months(res.table).to_string(index=False), highlight=False, markup=False)
         if res.test is not None:
             _out.print(
                 f"log-rank: chi-square {res.test.statistic:.4f} on {res.test.dof} df, p = {res.test.p_value:.4g}",
@@ -237,10 +272,26 @@ def synth(
     _run(action)
 
 
+def _with_months(table: Any) -> Any:
+    """A KM table with the median and its limits also in months, next to the days."""
+    from cohort.normalise import DAYS_PER_UNIT
+
+    out = table.copy()
+    for col in ("median", "median_lower", "median_upper"):
+        if col in out.columns:
+            pos = out.columns.get_loc(col) + 1
+            out.insert(pos, f"{col}_months", (out[col] / DAYS_PER_UNIT["months"]).round(1))
+    return out.rename(
+        columns={c: f"{c}_days" for c in ("median", "median_lower", "median_upper") if c in out}
+    )
+
+
 @app.command()
 def report(
     data: DataArg = None,
     mapping: MappingOpt = None,
+    dataset: DatasetOpt = None,
+    exclude: ExcludeOpt = False,
     analysis: Annotated[
         str,
         typer.Option(
@@ -281,7 +332,9 @@ def report(
 
             run = run_report(
                 data,
+                cohort=_load(data, mapping, dataset, _on_error(exclude)) if dataset else None,
                 mapping=mapping,
+                on_error=_on_error(exclude),
                 analysis=analysis,
                 out=out,
                 include_ids=include_ids,

@@ -9,7 +9,7 @@ import pandas as pd
 
 from cohort.errors import SchemaError
 
-EXCLUSION_COLUMNS = ("row", "patient_id", "reason", "column", "value", "message")
+EXCLUSION_COLUMNS = ("row", "patient_id", "reason", "column", "value", "message", "scope")
 
 
 def empty_exclusions() -> pd.DataFrame:
@@ -26,9 +26,11 @@ class Cohort:
     data : pandas.DataFrame
         The canonical table (see :mod:`cohort.schema`), one row per kept patient.
     exclusions : pandas.DataFrame
-        One row per excluded input row: ``row`` (input row number), ``patient_id``, ``reason``
-        (a stable code), ``column``, ``value`` and ``message``. Invariant:
-        ``n_input == len(data) + exclusions.row.nunique()``.
+        One row per exclusion: ``row`` (input row number), ``patient_id``, ``reason`` (a stable
+        code), ``column``, ``value``, ``message`` and ``scope``: ``"patient"`` when the row was
+        left out, or the endpoint (``"os"``, ``"efs"``, ``"rfs"``, ``"cir"``) whose time and
+        event were blanked for a patient who was kept. Invariant:
+        ``n_input == len(data) + excluded_patients().row.nunique()``.
     provenance : dict
         File names, SHA-256 of each input, the mapping used, package version, load time options.
     report : dict
@@ -45,9 +47,19 @@ class Cohort:
 
     @property
     def n_input(self) -> int:
-        """Number of input rows (kept + excluded)."""
-        n_excl = self.exclusions["row"].nunique() if len(self.exclusions) else 0
-        return len(self.data) + int(n_excl)
+        """Number of input rows (kept + excluded patients)."""
+        return len(self.data) + int(self.excluded_patients()["row"].nunique())
+
+    def excluded_patients(self) -> pd.DataFrame:
+        """The exclusions that removed a whole patient (``scope == "patient"``).
+
+        The other rows of :attr:`exclusions` blanked one endpoint of a patient who was kept
+        (``scope`` names the endpoint: ``"os"``, ``"efs"``, ``"rfs"`` or ``"cir"``).
+        """
+        excl = self.exclusions
+        if "scope" not in excl.columns:
+            return excl
+        return excl[excl["scope"].isna() | (excl["scope"] == "patient")]
 
     def __len__(self) -> int:
         return len(self.data)

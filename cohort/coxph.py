@@ -1,12 +1,17 @@
-"""Cox proportional-hazards models matching R's ``coxph`` (Efron ties) and ``cox.zph``.
+"""Cox proportional-hazards models matching R's ``coxph`` and ``cox.zph``.
 
-The fit is lifelines' ``CoxPHFitter`` (Efron ties, Newton-Raphson) on a design matrix built by
-:mod:`cohort.formula`, so no formula library evaluates user text. What is added here:
+The partial-likelihood fit is :func:`cohort._coxcore.fit_cox` (a vectorised numpy port of R's
+``coxfit6``/``agfit4``: Efron or Breslow ties, strata, case weights, delayed entry, robust sandwich
+variance) on a design matrix built by :mod:`cohort.formula`, so no formula library evaluates user
+text. lifelines' ``CoxPHFitter`` has Efron ties only, no delayed entry and weighted Efron terms that
+differ from R; it fits penalised models (``penalizer > 0``, its own penalty) and is the test oracle
+for the plain case. What is added here:
 
 - validation and R-like bookkeeping: rows with a missing covariate are counted ("n observations
   deleted due to missingness"), constant covariates and groups without events are named;
+- times equal up to rounding merged first (``timefix``, R's ``aeqSurv``);
 - the concordance as R's ``coxph`` reports it (within strata for a stratified model), from
-  scikit-survival's pair counts;
+  lifelines' pair counts;
 - the proportional-hazards test of R >= 3.0 ``cox.zph`` (:func:`cox_zph`). lifelines'
   ``proportional_hazard_test`` is the older approximate test: it has no global test and gives
   different numbers (lifelines#997), so the score test is written out here from R's ``zph1.c``.
@@ -22,7 +27,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from cohort._coxcore import TIES, CoxFit, fit_cox
 from cohort._endpoint import endpoint_arrays, endpoint_key, endpoint_label
+from cohort._grouping import case_columns
+from cohort._timefix import aeq_times
 from cohort.cohort import Cohort
 from cohort.errors import (
     ConvergenceWarning,
@@ -44,6 +52,9 @@ class _Design:
     time: np.ndarray
     event: np.ndarray
     strata: np.ndarray  # int codes, zeros when unstratified
+    weights: np.ndarray | None = None
+    entry: np.ndarray | None = None
+    ties: str = "efron"
 
 
 @dataclass(frozen=True)
@@ -54,26 +65,35 @@ class CoxResult:
     ----------
     summary : pandas.DataFrame
         Indexed by ``term``: ``coef``, ``se``, ``hr``, ``hr_lower``, ``hr_upper``, ``z``,
-        ``p_value``. A boolean column's term is its name (``npm1``); a categorical level is
-        ``column[level]``; an interaction joins with ``:`` (``npm1:flt3_itd``).
+        ``p_value``; a robust fit adds ``robust_se`` after ``se`` and its limits, z and p use it
+        (R's ``summary(coxph(..., robust = TRUE))``). A boolean column's term is its name
+        (``npm1``); a categorical level is ``column[level]``; an interaction joins with ``:``
+        (``npm1:flt3_itd``).
     n, events : int
         Patients and events used in the fit.
     n_deleted : int
         Patients left out for a missing time, event, covariate or stratum (R's "observations deleted
         due to missingness").
     concordance : float
-        Harrell's C of the linear predictor (within strata when stratified), as R's ``coxph``.
+        Harrell's C of the linear predictor (within strata when stratified), as R's ``coxph``;
+        its standard error is ``concordance_se`` (R's ``concordance["std"]``).
     log_likelihood : float
     formula : Formula
     terms : dict
         Term label -> its coefficient names (R's ``assign``).
     endpoint, strata, conf_level, penalizer :
     notes : tuple of str
-    model : lifelines.CoxPHFitter
-        The underlying fitted lifelines model.
+    model : cohort._coxcore.CoxFit or lifelines.CoxPHFitter
+        The underlying fit: the numpy core's arrays (``coef``, ``var``, ``robust_var``,
+        ``loglik``, ...), or lifelines' fitter for a penalised model.
     ph_test : pandas.DataFrame
         R ``cox.zph(fit)`` per term and ``GLOBAL`` (``chisq``, ``df``, ``p_value``); other time
         transforms with :meth:`zph`.
+    ties : {"efron", "breslow"}
+    robust : bool
+        True when the robust (sandwich) variance is used (``robust=True`` or ``cluster=``).
+    cluster, weights, entry : str or None
+        The column arguments.
     """
 
     summary: pd.DataFrame
@@ -91,6 +111,45 @@ class CoxResult:
     notes: tuple[str, ...]
     model: object = field(repr=False)
     _design: _Design = field(repr=False, compare=False)
+    ties: str = "efron"
+    robust: bool = False
+    cluster: str | None = None
+    weights: str | None = None
+    entry: str | None = None
+
+    @property
+    def methods(self) -> str:
+        """One paragraph for a methods section describing this fit."""
+        parts = [
+            f"Cox proportional-hazards model ({self.ties.capitalize()} method for ties, equal to R "
+            "coxph)"
+        ]
+        if self.strata:
+            parts.append(f"stratified by {', '.join(self.strata)}")
+        if self.entry:
+            parts.append(f"with delayed entry at {self.entry} (left truncation)")
+        if self.weights:
+            parts.append(f"with case weights {self.weights}")
+        text = ", ".join(parts) + "."
+        if self.robust:
+            text += (
+                " Standard errors, confidence intervals and p-values use the robust (sandwich) "
+                "variance"
+                + (f" clustered on {self.cluster}" if self.cluster else "")
+                + ", as R coxph(robust = TRUE)."
+            )
+        if self.n_deleted:
+            text += f" {self.n_deleted} patient(s) with missing data were left out."
+        return text
+
+    @cached_property
+    def concordance_se(self) -> float:
+        """Standard error of ``concordance``, as R's ``fit$concordance["std"]`` (within strata)."""
+        from cohort.discrimination import concordance_fit
+
+        d = self._design
+        lp = d.x @ self.summary["coef"].to_numpy()
+        return concordance_fit(d.time, d.event, lp, d.strata).std_err
 
     @cached_property
     def ph_test(self) -> pd.DataFrame:
@@ -110,6 +169,22 @@ class CoxResult:
                 "ph_test on a penalised fit ignores the penalty (R adds it to the information matrix).",
                 StatisticalWarning,
                 stacklevel=2,
+            )
+        design = self._design
+        unsupported = [
+            name
+            for name, used in (
+                ("case weights", design.weights is not None),
+                ("delayed entry", design.entry is not None),
+                ('ties="breslow"', design.ties != "efron"),
+            )
+            if used
+        ]
+        if unsupported:
+            raise ModelError(
+                f"ph_test: the cox.zph score test is implemented for Efron fits without weights or "
+                f"delayed entry; this fit has {', '.join(unsupported)}. Refit without them to test "
+                "proportional hazards, or use R's cox.zph."
             )
         beta = self.summary["coef"].to_numpy()
         return _zph(self._design, beta, self.terms, list(self.summary.index), transform)
@@ -171,8 +246,14 @@ def cox(
     strata: str | list[str] | None = None,
     penalizer: float = 0.0,
     conf_level: float = 0.95,
+    ties: str = "efron",
+    robust: bool | None = None,
+    cluster: str | None = None,
+    weights: str | None = None,
+    entry: str | None = None,
+    timefix: bool = True,
 ) -> CoxResult:
-    """Fit a Cox proportional-hazards model (Efron ties), as R ``coxph(Surv(t, e) ~ formula)``.
+    """Fit a Cox proportional-hazards model, as R ``coxph(Surv(t, e) ~ formula)``.
 
     Parameters
     ----------
@@ -184,8 +265,25 @@ def cox(
     strata : str or list of str, optional
         Stratification columns: separate baseline hazards, as R's ``+ strata(x)``.
     penalizer : float
-        lifelines' L2 penalty (0 = ordinary partial likelihood, as R).
+        lifelines' L2 penalty on standardised covariates (0 = ordinary partial likelihood, as R);
+        a penalised model is fitted by lifelines and takes none of the arguments below.
     conf_level : float
+    ties : {"efron", "breslow"}
+        R's ``ties=`` (default Efron, as R).
+    robust : bool, optional
+        Robust (sandwich) standard errors, as ``coxph(robust = TRUE)``: ``summary`` gains
+        ``robust_se`` and the limits, z and p-values use it. By default (None) as R: on with
+        ``cluster`` or with non-integer ``weights``, off otherwise.
+    cluster : str, optional
+        Column of cluster codes (e.g. centre, family): the robust variance sums the dfbeta
+        residuals within clusters, as ``coxph(..., cluster = column)``; implies ``robust``.
+    weights : str, optional
+        Column of case weights, as ``coxph(weights = column)``.
+    entry : str, optional
+        Column of delayed-entry (left-truncation) times on the endpoint's time scale:
+        ``coxph(Surv(entry, time, event) ~ ...)``.
+    timefix : bool
+        Merge times equal up to floating-point rounding (R's ``aeqSurv``, coxph's default).
 
     Returns
     -------
@@ -198,10 +296,6 @@ def cox(
     ModelError
         No events, a constant covariate, or a fit that fails (collinear covariates).
     """
-    from lifelines import CoxPHFitter
-    from lifelines.exceptions import ConvergenceError
-    from lifelines.exceptions import ConvergenceWarning as LifelinesConvergenceWarning
-
     what = "cohort.cox"
     if endpoint_key(endpoint, what=what) == "cir":
         raise ModelError(
@@ -212,8 +306,18 @@ def cox(
         raise ModelError(f"conf_level must be between 0 and 1, got {conf_level!r}.")
     if penalizer < 0:
         raise ModelError(f"penalizer must be >= 0, got {penalizer!r}.")
+    if ties not in TIES:
+        raise ModelError(f"{what}: ties={ties!r}; use one of {', '.join(TIES)} (as R coxph).")
+    if penalizer and (ties != "efron" or robust or cluster or weights or entry):
+        raise ModelError(
+            f"{what}: a penalised fit (penalizer > 0) is lifelines' and supports Efron ties only, "
+            "without weights, entry, robust or cluster; drop the penalizer or those arguments."
+        )
     strata_cols: tuple[str, ...] = (strata,) if isinstance(strata, str) else tuple(strata or ())
-    frame, tcol, ecol = endpoint_arrays(data, endpoint, what=what, required=strata_cols, warn=False)
+    extra = tuple(c for c in (cluster,) if c is not None)
+    frame, tcol, ecol = endpoint_arrays(
+        data, endpoint, what=what, required=strata_cols + extra, warn=False
+    )
     parsed = parse_formula(formula, frame.columns)
     overlap = set(parsed.variables) & set(strata_cols)
     if overlap:
@@ -221,25 +325,36 @@ def cox(
             f"{what}: {', '.join(sorted(overlap))} is both a covariate and a stratum."
         )
     n_missing_endpoint = frame.attrs.get("n_missing_endpoint", 0)
+    frame, wts, ent, case_excluded = case_columns(
+        frame, tcol, weights=weights, entry=entry, what=what
+    )
     x_all, assign = design_matrix(parsed, frame)
     incomplete = x_all.isna().any(axis=1).to_numpy()
-    if strata_cols:
-        incomplete |= frame[list(strata_cols)].isna().any(axis=1).to_numpy()
-    n_deleted = int(n_missing_endpoint + incomplete.sum())
+    if strata_cols or extra:
+        incomplete |= frame[list(strata_cols + extra)].isna().any(axis=1).to_numpy()
+    n_deleted = int(n_missing_endpoint + sum(case_excluded.values()) + incomplete.sum())
     notes = []
     if n_deleted:
         notes.append(f"{n_deleted} observation(s) deleted due to missingness")
+        also = "".join(f", {k} with a missing {r[8:]}" for r, k in case_excluded.items())
         warnings.warn(
             f"{what}: {n_deleted} observation(s) deleted due to missingness "
             f"({n_missing_endpoint} without {tcol}/{ecol}, {int(incomplete.sum())} with a missing "
-            f"covariate{' or stratum' if strata_cols else ''}).",
+            f"covariate{' or stratum' if strata_cols else ''}{also}).",
             DataQualityWarning,
             stacklevel=2,
         )
     frame = frame.loc[~incomplete]
+    wts = None if wts is None else wts[~incomplete]
+    if robust is None:  # R coxph: robust by default with a cluster or non-integer case weights
+        robust = cluster is not None or (wts is not None and bool(np.any(wts != np.floor(wts))))
+    robust = bool(robust) or cluster is not None
+    ent = None if ent is None else ent[~incomplete]
     # categorical levels absent after deletion would give all-zero columns: rebuild on the kept rows
     x, assign = design_matrix(parsed, frame)
     time = frame[tcol].to_numpy(dtype=float)
+    if timefix:
+        time, ent = aeq_times(time, ent)
     event = frame[ecol].to_numpy(dtype=np.int64)
     scodes = _strata_codes(frame, strata_cols)
     if event.sum() == 0:
@@ -250,54 +365,21 @@ def cox(
         warnings.warn(f"{what}: {msg}", StatisticalWarning, stacklevel=2)
         notes.append(msg)
 
-    # the real term names keep .model.summary readable; the outcome columns cannot clash with them
-    # because formula names are identifiers and these start with an underscore plus a space
-    fit_frame = pd.DataFrame(x.to_numpy(), columns=list(x.columns))
-    fit_frame["_ time"] = time
-    fit_frame["_ event"] = event
-    if strata_cols:
-        fit_frame["_ stratum"] = scodes
-    fitter = CoxPHFitter(penalizer=penalizer, alpha=1 - conf_level)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        try:
-            fitter.fit(
-                fit_frame,
-                duration_col="_ time",
-                event_col="_ event",
-                strata=["_ stratum"] if strata_cols else None,
-                fit_options={"precision": 1e-12, "r_precision": 1e-14, "max_steps": 200},
-            )
-        except (ConvergenceError, np.linalg.LinAlgError) as exc:
-            raise ModelError(
-                f"{what}: the model {formula!r} could not be fitted; covariates "
-                f"{', '.join(x.columns)} may be collinear or separate the events completely "
-                f"(lifelines: {str(exc).splitlines()[0]}). Remove or merge covariates."
-            ) from exc
-    for w in caught:
-        if issubclass(w.category, LifelinesConvergenceWarning):
-            msg = f"{what}: the fit of {formula!r} did not converge cleanly: {w.message}"
-            warnings.warn(msg, ConvergenceWarning, stacklevel=2)
-            notes.append(msg)
-
     names = list(x.columns)
-    coef = fitter.params_.to_numpy()
-    se = fitter.standard_errors_.to_numpy()
-    z = stats.norm.ppf(1 - (1 - conf_level) / 2)
-    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
-        summary = pd.DataFrame(
-            {
-                "coef": coef,
-                "se": se,
-                "hr": np.exp(coef),
-                "hr_lower": np.exp(coef - z * se),
-                "hr_upper": np.exp(coef + z * se),
-                "z": coef / se,
-                "p_value": 2 * stats.norm.sf(np.abs(coef / se)),
-            },
-            index=pd.Index(names, name="term"),
+    design = _Design(x.to_numpy(dtype=float), time, event, scodes, wts, ent, ties)
+    cluster_codes = None if cluster is None else frame[cluster].to_numpy()
+    if penalizer:
+        model, coef, se, loglik, notes_fit = _fit_lifelines(
+            design, names, bool(strata_cols), penalizer, conf_level, formula
         )
-    big = [n for n, b, s in zip(names, coef, se, strict=True) if abs(b) > 15 or s > 1e3]
+        robust_se = None
+    else:
+        model, notes_fit = _fit_core(design, names, robust, cluster_codes, formula)
+        coef, se, loglik = model.coef, np.sqrt(np.diag(model.var)), model.loglik
+        robust_se = None if model.robust_var is None else np.sqrt(np.diag(model.robust_var))
+    notes.extend(notes_fit)
+    summary = _summary_table(names, coef, se, robust_se, conf_level)
+    big = [n for n, b, e in zip(names, coef, se, strict=True) if abs(b) > 15 or e > 1e3]
     if big:
         msg = (
             f"coefficient(s) of {', '.join(big)} are extreme (|coef| > 15 or se > 1000): probable "
@@ -312,7 +394,7 @@ def cox(
         events=int(event.sum()),
         n_deleted=n_deleted,
         concordance=_concordance(time, event, lp, scodes),
-        log_likelihood=float(fitter.log_likelihood_),
+        log_likelihood=float(loglik),
         formula=parsed,
         terms=assign,
         endpoint=endpoint_key(endpoint),
@@ -320,9 +402,121 @@ def cox(
         conf_level=conf_level,
         penalizer=penalizer,
         notes=tuple(notes),
-        model=fitter,
-        _design=_Design(x.to_numpy(dtype=float), time, event, scodes),
+        model=model,
+        _design=design,
+        ties=ties,
+        robust=robust,
+        cluster=cluster,
+        weights=weights,
+        entry=entry,
     )
+
+
+def _summary_table(
+    names: list[str],
+    coef: np.ndarray,
+    se: np.ndarray,
+    robust_se: np.ndarray | None,
+    conf_level: float,
+) -> pd.DataFrame:
+    """R's ``summary(coxph)`` coefficient table; with ``robust_se`` the limits, z and p use it."""
+    use = se if robust_se is None else robust_se
+    z = stats.norm.ppf(1 - (1 - conf_level) / 2)
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+        columns = {"coef": coef, "se": se}
+        if robust_se is not None:
+            columns["robust_se"] = robust_se
+        columns.update(
+            {
+                "hr": np.exp(coef),
+                "hr_lower": np.exp(coef - z * use),
+                "hr_upper": np.exp(coef + z * use),
+                "z": coef / use,
+                "p_value": 2 * stats.norm.sf(np.abs(coef / use)),
+            }
+        )
+    return pd.DataFrame(columns, index=pd.Index(names, name="term"))
+
+
+def _fit_core(
+    design: _Design, names: list[str], robust: bool, cluster: np.ndarray | None, formula: str
+) -> tuple[CoxFit, list[str]]:
+    """The numpy core's fit, with R-worded errors and a note when it did not converge."""
+    try:
+        fit = fit_cox(
+            design.x,
+            design.time,
+            design.event,
+            entry=design.entry,
+            weights=design.weights,
+            strata=design.strata,
+            ties=design.ties,
+            robust=robust,
+            cluster=cluster,
+        )
+    except np.linalg.LinAlgError as exc:
+        raise ModelError(
+            f"cohort.cox: the model {formula!r} could not be fitted; covariates "
+            f"{', '.join(names)} may be collinear or separate the events completely (singular "
+            "information matrix). Remove or merge covariates."
+        ) from exc
+    notes = []
+    if not fit.converged or not np.all(np.isfinite(fit.coef)):
+        msg = (
+            f"cohort.cox: the fit of {formula!r} did not converge in {fit.iterations} Newton steps; "
+            "a coefficient may be infinite (separation)."
+        )
+        warnings.warn(msg, ConvergenceWarning, stacklevel=3)
+        notes.append(msg)
+    return fit, notes
+
+
+def _fit_lifelines(
+    design: _Design,
+    names: list[str],
+    stratified: bool,
+    penalizer: float,
+    conf_level: float,
+    formula: str,
+) -> tuple[object, np.ndarray, np.ndarray, float, list[str]]:
+    """A penalised fit by lifelines' ``CoxPHFitter`` (its penalty, on standardised covariates)."""
+    from lifelines import CoxPHFitter
+    from lifelines.exceptions import ConvergenceError
+    from lifelines.exceptions import ConvergenceWarning as LifelinesConvergenceWarning
+
+    # the real term names keep .model.summary readable; the outcome columns cannot clash with them
+    # because formula names are identifiers and these start with an underscore plus a space
+    fit_frame = pd.DataFrame(design.x, columns=names)
+    fit_frame["_ time"] = design.time
+    fit_frame["_ event"] = design.event
+    if stratified:
+        fit_frame["_ stratum"] = design.strata
+    fitter = CoxPHFitter(penalizer=penalizer, alpha=1 - conf_level)
+    notes = []
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            fitter.fit(
+                fit_frame,
+                duration_col="_ time",
+                event_col="_ event",
+                strata=["_ stratum"] if stratified else None,
+                fit_options={"precision": 1e-12, "r_precision": 1e-14, "max_steps": 200},
+            )
+        except (ConvergenceError, np.linalg.LinAlgError) as exc:
+            raise ModelError(
+                f"cohort.cox: the model {formula!r} could not be fitted; covariates "
+                f"{', '.join(names)} may be collinear or separate the events completely "
+                f"(lifelines: {str(exc).splitlines()[0]}). Remove or merge covariates."
+            ) from exc
+    for w in caught:
+        if issubclass(w.category, LifelinesConvergenceWarning):
+            msg = f"cohort.cox: the fit of {formula!r} did not converge cleanly: {w.message}"
+            warnings.warn(msg, ConvergenceWarning, stacklevel=3)
+            notes.append(msg)
+    coef = fitter.params_.to_numpy()
+    se = fitter.standard_errors_.to_numpy()
+    return fitter, coef, se, float(fitter.log_likelihood_), notes
 
 
 # --------------------------------------------------------------------------------------------

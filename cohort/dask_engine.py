@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from cohort._endpoint import endpoint_columns, endpoint_key
 from cohort.cohort import EXCLUSION_COLUMNS
 from cohort.errors import (
     CohortError,
@@ -43,7 +44,6 @@ from cohort.errors import (
     SchemaError,
     StatisticalWarning,
 )
-from cohort.schema import ENDPOINTS
 
 if TYPE_CHECKING:  # pragma: no cover
     from cohort.mapping import Mapping
@@ -88,7 +88,8 @@ class DaskCohort:
         One row per excluded input row: ``partition`` then the columns of
         :attr:`cohort.Cohort.exclusions` (``row`` is the record position within the partition).
     n_input : int
-        Rows read; ``n_input == n_kept + exclusions.groupby(["partition", "row"]).ngroups``.
+        Rows read; ``n_input == n_kept +`` the number of (partition, row) pairs excluded with
+        ``scope`` "patient" (the other exclusions blanked one endpoint of a kept patient).
     n_kept : int
     provenance : dict
         Source path, files, mapping, partitions, engine.
@@ -452,15 +453,13 @@ def km_counts(data: Any, endpoint: str = "os", by: str | list[str] | None = None
     import dask
 
     frame = _frame(data, "km_dask")
-    key = str(endpoint).lower()
+    key = endpoint_key(endpoint, what="km_dask")
     if key == "cir":
         raise ModelError(
             "km_dask: 'cir' is a competing-risks endpoint; 1 - Kaplan-Meier overestimates its "
             "incidence. Use cohort.cuminc on an in-memory cohort."
         )
-    if key not in ENDPOINTS:
-        raise SchemaError(f"km_dask: unknown endpoint {endpoint!r}. Use one of os, efs, rfs.")
-    tcol, ecol = ENDPOINTS[key]
+    tcol, ecol = endpoint_columns(key)
     by_cols = [by] if isinstance(by, str) else list(by or [])
     lacking = [c for c in [tcol, ecol, *by_cols] if c not in frame.columns]
     if lacking:
@@ -605,7 +604,7 @@ def km_dask(
         raise ModelError(f"conf_level must be between 0 and 1, got {conf_level!r}.")
     by_cols = tuple([by] if isinstance(by, str) else list(by or []))
     counts = km_counts(data, endpoint, list(by_cols))
-    tcol, ecol = ENDPOINTS[str(endpoint).lower()]
+    tcol, ecol = endpoint_columns(endpoint)
     excluded: dict[str, int] = {}
     if counts.attrs["n_missing_endpoint"]:
         excluded["missing_endpoint"] = counts.attrs["n_missing_endpoint"]
@@ -677,7 +676,7 @@ def km_dask(
         curves=curves_df,
         test=test,
         excluded=excluded,
-        endpoint=str(endpoint).lower(),
+        endpoint=endpoint_key(endpoint),
         by=by_cols,
         conf_level=conf_level,
         conf_type=conf_type,

@@ -6,22 +6,186 @@ time-dependent AUC, the integrated Brier score, the AIC of a Cox model on each, 
 confidence intervals for the differences in Harrell's C. The metrics are scikit-survival's; the Cox
 models are lifelines'. What is added here is fitting each classification the same way, on the same
 patients, and the paired bootstrap.
+
+:func:`concordance` is Harrell's C with its standard error as R's ``survival::concordance``
+(infinitesimal-jackknife variance from each patient's counts of concordant, discordant and tied
+pairs; no Python package reports it). Harrell's C equals R to machine precision.
+
+:func:`time_dependent_auc`, :func:`brier_score` and :func:`integrated_brier` are those of R's
+``riskRegression::Score`` (``cens.model = "km"``), to machine precision. scikit-survival's
+``cumulative_dynamic_auc`` and ``brier_score`` weight an event at ``T_i`` by ``1 / G(T_i)``, the
+censoring survival *at* the event time; Score uses ``1 / G(T_i-)``, just *before* it, which is
+the inverse-probability-of-censoring weight of Gerds & Schumacher (2006). The two differ (by
+1e-7..1e-5 on AMLSG) whenever patients are censored at an event time. The censoring distribution
+itself is scikit-survival's (``kaplan_meier_estimator(reverse=True)``). Uno's C remains
+scikit-survival's ``concordance_index_ipcw`` (weights ``1 / G(T_i)^2``, truncated at ``tau``); no
+R implementation of it is installable here to compare with (``docs/r_parity_competing.md``).
 """
 
 from __future__ import annotations
 
 import os
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from cohort._endpoint import endpoint_columns, endpoint_key
 from cohort.cohort import Cohort, as_frame
-from cohort.errors import ModelError, SchemaError
-from cohort.schema import ENDPOINTS
+from cohort.errors import DataQualityWarning, ModelError, SchemaError
 
 ELN_ORDER = {"favorable": 0, "intermediate": 1, "adverse": 2}
+_CHUNK = 256  # event rows per block of the pair comparison (bounds memory at n * 256)
+
+
+@dataclass(frozen=True)
+class Concordance:
+    """Harrell's C with its standard error, as R's ``survival::concordance``.
+
+    Attributes
+    ----------
+    concordance : float
+        Harrell's C: concordant pairs plus half the pairs tied on the risk score, over comparable
+        pairs (R's ``concordance``).
+    std_err : float
+        Its infinitesimal-jackknife standard error (R's ``sqrt(var)``, coxph's ``concordance["std"]``).
+    concordant, discordant, tied_risk : int
+        Comparable pairs by outcome (R's ``count``; pairs tied on time are not comparable).
+    n : int
+        Patients used.
+    n_excluded : int
+        Patients left out for a missing time, event or score.
+    """
+
+    concordance: float
+    std_err: float
+    concordant: int
+    discordant: int
+    tied_risk: int
+    n: int
+    n_excluded: int = 0
+
+
+def _pair_influence(time: np.ndarray, event: np.ndarray, risk: np.ndarray) -> np.ndarray:
+    """Per patient: comparable pairs it belongs to that are concordant, discordant, tied on risk.
+
+    A pair is comparable when the patient with the shorter time had the event; a patient censored at
+    the time of another's event counts as the longer (R's rule). Higher risk = shorter survival.
+    Computed in blocks of event rows against all patients (O(events x n) time, O(n) memory).
+    """
+    n = len(time)
+    influence = np.zeros((n, 3))
+    events = np.flatnonzero(event == 1)
+    for s in range(0, len(events), _CHUNK):
+        i = events[s : s + _CHUNK]
+        ti, xi = time[i][:, None], risk[i][:, None]
+        comparable = (time[None, :] > ti) | ((time[None, :] == ti) & (event[None, :] == 0))
+        for k, relation in enumerate((xi > risk[None, :], xi < risk[None, :], xi == risk[None, :])):
+            pairs = comparable & relation
+            influence[i, k] += pairs.sum(axis=1)
+            influence[:, k] += pairs.sum(axis=0)
+    return influence
+
+
+def concordance_fit(
+    time: np.ndarray, event: np.ndarray, risk: np.ndarray, strata: np.ndarray | None = None
+) -> Concordance:
+    """Harrell's C and its standard error from arrays (complete data), as R ``concordancefit``.
+
+    Pairs are formed within strata (R's ``strata``, as coxph does for a stratified model) and pooled.
+    The variance is R's: ``dfbeta_k = ((C_k - D_k) - S (C_k + D_k + T_k)) / N`` from each patient's
+    concordant/discordant/tied counts, ``S`` Somers' d and ``N`` the comparable pairs, and
+    ``var(C) = sum(dfbeta_k^2) / 4``.
+    """
+    time = np.asarray(time, dtype=float)
+    event = np.asarray(event).astype(int)
+    risk = np.asarray(risk, dtype=float)
+    codes = np.zeros(len(time), dtype=int) if strata is None else pd.factorize(strata)[0]
+    influence = np.zeros((len(time), 3))
+    for code in np.unique(codes):
+        m = codes == code
+        influence[m] = _pair_influence(time[m], event[m], risk[m])
+    conc, disc, tied = influence.sum(axis=0) / 2
+    npair = conc + disc + tied
+    if npair == 0:
+        raise ModelError("concordance: no comparable pair (no event before another's follow-up).")
+    somers = (conc - disc) / npair
+    dfbeta = (influence[:, 0] - influence[:, 1]) / npair - somers / npair * influence.sum(axis=1)
+    return Concordance(
+        concordance=float((somers + 1) / 2),
+        std_err=float(np.sqrt((dfbeta**2).sum() / 4)),
+        concordant=int(round(conc)),
+        discordant=int(round(disc)),
+        tied_risk=int(round(tied)),
+        n=len(time),
+    )
+
+
+def concordance(
+    data: Cohort | pd.DataFrame,
+    risk: str | pd.Series | np.ndarray,
+    endpoint: str | tuple[str, str] = "os",
+    *,
+    strata: str | None = None,
+) -> Concordance:
+    """Harrell's C of a risk score with its standard error, as R's ``survival::concordance``.
+
+    Parameters
+    ----------
+    data : Cohort or pandas.DataFrame
+    risk : str, pandas.Series or numpy.ndarray
+        A column name, or values aligned with the rows; a higher value means a worse prognosis
+        (a Cox linear predictor, an ordinal risk group). R: ``concordance(Surv(t, e) ~ risk,
+        reverse = TRUE)``.
+    endpoint : {"os", "efs", "rfs"} or (str, str)
+    strata : str, optional
+        Column within whose levels pairs are formed.
+
+    Returns
+    -------
+    Concordance
+
+    Raises
+    ------
+    SchemaError
+        Unknown columns, a competing-risks endpoint, or a score of the wrong length.
+    ModelError
+        No comparable pair.
+    """
+    what = "cohort.concordance"
+    if endpoint_key(endpoint, what=what) == "cir":
+        raise SchemaError(f"{what}: 'cir' is a competing-risks endpoint; use 'os', 'efs' or 'rfs'.")
+    time_col, event_col = endpoint_columns(endpoint, what=what)
+    required = (time_col, event_col) + ((risk,) if isinstance(risk, str) else ())
+    frame = as_frame(data, required=required + ((strata,) if strata else ()), what=what)
+    score = frame[risk] if isinstance(risk, str) else pd.Series(np.asarray(risk), index=frame.index)
+    if len(score) != len(frame):
+        raise SchemaError(f"{what}: risk has {len(score)} values for {len(frame)} rows.")
+    score = pd.to_numeric(
+        score.astype("Float64") if score.dtype == bool else score, errors="coerce"
+    )
+    time = pd.to_numeric(frame[time_col], errors="coerce")
+    event = pd.to_numeric(frame[event_col], errors="coerce")
+    keep = (time.notna() & event.notna() & score.notna()).to_numpy()
+    if strata:
+        keep &= frame[strata].notna().to_numpy()
+    n_out = int((~keep).sum())
+    if n_out:
+        warnings.warn(
+            f"{what}: {n_out} patient(s) with a missing {time_col}, {event_col}, score"
+            f"{' or ' + strata if strata else ''} left out.",
+            DataQualityWarning,
+            stacklevel=2,
+        )
+    res = concordance_fit(
+        time.to_numpy(float)[keep],
+        event.to_numpy(float)[keep],
+        score.to_numpy(float)[keep],
+        frame[strata].to_numpy()[keep] if strata else None,
+    )
+    return Concordance(**{**res.__dict__, "n_excluded": n_out})
 
 
 @dataclass(frozen=True)
@@ -32,7 +196,8 @@ class SystemComparison:
     ----------
     metrics : pandas.DataFrame
         One row per system: ``system``, ``n``, ``events``, ``n_groups``, ``score`` (which risk score
-        was used), ``harrell_c``, ``uno_c``,
+        was used), ``harrell_c``, ``harrell_c_se`` (R's ``survival::concordance`` standard error),
+        ``uno_c``,
         ``auc_<days>`` for each time, ``integrated_brier``, ``aic``.
     differences : pandas.DataFrame
         One row per system after the first: ``system``, ``reference``, ``delta_harrell_c``, ``lower``,
@@ -93,6 +258,114 @@ def _ordinal_score(cat: pd.Series) -> np.ndarray | None:
     return None
 
 
+def _censoring_left_limit(time: np.ndarray, event: np.ndarray):
+    """``G(t-)`` and ``G(t)``: Kaplan-Meier of censoring (events before censorings at a tie)."""
+    from sksurv.nonparametric import kaplan_meier_estimator
+
+    times, surv = kaplan_meier_estimator(event.astype(bool), time, reverse=True)
+
+    def at(x: np.ndarray, *, left: bool) -> np.ndarray:
+        idx = np.searchsorted(times, x, side="left" if left else "right") - 1
+        return np.where(idx >= 0, surv[np.maximum(idx, 0)], 1.0)
+
+    return at
+
+
+def _survival_arrays(time, event, what: str) -> tuple[np.ndarray, np.ndarray]:
+    time = np.asarray(time, dtype=float)
+    event = np.asarray(event).astype(int)
+    if np.isnan(time).any() or len(time) != len(event):
+        raise ModelError(f"{what}: time and event must be complete arrays of the same length.")
+    return time, event
+
+
+def time_dependent_auc(
+    time: np.ndarray, event: np.ndarray, risk: np.ndarray, times: list[float] | np.ndarray
+) -> np.ndarray:
+    """Cumulative/dynamic AUC at each of ``times``, as R ``riskRegression::Score(metrics="auc")``.
+
+    Cases are patients with an event by ``t``, weighted by ``1 / G(T_i-)``; controls are patients
+    still event-free after ``t`` (equal weights ``1 / G(t)``); a case and a control tied on the
+    score count one half.
+
+    Parameters
+    ----------
+    time, event : numpy.ndarray
+        Follow-up and 0/1 event, complete.
+    risk : numpy.ndarray
+        Higher = worse; one column per time (n x len(times)) or one score for all times.
+    times : sequence of float
+
+    Returns
+    -------
+    numpy.ndarray
+        The AUC at each time (NaN where there is no case or no control).
+    """
+    time, event = _survival_arrays(time, event, "time_dependent_auc")
+    g = _censoring_left_limit(time, event)
+    times = np.atleast_1d(np.asarray(times, dtype=float))
+    risk = np.asarray(risk, dtype=float)
+    out = np.full(len(times), np.nan)
+    for k, t in enumerate(times):
+        r = risk[:, k] if risk.ndim == 2 else risk
+        case = (time <= t) & (event == 1)
+        controls = np.sort(r[time > t])
+        if not case.any() or len(controls) == 0:
+            continue
+        w = 1.0 / g(time[case], left=True)
+        below = np.searchsorted(controls, r[case], side="left")
+        tied = np.searchsorted(controls, r[case], side="right") - below
+        out[k] = float((w * (below + 0.5 * tied)).sum() / (w.sum() * len(controls)))
+    return out
+
+
+def brier_score(
+    time: np.ndarray, event: np.ndarray, risk: np.ndarray, times: list[float] | np.ndarray
+) -> np.ndarray:
+    """Brier score of predicted risks at each of ``times``, as R ``riskRegression::Score``.
+
+    ``BS(t) = mean_i [ (1 - P_i(t))^2 1(T_i <= t, event) / G(T_i-) + P_i(t)^2 1(T_i > t) / G(t) ]``
+    with ``P_i(t)`` the predicted probability of an event by ``t`` (one minus predicted survival).
+
+    Parameters
+    ----------
+    time, event : numpy.ndarray
+    risk : numpy.ndarray
+        n x len(times) predicted event probabilities.
+    times : sequence of float
+
+    Returns
+    -------
+    numpy.ndarray
+    """
+    time, event = _survival_arrays(time, event, "brier_score")
+    g = _censoring_left_limit(time, event)
+    times = np.atleast_1d(np.asarray(times, dtype=float))
+    risk = np.asarray(risk, dtype=float).reshape(len(time), len(times))
+    out = np.empty(len(times))
+    for k, t in enumerate(times):
+        p = risk[:, k]
+        case = (time <= t) & (event == 1)
+        control = time > t
+        terms = np.zeros(len(time))
+        terms[case] = (1 - p[case]) ** 2 / g(time[case], left=True)
+        terms[control] = p[control] ** 2 / g(np.array([t]), left=False)[0]
+        out[k] = terms.mean()
+    return out
+
+
+def integrated_brier(times: np.ndarray, brier: np.ndarray) -> float:
+    """Integrated Brier score up to the last time, as riskRegression's ``summary = "ibs"``.
+
+    ``IBS = (1 / t_K) sum_k BS(t_k) (t_{k+1} - t_k)`` with ``t_0 = 0`` and ``BS(0) = 0``: a step
+    function from 0 to the last time (scikit-survival integrates by the trapezoid rule from the
+    first time instead).
+    """
+    x = np.r_[0.0, np.asarray(times, dtype=float)]
+    y = np.r_[0.0, np.asarray(brier, dtype=float)]
+    return float((y[:-1] * np.diff(x)).sum() / x[-1])
+
+
 def _harrell(event: np.ndarray, time: np.ndarray, risk: np.ndarray) -> float:
     # lifelines' O(n log n) implementation (sksurv's compares all pairs: ~100x slower in the bootstrap).
     # lifelines expects predicted times (higher = longer survival), hence the minus sign; tied
@@ -133,7 +406,7 @@ def compare_systems(
     systems : list of str
         Column names of the data, or system names for :func:`cohort.classify` ("eln2017",
         "eln2017_eisfeld2020", "eln2022", ...). The first is the reference for differences.
-    endpoint : {"os", "efs", "rfs"}
+    endpoint : {"os", "efs", "rfs"} or (str, str)
     times : tuple of float
         Days at which the cumulative/dynamic AUC is computed (1, 2 and 5 years by default); times
         beyond the last observed time are dropped with a note.
@@ -160,17 +433,18 @@ def compare_systems(
     Every system is evaluated on the same patients: those with a known outcome and a determined
     category in every system (the others are counted in ``excluded``). Each classification enters a
     Cox model as a factor (for the AIC and the predicted survival curves); its risk score (see
-    ``score``) is used for Harrell's C
-    (``sksurv.metrics.concordance_index_censored``), Uno's C (``concordance_index_ipcw``, truncated
-    at the last AUC time) and the cumulative/dynamic AUC (``cumulative_dynamic_auc``); its predicted
-    survival curves give the integrated Brier score (``integrated_brier_score``). All are apparent
-    (in-sample) measures: they compare the systems, they do not validate them.
+    ``score``) is used for Harrell's C and its standard error (as R's ``survival::concordance``),
+    Uno's C (scikit-survival's ``concordance_index_ipcw``, truncated at the last AUC time) and the
+    cumulative/dynamic AUC (:func:`time_dependent_auc`, as R's ``riskRegression::Score``); its
+    predicted survival curves give the integrated Brier score (:func:`brier_score` on a grid of 50
+    times, integrated as Score's ``summary = "ibs"``). All are apparent (in-sample) measures: they
+    compare the systems, they do not validate them.
     """
     if len(systems) < 2:
         raise SchemaError("compare_systems needs at least two classifications to compare.")
-    if endpoint not in ENDPOINTS or endpoint == "cir":
+    if endpoint_key(endpoint, what="compare_systems") == "cir":
         raise SchemaError(f"endpoint must be 'os', 'efs' or 'rfs', got {endpoint!r}.")
-    time_col, event_col = ENDPOINTS[endpoint]
+    time_col, event_col = endpoint_columns(endpoint)
     frame = as_frame(data, required=(time_col, event_col), what="compare_systems")
     cats = {s: _categories(data, frame, s) for s in systems}
 
@@ -190,11 +464,7 @@ def compare_systems(
     time = time_all.to_numpy(float)[keep]
     event = event_all.to_numpy(float)[keep].astype(bool)
 
-    from sksurv.metrics import (
-        concordance_index_ipcw,
-        cumulative_dynamic_auc,
-        integrated_brier_score,
-    )
+    from sksurv.metrics import concordance_index_ipcw
     from sksurv.util import Surv
 
     y = Surv.from_arrays(event=event, time=time)
@@ -219,16 +489,19 @@ def compare_systems(
             "n_groups": n_groups,
             "score": "ordinal" if ordinal is not None else "cox",
             "harrell_c": _harrell(event, time, risk),
+            "harrell_c_se": concordance_fit(time, event, risk).std_err,
             "uno_c": float(
                 concordance_index_ipcw(y, y, risk, tau=max(use_times) if use_times else None)[0]
             ),
         }
         if use_times:
-            auc, _ = cumulative_dynamic_auc(y, y, risk, list(use_times))
+            auc = time_dependent_auc(time, event, risk, use_times)
             for t, a in zip(use_times, auc, strict=True):
                 row[f"auc_{int(round(t))}"] = float(a)
         row["integrated_brier"] = (
-            float(integrated_brier_score(y, y, surv, grid)) if len(grid) > 1 else np.nan
+            integrated_brier(grid, brier_score(time, event, 1 - surv, grid))
+            if len(grid) > 1
+            else np.nan
         )
         row["aic"] = aic
         rows.append(row)
@@ -238,7 +511,11 @@ def compare_systems(
     if n_boot > 0:
         rng = np.random.default_rng(seed)
         n = len(time)
-        idx = rng.integers(0, n, size=(n_boot, n))
+        # Resample positions of a canonical order (by time, event and every risk score), so that
+        # the intervals do not depend on the row order of the input; rows equal in all of these
+        # are interchangeable.
+        canonical = np.lexsort((*[np.asarray(r, float) for r in reversed(risks)], event, time))
+        idx = canonical[rng.integers(0, n, size=(n_boot, n))]
         workers = n_jobs or os.cpu_count() or 1
         chunks = np.array_split(np.arange(n_boot), workers)
         from joblib import Parallel, delayed

@@ -12,6 +12,8 @@ from typing import Any
 
 import pandas as pd
 
+from cohort.errors import OutputError
+
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -22,15 +24,29 @@ def neutralise_cell(value: Any) -> Any:
     return value
 
 
+def _neutralise_index(index: pd.Index) -> pd.Index:
+    """Labels and level names of an index (or of the columns), MultiIndex levels included."""
+    if isinstance(index, pd.MultiIndex):
+        levels = [_neutralise_index(level) for level in index.levels]
+        out = index.set_levels(levels, verify_integrity=False)
+    elif index.dtype == object or str(index.dtype) in ("string", "category"):
+        out = index.map(neutralise_cell)
+    else:
+        out = index.copy()
+    out.names = [neutralise_cell(n) for n in index.names]
+    return out
+
+
 def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
-    """A copy of ``frame`` whose text cells (and column names) cannot start a spreadsheet formula."""
+    """A copy of ``frame`` whose text cells, column names, index labels and the names of both
+    cannot start a spreadsheet formula."""
     out = frame.copy()
-    for col in out.columns:
-        if out[col].dtype == object or str(out[col].dtype) in ("string", "category"):
-            out[col] = out[col].map(neutralise_cell)
-    out.columns = [neutralise_cell(c) if isinstance(c, str) else c for c in out.columns]
-    if out.index.dtype == object:
-        out.index = out.index.map(neutralise_cell)
+    for pos in range(out.shape[1]):
+        col = out.iloc[:, pos]
+        if col.dtype == object or str(col.dtype) in ("string", "category"):
+            out.isetitem(pos, col.map(neutralise_cell))
+    out.columns = _neutralise_index(out.columns)
+    out.index = _neutralise_index(out.index)
     return out
 
 
@@ -41,7 +57,17 @@ def safe_csv(frame: pd.DataFrame, path: str | Path, **kwargs: Any) -> Path:
     across runs and machines.
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.is_dir():
+        raise OutputError(
+            f"the table cannot be written: {str(path)!r} is a folder; give a file name."
+        )
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        raise OutputError(
+            f"the table cannot be written: a parent of {str(path)!r} is an existing file, not a "
+            "folder. Choose another output path."
+        ) from None
     kwargs.setdefault("float_format", "%.10g")
     kwargs.setdefault("lineterminator", "\n")
     neutralise_formulas(frame).to_csv(path, **kwargs)

@@ -25,6 +25,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from cohort._input_checks import (
+    check_mixed_encoding,
+    check_wide_encoding,
+    excel_notes,
+    read_json_records,
+    scan_records,
+    strip_inner_boms,
+)
 from cohort.cohort import EXCLUSION_COLUMNS, Cohort, empty_exclusions
 from cohort.endpoints import DERIVED_COLUMNS, check_date_order, endpoints_from_dates, parse_dates
 from cohort.errors import (
@@ -35,19 +43,20 @@ from cohort.errors import (
     Problem,
     SchemaError,
 )
-from cohort.mapping import Mapping, read_mapping
+from cohort.mapping import Mapping, check_columns_present, check_endpoint_pairs, read_mapping
 from cohort.normalise import (
     DAYS_PER_UNIT,
     Context,
     _map_cells,
     _missing,
+    date_cells,
     normalise_columns,
     normalise_number,
     normalise_text,
     token,
 )
-from cohort.schema import COLUMNS, CYTOGENETIC_FLAGS, MRD_COLUMNS
-from cohort.validation import validate
+from cohort.schema import COLUMNS, CYTOGENETIC_FLAGS, ENDPOINTS, MRD_COLUMNS
+from cohort.validation import PATIENT_SCOPE, problem_scope, validate
 
 TEXT_SUFFIXES = {".csv": ",", ".tsv": "\t", ".txt": None, ".maf": "\t", ".tab": "\t"}
 EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls")
@@ -73,6 +82,10 @@ class _Table:
     files: list[dict[str, str]] = field(default_factory=list)
     row_base: int = 0
     numbering: str = "0-based DataFrame position"
+    lines: list[int] | None = None
+    """File line of each row (text files), when blank lines make it differ from position + 2."""
+    notes: list[str] = field(default_factory=list)
+    """Load warnings found while reading (other sheets, byte-order marks removed)."""
 
 
 # ----------------------------------------------------------------------------------------- reading
@@ -83,6 +96,7 @@ def _sha256(data: bytes) -> str:
 
 
 def _decode(data: bytes, name: str) -> str:
+    check_wide_encoding(data, name)
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         # Excel's "Unicode text" export is UTF-16 with a byte-order mark; cp1252 would decode it
         # into NUL-riddled nonsense instead of failing.
@@ -97,7 +111,9 @@ def _decode(data: bytes, name: str) -> str:
         try:
             text = data.decode(enc)
             break
-        except UnicodeDecodeError:
+        except UnicodeDecodeError as exc:
+            if enc == "utf-8-sig":
+                check_mixed_encoding(data, name, exc)
             continue
     else:  # pragma: no cover - cp1252 decodes almost anything
         raise LoadError(f"File {name} is not UTF-8 or Windows-1252 text; save it as UTF-8.")
@@ -203,8 +219,10 @@ def read_table(
     if gz:
         data = _gunzip(data, path.name)
     try:
+        notes: list[str] = []
+        lines = None
         if suffix in TEXT_SUFFIXES:
-            frame = _read_text(
+            frame, lines, notes = _read_text(
                 data, path.name, TEXT_SUFFIXES[suffix], suffix == ".maf", text_columns
             )
             base, numbering = 2, "file row (header = row 1)"
@@ -218,14 +236,13 @@ def read_table(
                 keep_default_na=False,
                 na_values={c: list(_pandas_na()) for c in header if c not in as_text},
             )
+            notes = excel_notes(data, path.name, len(frame))
             base, numbering = 2, "spreadsheet row (header = row 1)"
         elif suffix in PARQUET_SUFFIXES:
-            frame = pd.read_parquet(io.BytesIO(data))
+            frame = _read_parquet(data, path.name)
             base, numbering = 1, "record number (first record = 1)"
         elif suffix in JSON_SUFFIXES:
-            frame = pd.read_json(
-                io.StringIO(_decode(data, path.name)), orient="records", dtype=False
-            )
+            frame = read_json_records(_decode(data, path.name), path.name)
             base, numbering = 1, "record number (first record = 1)"
         else:
             raise LoadError(
@@ -242,7 +259,22 @@ def read_table(
     _check_header(list(frame.columns), path.name)
     if len(frame) == 0:
         raise LoadError(f"File {path.name} has a header but no data rows.")
-    return _Table(frame, path.name, files, base, numbering)
+    if lines is not None and len(lines) != len(frame):  # pragma: no cover - defensive
+        lines = None
+    return _Table(frame, path.name, files, base, numbering, lines, notes)
+
+
+def _read_parquet(data: bytes, name: str) -> pd.DataFrame:
+    try:
+        return pd.read_parquet(io.BytesIO(data))
+    except (TypeError, KeyError) as exc:
+        # pyarrow rebuilds pandas dtypes from the file's metadata; a type this pandas does not
+        # know (another library's extension type, a newer pandas) fails with a bare TypeError.
+        raise LoadError(
+            f"File {name}: its Parquet metadata asks for a pandas column type that this pandas "
+            f"{pd.__version__} cannot build ({type(exc).__name__}: {exc}). Write the file again "
+            "with standard types (e.g. df.astype(object).to_parquet(...)) or save it as CSV."
+        ) from None
 
 
 def _pandas_na() -> frozenset[str]:
@@ -251,8 +283,10 @@ def _pandas_na() -> frozenset[str]:
     return frozenset(STR_NA_VALUES)
 
 
-def _read_text(data: bytes, name: str, sep: str | None, maf: bool, text_columns) -> pd.DataFrame:
-    text = _decode(data, name)
+def _read_text(
+    data: bytes, name: str, sep: str | None, maf: bool, text_columns
+) -> tuple[pd.DataFrame, list[int], list[str]]:
+    text, bom_note = strip_inner_boms(_decode(data, name), name)
     lines = text.split("\n")
     skip = 0
     if maf:
@@ -268,10 +302,10 @@ def _read_text(data: bytes, name: str, sep: str | None, maf: bool, text_columns)
         sep = max(("\t", ",", ";"), key=first.count)
     header = next(csv.reader([first], delimiter=sep))
     _check_header(header, name)
-    _check_field_counts(text, sep, skip, len(header), name, declared)
+    file_lines = scan_records(text, sep, skip, header, name, declared)
     as_text = set(text_columns(header)) if text_columns else set()
     na = list(_pandas_na())
-    return pd.read_csv(
+    frame = pd.read_csv(
         io.StringIO(text),
         sep=sep,
         skiprows=skip,
@@ -280,35 +314,7 @@ def _read_text(data: bytes, name: str, sep: str | None, maf: bool, text_columns)
         na_values={c: na for c in header if c not in as_text},
         skip_blank_lines=True,
     )
-
-
-def _check_field_counts(
-    text: str, sep: str, skip: int, n_header: int, name: str, declared: str | None
-) -> None:
-    """Refuse rows with more fields than the header.
-
-    pandas would silently turn one extra field per row into the index and shift every column left
-    (an unquoted karyotype "46,XX" in a CSV does exactly this), so the check comes first.
-    """
-    reader = csv.reader(io.StringIO(text), delimiter=sep)
-    for line_no, fields in enumerate(reader, start=1):
-        if line_no <= skip + 1 or not fields or all(f.strip() == "" for f in fields):
-            continue
-        if len(fields) > n_header:
-            shown = sep.join(fields)
-            shown = shown if len(shown) <= 120 else shown[:117] + "..."
-            sep_name = {"\t": "tab", ",": "comma", ";": "semicolon"}.get(sep, repr(sep))
-            raise LoadError(
-                f"File {name}, row {line_no}: {len(fields)} fields but the header has {n_header} "
-                f"({sep_name}-separated): {shown!r}. A value containing the separator (a karyotype "
-                f"such as 46,XX, a decimal comma) must be quoted; quote it or save the file with "
-                "another separator."
-                + (
-                    f" (Separator {sep_name} detected; the file name suggested {declared!r}.)"
-                    if declared is not None and declared != sep
-                    else ""
-                )
-            )
+    return frame, file_lines, [bom_note] if bom_note else []
 
 
 def _check_header(header: list[str], name: str) -> None:
@@ -506,7 +512,9 @@ def _read_folder(path: Path, mapping, report: dict):
 def _prepare(table: _Table, m: Mapping, report: dict) -> tuple[pd.DataFrame, Context]:
     raw = table.frame
     header = list(raw.columns)
+    check_columns_present(m, header, table.name)
     renames = _rename_map(header, m, COLUMNS, table.name)
+    check_endpoint_pairs(m, set(renames.values()), table.name)
     missing_dates = [f"{e}: {c}" for e, c in m.dates.items() if c not in header]
     if missing_dates:
         raise MappingError(
@@ -522,11 +530,10 @@ def _prepare(table: _Table, m: Mapping, report: dict) -> tuple[pd.DataFrame, Con
     frame = raw.rename(columns=renames)
     report["renamed"] = {s: d for s, d in renames.items() if s != d}
     report["extra_columns"] = [renames.get(c, c) for c in header if renames.get(c) not in COLUMNS]
-    absent = [c for c in m.columns if c not in header]
-    if absent:
-        report["mapping_columns_absent"] = absent
-    rows = [i + table.row_base for i in range(len(frame))]
+    rows = table.lines or [i + table.row_base for i in range(len(frame))]
     ctx = Context(rows=rows, labels={d: s for s, d in renames.items() if d in COLUMNS}, mapping=m)
+    for note in table.notes:
+        ctx.note("warnings", note)
     _warn_near_misses(header, renames, m, ctx)
     frame = normalise_columns(frame, ctx)
     return frame, ctx
@@ -593,7 +600,7 @@ def _derive_endpoints(
     if not ctx.mapping.dates:
         # Dates can still be checked for the future, but without a mapping there are none.
         return frame
-    dates = parse_dates(raw.reset_index(drop=True), ctx, today=today)
+    dates = parse_dates(date_cells(raw.reset_index(drop=True), ctx), ctx, today=today)
     cr = frame["cr"] if "cr" in frame.columns else None
     unusable = check_date_order(dates, cr, ctx)
     derived = endpoints_from_dates(dates, cr=cr)
@@ -751,11 +758,9 @@ def _split(
         return frame.reset_index(drop=True), empty_exclusions()
     if on_error == "raise":
         raise CohortValidationError([p for _, p in problems], source=source)
-    by_pos: dict[int, list[Problem]] = {}
-    for pos, p in problems:
-        by_pos.setdefault(pos, []).append(p)
+    by_scope = _scopes(problems, ctx)
     records = []
-    for pos, ps in by_pos.items():
+    for (pos, scope), ps in sorted(by_scope.items()):
         records.append(
             {
                 "row": ctx.rows[pos],
@@ -766,12 +771,46 @@ def _split(
                     dict.fromkeys("" if p.value is None else str(p.value) for p in ps)
                 ),
                 "message": " | ".join(p.describe() for p in ps),
+                "scope": scope,
             }
         )
     exclusions = pd.DataFrame.from_records(records, columns=list(EXCLUSION_COLUMNS)).astype(object)
+    frame = _blank_endpoints(frame, [k for k in by_scope if k[1] != PATIENT_SCOPE])
     keep = np.ones(len(frame), dtype=bool)
-    keep[list(by_pos)] = False
+    keep[[pos for pos, scope in by_scope if scope == PATIENT_SCOPE]] = False
     return frame.loc[keep].reset_index(drop=True), exclusions
+
+
+def _scopes(
+    problems: list[tuple[int, Problem]], ctx: Context
+) -> dict[tuple[int, str], list[Problem]]:
+    """Problems grouped by (row position, scope); a row with any patient-wide problem is one
+    ``"patient"`` entry holding all its problems, otherwise one entry per affected endpoint."""
+    canonical = {ctx.label(c): c for c in COLUMNS}
+    scoped: dict[int, dict[str, list[Problem]]] = {}
+    for pos, p in problems:
+        scope = problem_scope(canonical.get(p.column or "", p.column))
+        scoped.setdefault(pos, {}).setdefault(scope, []).append(p)
+    out: dict[tuple[int, str], list[Problem]] = {}
+    for pos, scopes in scoped.items():
+        if PATIENT_SCOPE in scopes:
+            out[(pos, PATIENT_SCOPE)] = [p for q, p in problems if q == pos]
+        else:
+            out.update({(pos, scope): ps for scope, ps in scopes.items()})
+    return out
+
+
+def _blank_endpoints(frame: pd.DataFrame, scoped: list[tuple[int, str]]) -> pd.DataFrame:
+    """Blank the time and event of each (row position, endpoint): the patient stays, the endpoint
+    is unknown for them."""
+    if not scoped:
+        return frame
+    frame = frame.copy()
+    for pos, endpoint in scoped:
+        for col in ENDPOINTS[endpoint]:
+            if col in frame.columns:
+                frame.iloc[pos, frame.columns.get_loc(col)] = pd.NA
+    return frame
 
 
 def _emit_warnings(report: dict, name: str) -> None:
@@ -842,7 +881,7 @@ def load_mrd(
         )
     frame = table.frame.rename(columns=renames)
     ctx = Context(
-        rows=[i + table.row_base for i in range(len(frame))],
+        rows=table.lines or [i + table.row_base for i in range(len(frame))],
         labels={d: s for s, d in renames.items()},
         mapping=m,
     )

@@ -8,6 +8,7 @@ mapping fails fast with the file and key named instead of surfacing later as a r
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import re
 from dataclasses import dataclass, field
@@ -17,7 +18,7 @@ from typing import Any
 import yaml
 
 from cohort.errors import MappingError
-from cohort.schema import COLUMNS, MRD_COLUMNS
+from cohort.schema import COLUMNS, ENDPOINTS, MRD_COLUMNS
 
 TOP_LEVEL_KEYS = (
     "name",
@@ -464,4 +465,70 @@ def _check_value(where: str, target: str, col, code: Any, val: Any) -> None:
         raise MappingError(
             f"{where}: values.{target} maps code {code!r} to {val!r}, which is not a valid "
             f"{target} value; use {hint}."
+        )
+
+
+# ----------------------------------------------------------------------------------------- against a file
+
+
+def _squash(name: str) -> str:
+    return re.sub(r"[\s_]+", "", name.casefold())
+
+
+def closest_header(name: str, header: list[str]) -> str | None:
+    """The header most like ``name`` (same letters ignoring case, spaces and underscores first)."""
+    same = [h for h in header if _squash(h) == _squash(name)]
+    if same:
+        return same[0]
+    by_squash = {_squash(h): h for h in header}
+    close = difflib.get_close_matches(_squash(name), list(by_squash), n=1, cutoff=0.6)
+    return by_squash[close[0]] if close else None
+
+
+def check_columns_present(m: Mapping, header: list[str], file_name: str) -> None:
+    """Every column the mapping names must be a column of the file.
+
+    Raises
+    ------
+    MappingError
+        Naming each absent header and the closest actual one, e.g. "'Dead(Y/N)' is not a column
+        of my_cohort.csv; did you mean 'Dead (Y/N)'?".
+    """
+    absent = [c for c in m.columns if c not in header]
+    if not absent:
+        return
+    lines = []
+    for col in absent:
+        near = closest_header(col, header)
+        hint = f"; did you mean {near!r}?" if near else ""
+        lines.append(f"{col!r} (mapped to {m.columns[col]!r}) is not a column of {file_name}{hint}")
+    raise MappingError(
+        f"mapping {m.name!r}: "
+        + "; ".join(lines)
+        + ". Fix: write the header exactly as in the file (its first row), or delete the line. "
+        f"The file's columns are: {', '.join(map(repr, header[:30]))}"
+        + (" ..." if len(header) > 30 else "")
+        + "."
+    )
+
+
+def check_endpoint_pairs(m: Mapping, targets: set[str], file_name: str) -> None:
+    """An endpoint's time column and its event column come together (or from dates).
+
+    ``targets`` are the canonical names the file's columns become. A time column mapped without
+    its event column (or the reverse) cannot be analysed and is a :class:`MappingError` naming
+    both, unless the mapping derives endpoints from dates.
+    """
+    if m.dates:
+        return
+    mapped = set(m.columns.values())
+    for endpoint, (tcol, ecol) in ENDPOINTS.items():
+        if (tcol in targets) == (ecol in targets) or not {tcol, ecol} & mapped:
+            continue
+        have, lack = (tcol, ecol) if tcol in targets else (ecol, tcol)
+        source = next((s for s, t in m.columns.items() if t == have), have)
+        raise MappingError(
+            f"{file_name}: column {source!r} gives {have} but no column gives {lack}; the "
+            f"{endpoint.upper()} endpoint needs both {tcol} (time) and {ecol} (event). Fix: map "
+            f"the {lack} column under 'columns' (e.g. 'Your column: {lack}'), or remove {have}."
         )

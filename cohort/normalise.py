@@ -78,14 +78,15 @@ BINARY_EVENTS = ("os_event", "efs_event", "rfs_event")
 VAF_COLUMNS = ("npm1_vaf", "tp53_vaf")
 
 _SPACES = re.compile(r"[\s_]+")
+_WHOLE_DECIMAL = re.compile(r"-?\d+\.0+")
 
 
 def token(value: Any) -> str | None:
     """The comparison form of a cell: trimmed, lower case, ``_`` and runs of spaces as one space.
 
-    Returns ``None`` for a missing value (``None``, ``NaN``, ``pd.NA``, ``NaT``). Integral numbers
-    give their integer text (``1.0`` -> ``"1"``), so codes read from Excel or Parquet match codes
-    written in a mapping file.
+    Returns ``None`` for a missing value (``None``, ``NaN``, ``pd.NA``, ``NaT``). Integral numbers,
+    and text such as ``"1.0"``, give their integer text (``"1"``), so codes read from CSV, Excel or
+    Parquet match each other and the codes written in a mapping file.
     """
     if value is None or value is pd.NA or value is pd.NaT:
         return None
@@ -97,7 +98,9 @@ def token(value: Any) -> str | None:
         if math.isnan(value):
             return None
         return str(int(value)) if float(value).is_integer() else repr(float(value))
-    return _SPACES.sub(" ", str(value).strip().lower())
+    text = _SPACES.sub(" ", str(value).strip().lower())
+    # "1.0" written to a CSV by a program that stored the code as a float reads as Excel's 1.0 does.
+    return str(int(text.split(".")[0])) if _WHOLE_DECIMAL.fullmatch(text) else text
 
 
 @dataclass
@@ -478,3 +481,54 @@ def normalise_columns(frame: pd.DataFrame, ctx: Context) -> pd.DataFrame:
             out[name] = normalise_number(out[name], name, ctx)
     out = convert_units(out, ctx)
     return fill_flt3(out, ctx)
+
+
+_PARTIAL_DATE = re.compile(r"\d{4}(?:[-/.]\d{1,2})?|\d{1,2}[-/.]\d{4}")
+_TZ_SUFFIX = re.compile(r"(?<=\d{2}:\d{2})(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})$")
+
+
+def date_cells(raw: pd.DataFrame, ctx: Context) -> pd.DataFrame:
+    """Prepare the date columns named in the mapping for parsing; returns a copy of ``raw``.
+
+    - A partial date (``2016``, ``2016-03``, ``03/2016``) would be read as the first day of the
+      period; each is a ``partial_date`` problem naming the cell (unless ``date_format`` says how
+      to read it).
+    - A date-time with a time zone (``2016-03-02T23:30:00-05:00``, or a time-zone-aware Parquet
+      column) is read as its calendar date in its own zone (2016-03-02), so that it compares with
+      dates without a zone instead of raising.
+    """
+    out = raw.copy()
+    check_partial = ctx.mapping.text_date_format is None
+    excel = ctx.mapping.excel_date_system is not None
+    for event, source in ctx.mapping.dates.items():
+        if source not in out.columns:
+            continue
+        ctx.labels.setdefault(f"{event} date", source)
+        series = out[source]
+        if isinstance(series.dtype, pd.DatetimeTZDtype):
+            out[source] = series.dt.tz_localize(None).dt.normalize()
+            continue
+        if series.dtype != object and not pd.api.types.is_string_dtype(series):
+            continue
+        cells = series.tolist()
+        zoned = False
+        for pos, value in enumerate(cells):
+            if isinstance(value, pd.Timestamp) and value.tzinfo is not None:
+                cells[pos], zoned = value.tz_localize(None).normalize(), True
+                continue
+            if not isinstance(value, str):
+                continue
+            text = value.strip()
+            if check_partial and _PARTIAL_DATE.fullmatch(text) and not (excel and text.isdigit()):
+                ctx.add(
+                    pos, "partial_date", f"{event} date", value,
+                    f"{value!r} is a partial date (year or month only); reading it as the first "
+                    "day of the period would invent a day.",
+                    "Give the full date (YYYY-MM-DD), or leave the cell empty and record the "
+                    "uncertainty elsewhere.",
+                )  # fmt: skip
+            elif _TZ_SUFFIX.search(text):
+                cells[pos], zoned = re.split(r"[T ]", text, maxsplit=1)[0], True
+        if zoned:
+            out[source] = pd.Series(cells, index=series.index, dtype=object)
+    return out

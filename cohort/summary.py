@@ -58,7 +58,8 @@ def summarise(cohort: Cohort | pd.DataFrame) -> dict[str, Any]:
     Returns
     -------
     dict
-        ``n``, ``n_input``, ``n_excluded``, ``exclusions_by_reason`` (reason -> rows; a row with two
+        ``n``, ``n_input``, ``n_excluded``, ``endpoints_blanked`` (endpoint -> kept patients whose
+        time and event were blanked at load), ``exclusions_by_reason`` (reason -> rows; a row with two
         reasons counts under both), ``genotypes`` (gene -> ``n_tested``, ``n_mutated``,
         ``frequency``), ``follow_up`` (reverse Kaplan-Meier median in days and months, with the
         number of patients), ``endpoints`` (per endpoint: ``n`` with a time and event, ``events``;
@@ -67,7 +68,11 @@ def summarise(cohort: Cohort | pd.DataFrame) -> dict[str, Any]:
     """
     frame = as_frame(cohort, what="summarise")
     is_cohort = isinstance(cohort, Cohort)
-    excl = cohort.exclusions if is_cohort else pd.DataFrame()
+    excl = cohort.excluded_patients() if is_cohort else pd.DataFrame()
+    blanked: dict[str, int] = {}
+    if is_cohort and "scope" in cohort.exclusions.columns:
+        scoped = cohort.exclusions[cohort.exclusions["scope"].isin(list(ENDPOINTS))]
+        blanked = {str(k): int(v) for k, v in scoped.groupby("scope")["row"].nunique().items()}
     by_reason: dict[str, int] = {}
     for reasons in excl.get("reason", pd.Series(dtype=object)).dropna():
         for r in str(reasons).split("; "):
@@ -113,6 +118,7 @@ def summarise(cohort: Cohort | pd.DataFrame) -> dict[str, Any]:
         "n_input": cohort.n_input if is_cohort else len(frame),
         "n_excluded": n_excluded,
         "exclusions_by_reason": dict(sorted(by_reason.items(), key=lambda kv: (-kv[1], kv[0]))),
+        "endpoints_blanked": blanked,
         "genotypes": genotypes,
         "follow_up": follow_up,
         "endpoints": endpoints,
@@ -131,6 +137,8 @@ def format_summary(summary: dict[str, Any]) -> str:
     if summary["exclusions_by_reason"]:
         lines.append("Exclusions by reason (a row may have several):")
         lines += [f"  {r}: {n}" for r, n in summary["exclusions_by_reason"].items()]
+    for endpoint, n in summary.get("endpoints_blanked", {}).items():
+        lines.append(f"{endpoint.upper()} blanked for {n} kept patient(s) (see .exclusions).")
     fu = summary["follow_up"]
     if fu["median_days"] is not None:
         lines.append(

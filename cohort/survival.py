@@ -27,9 +27,10 @@ import pandas as pd
 from scipy import stats
 
 from cohort._endpoint import endpoint_key
-from cohort._grouping import analysable_rows
+from cohort._grouping import analysable_rows, case_columns
 from cohort._grouping import as_columns as _as_columns
 from cohort._grouping import group_codes as _group_codes
+from cohort._timefix import aeq_times
 from cohort.cohort import Cohort
 from cohort.errors import ModelError, StatisticalWarning
 
@@ -76,6 +77,34 @@ class _Prepared:
     excluded: dict[str, int]
     notes: tuple[str, ...]
     by: tuple[str, ...]
+    weights: np.ndarray | None = None  # case weights (R weights=)
+    entry: np.ndarray | None = None  # delayed-entry times (R Surv(entry, time, event))
+
+    def subset(
+        self, mask: np.ndarray, group_codes: np.ndarray, labels: tuple[str, ...]
+    ) -> _Prepared:
+        """The rows in ``mask`` with new group codes (for a pair of groups)."""
+        return _Prepared(
+            self.time[mask],
+            self.event[mask],
+            group_codes,
+            labels,
+            None if self.strata_codes is None else self.strata_codes[mask],
+            {},
+            (),
+            self.by,
+            None if self.weights is None else self.weights[mask],
+            None if self.entry is None else self.entry[mask],
+        )
+
+    def rows(self, mask: np.ndarray) -> tuple[np.ndarray, ...]:
+        """``time, event, weights, entry`` of the rows in ``mask`` (weights/entry may be None)."""
+        return (
+            self.time[mask],
+            self.event[mask],
+            None if self.weights is None else self.weights[mask],
+            None if self.entry is None else self.entry[mask],
+        )
 
 
 def _prepare(
@@ -84,6 +113,10 @@ def _prepare(
     by: str | list[str] | tuple[str, ...] | None,
     strata: str | list[str] | tuple[str, ...] | None,
     what: str,
+    *,
+    weights: str | None = None,
+    entry: str | None = None,
+    timefix: bool = True,
 ) -> _Prepared:
     by_cols = _as_columns(by, what)
     strata_cols = _as_columns(strata, what)
@@ -93,10 +126,28 @@ def _prepare(
             "overestimates its incidence. Use cohort.cuminc(data, endpoint='cir') instead."
         )
     frame, tcol, ecol, excluded, notes = analysable_rows(data, endpoint, by_cols, strata_cols, what)
+    frame, wts, ent, more = case_columns(frame, tcol, weights=weights, entry=entry, what=what)
+    if more:
+        excluded.update(more)
+        notes.append(
+            ", ".join(f"{k} patient(s) with a missing {r[8:]} left out" for r, k in more.items())
+            + "."
+        )
+        if len(frame) == 0:
+            raise ModelError(f"{what}: no patient is left to analyse.")
+    time = frame[tcol].to_numpy(dtype=float)
+    if timefix:
+        time, ent = aeq_times(time, ent)
+        if ent is not None and (ent >= time).any():
+            raise ModelError(
+                f"{what}: after merging times equal up to rounding (timefix, as R's aeqSurv) an "
+                f"entry time equals its exit time in {int((ent >= time).sum())} row(s); correct "
+                f"{entry} or pass timefix=False."
+            )
     codes, labels = _group_codes(frame, by_cols)
     scodes = _group_codes(frame, strata_cols)[0] if strata_cols else None
     return _Prepared(
-        time=frame[tcol].to_numpy(dtype=float),
+        time=time,
         event=frame[ecol].to_numpy(dtype=np.int64),
         group_codes=codes,
         labels=labels,
@@ -104,6 +155,8 @@ def _prepare(
         excluded=excluded,
         notes=tuple(notes),
         by=by_cols,
+        weights=wts,
+        entry=ent,
     )
 
 
@@ -137,40 +190,79 @@ def _confint(
     return lower, upper
 
 
+def _at_risk(
+    at: np.ndarray, time: np.ndarray, weights: np.ndarray | None, entry: np.ndarray | None
+):
+    """Number (sum of weights) at risk at each time in ``at``: ``entry < t <= time``, as R's
+    ``Surv(entry, time, event)`` risk sets (everyone with ``time >= t`` without entry)."""
+    w = np.ones(len(time)) if weights is None else weights
+
+    def at_or_after(values: np.ndarray) -> np.ndarray:
+        order = np.argsort(values, kind="stable")
+        suffix = np.concatenate([np.cumsum(w[order][::-1])[::-1], [0.0]])
+        return suffix[np.searchsorted(values[order], at, side="left")]
+
+    n = at_or_after(time)
+    return n if entry is None else n - at_or_after(entry)
+
+
 def _km_table(
     time: np.ndarray,
     event: np.ndarray,
     conf_level: float,
     conf_type: str,
     weights: np.ndarray | None = None,
+    entry: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """One row per distinct observed time: at_risk, events, censored, survival, std_err, limits.
 
-    ``weights`` (integer case counts) lets aggregated counts stand for the patients they count, as
-    the Dask engine does; the result is that of the patient-level fit.
-    """
-    from lifelines import KaplanMeierFitter
+    ``weights`` are case weights (R ``survfit(weights=)``); integer case counts let aggregated
+    counts stand for the patients they count, as the Dask engine does. The counts are integers
+    unless a weight is not. ``entry`` gives delayed-entry times (R ``Surv(entry, time, event)``).
 
-    fitter = KaplanMeierFitter().fit(time, event, weights=weights)
-    et = fitter.event_table
-    surv = fitter.survival_function_.iloc[:, 0].to_numpy()
-    keep = et["removed"].to_numpy() > 0  # lifelines adds a time-0 row even when no one is there
-    t = et.index.to_numpy(dtype=float)[keep]
-    n = et["at_risk"].to_numpy(dtype=float)[keep]
-    d = et["observed"].to_numpy(dtype=float)[keep]
-    c = et["censored"].to_numpy(dtype=float)[keep]
-    s = surv[keep]
+    Without either, the step function and event table are lifelines' ``KaplanMeierFitter``. With
+    them the product-limit step is computed here: lifelines counts a patient entering at ``t`` as at
+    risk at ``t`` where R's ``(entry, time]`` does not, and its weighted event table drops some
+    times and leaves 1e-16 residues where R's curve reaches 0.
+    """
+    if weights is None and entry is None:
+        from lifelines import KaplanMeierFitter
+
+        fitter = KaplanMeierFitter().fit(time, event)
+        et = fitter.event_table
+        surv = fitter.survival_function_.iloc[:, 0].to_numpy()
+        keep = et["removed"].to_numpy() > 0  # lifelines adds a time-0 row even when no one is there
+        t = et.index.to_numpy(dtype=float)[keep]
+        n = et["at_risk"].to_numpy(dtype=float)[keep]
+        d = et["observed"].to_numpy(dtype=float)[keep]
+        c = et["censored"].to_numpy(dtype=float)[keep]
+        s = surv[keep]
+    else:
+        w = np.ones(len(time)) if weights is None else weights
+        t, idx = np.unique(time, return_inverse=True)
+        d = np.bincount(idx, weights=w * event, minlength=len(t))
+        c = np.bincount(idx, weights=w * (1 - event), minlength=len(t))
+        n = _at_risk(t, time, weights, entry)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            s = np.cumprod(np.where(d > 0, (n - d) / n, 1.0))
     with np.errstate(divide="ignore", invalid="ignore"):
         # Greenwood: n == d makes the term infinite, as in R (std.err Inf once S reaches 0)
         inc = np.where(d > 0, d / (n * (n - d)), 0.0)
     std_err = np.sqrt(np.cumsum(inc))
+    counts = weights is None or bool(np.all(weights == np.rint(weights)))
+    if not counts:  # R survfitKM: non-integer weights switch to the robust variance
+        std_err = _km_ij_std_err(t, d, n, time, event, weights, entry)
     lower, upper = _confint(s, std_err, conf_level, conf_type)
+
+    def count(v: np.ndarray) -> np.ndarray:
+        return np.rint(v).astype(np.int64) if counts else v
+
     return pd.DataFrame(
         {
             "time": t,
-            "at_risk": np.rint(n).astype(np.int64),
-            "events": np.rint(d).astype(np.int64),
-            "censored": np.rint(c).astype(np.int64),
+            "at_risk": count(n),
+            "events": count(d),
+            "censored": count(c),
             "survival": s,
             "std_err": std_err,
             "lower": lower,
@@ -179,14 +271,60 @@ def _km_table(
     )
 
 
-def _minmin(y: np.ndarray, x: np.ndarray) -> float:
-    """R ``print.survfit``'s median rule: first time the curve is at or below 0.5; if it sits at
-    exactly 0.5, the midpoint between that time and the next time it drops below."""
-    keep = ~np.isnan(y) & (y < 0.5 + _TOL)
+def _km_ij_std_err(
+    t: np.ndarray,
+    d: np.ndarray,
+    n: np.ndarray,
+    time: np.ndarray,
+    event: np.ndarray,
+    weights: np.ndarray,
+    entry: np.ndarray | None,
+) -> np.ndarray:
+    """Infinitesimal-jackknife SE of log S(t), R ``survfit``'s default with non-integer weights.
+
+    (R stores this as ``std.err`` times S(t), the SE of S itself, with ``logse = FALSE``; the
+    confidence limits are the same.)
+
+    The influence of patient i on log S(t) is ``A_i(t) = sum_{s <= t} (d_s Y_i(s) - n_s dN_i(s)) h_s``
+    with ``h_s = 1 / (n_s (n_s - d_s))``, and the variance ``sum_i w_i^2 A_i(t)^2``. With
+    ``G(t) = sum_{s <= t} d_s h_s``, a patient still at risk after t contributes
+    ``(G(t) - G(entry_i))^2`` and one who left at or before t the constant
+    ``(G(T_i) - G(entry_i) - event_i n_{T_i} h_{T_i})^2``, so the sum is built from running sums in
+    O(n log n) rather than an n x T matrix.
+    """
+    with np.errstate(divide="ignore", invalid="ignore"):
+        h = np.where(d > 0, 1.0 / (n * (n - d)), 0.0)
+    g = np.cumsum(d * h)
+    entry_ = np.full(len(time), -np.inf) if entry is None else entry
+    pos_e = np.searchsorted(t, entry_, side="right") - 1  # last curve time <= entry
+    g_e = np.where(pos_e >= 0, g[np.clip(pos_e, 0, None)], 0.0)
+    pos_t = np.searchsorted(t, time)
+    w2 = weights**2
+    left = (g[pos_t] - g_e - event * n[pos_t] * h[pos_t]) ** 2 * w2
+    # patients who left at or before each curve time
+    done = np.bincount(pos_t, weights=left, minlength=len(t)).cumsum()
+
+    def active(values: np.ndarray) -> np.ndarray:
+        """Sum of ``values`` over patients with entry < t < time, at each curve time t."""
+        entered = np.bincount(
+            np.searchsorted(t, entry_, side="right"), weights=values, minlength=len(t) + 1
+        ).cumsum()[: len(t)]
+        exited = np.bincount(pos_t, weights=values, minlength=len(t)).cumsum()
+        return entered - exited
+
+    var = done + g**2 * active(w2) - 2 * g * active(w2 * g_e) + active(w2 * g_e**2)
+    return np.sqrt(np.maximum(var, 0.0))
+
+
+def _minmin(y: np.ndarray, x: np.ndarray, level: float = 0.5) -> float:
+    """R ``print.survfit``'s median rule: first time the curve is at or below ``level`` (0.5); if it
+    sits at exactly ``level``, the midpoint between that time and the next time it drops below.
+    Other levels give R's ``quantile.survfit`` (level 0.75 is the 25th percentile)."""
+    keep = ~np.isnan(y) & (y < level + _TOL)
     if not keep.any():
         return np.nan
     xk, yk = x[keep], y[keep]
-    if abs(yk[0] - 0.5) < _TOL and (yk < yk[0]).any():
+    if abs(yk[0] - level) < _TOL and (yk < yk[0]).any():
         return float((xk[0] + xk[np.argmax(yk < yk[0])]) / 2)
     return float(xk[0])
 
@@ -228,35 +366,58 @@ class LogRankResult:
     groups: pd.DataFrame = field(repr=False)
 
 
-def _oev(time: np.ndarray, event: np.ndarray, group: np.ndarray, k: int, strata: np.ndarray | None):
-    """Observed, expected and the variance matrix of O - E (R ``survdiff``, rho = 0), summed over strata.
+def _oev(prep: _Prepared, group: np.ndarray, k: int, rho: float = 0.0):
+    """Observed, expected and the variance matrix of O - E, summed over strata (R ``survdiff``).
 
-    Written out because neither lifelines nor statsmodels exposes O, E and V, which the trend test
-    needs; the resulting chi-square is checked against statsmodels and R in the tests.
+    The G-rho family of ``survdiff(rho=)``: each event time is weighted by ``S(t-)^rho``, ``S`` the
+    Kaplan-Meier of the pooled stratum (rho = 0 the log-rank test, rho = 1 Peto & Peto's
+    Gehan-Wilcoxon); O and E are weighted by it and V by its square, V the hypergeometric variance.
+    Case weights count as replicated patients (integer weights give ``survdiff`` on the replicated
+    rows); delayed entry uses the ``(entry, time]`` risk sets, which R's ``survdiff`` refuses: there
+    the statistic equals the score test at beta = 0 of ``coxph(Surv(entry, time, event) ~ group,
+    ties = "exact")``, as it does for right-censored data.
+
+    Written out because neither lifelines nor statsmodels exposes O, E and V (the trend test needs
+    them), nor takes delayed entry or case weights; the plain log-rank statistic is checked against
+    statsmodels' ``survdiff`` and R in the tests.
     """
-    strata = np.zeros(len(time), dtype=np.int64) if strata is None else strata
-    obs = np.bincount(group, weights=event, minlength=k)
+    strata = (
+        np.zeros(len(prep.time), dtype=np.int64) if prep.strata_codes is None else prep.strata_codes
+    )
+    w_all = np.ones(len(prep.time)) if prep.weights is None else prep.weights
+    obs = np.zeros(k)
     exp = np.zeros(k)
     var = np.zeros((k, k))
     for s in np.unique(strata):
         m = strata == s
-        ts, es, gs = time[m], event[m], group[m]
-        ut, tidx = np.unique(ts, return_inverse=True)
-        nt = len(ut)
-        # deaths and exits per (time, group); at risk = exits at or after each time
-        flat = tidx * k + gs
-        exits = np.bincount(flat, minlength=nt * k).reshape(nt, k)
-        deaths = np.bincount(flat, weights=es, minlength=nt * k).reshape(nt, k)
-        at_risk = np.cumsum(exits[::-1], axis=0)[::-1]
+        ts, es, ws = prep.time[m], prep.event[m], w_all[m]
+        ens = None if prep.entry is None else prep.entry[m]
+        gs = group[m]
+        ut = np.unique(ts[es == 1])
+        if len(ut) == 0:
+            continue
+        tidx = np.searchsorted(ut, ts)
+        dead = es == 1
+        deaths = np.zeros((len(ut), k))
+        np.add.at(deaths, (tidx[dead], gs[dead]), ws[dead])
+        at_risk = np.stack(
+            [
+                _at_risk(ut, ts[gs == g], ws[gs == g], None if ens is None else ens[gs == g])
+                for g in range(k)
+            ],
+            axis=1,
+        )
         n = at_risk.sum(axis=1)
         d = deaths.sum(axis=1)
-        use = d > 0
-        at_risk, n, d = at_risk[use], n[use], d[use]
-        frac = at_risk / n[:, None]
-        exp += (frac * d[:, None]).sum(axis=0)
         with np.errstate(divide="ignore", invalid="ignore"):
-            w = np.where(n > 1, d * (n - d) / (n - 1), 0.0)
-        var += np.diag((w[:, None] * frac).sum(axis=0)) - frac.T @ (frac * w[:, None])
+            frac = np.where(n[:, None] > 0, at_risk / n[:, None], 0.0)
+            km_before = np.concatenate([[1.0], np.cumprod(1 - d / n)[:-1]])
+            hyper = np.where(n > 1, d * (n - d) / (n - 1), 0.0)
+        wt = km_before**rho if rho else np.ones(len(ut))
+        obs += (wt[:, None] * deaths).sum(axis=0)
+        exp += (wt[:, None] * frac * d[:, None]).sum(axis=0)
+        w2 = wt**2 * hyper
+        var += np.diag((w2[:, None] * frac).sum(axis=0)) - frac.T @ (frac * w2[:, None])
     return obs, exp, var
 
 
@@ -271,37 +432,37 @@ def _groups_frame(prep: _Prepared, obs: np.ndarray, exp: np.ndarray) -> pd.DataF
     )
 
 
-def _logrank_prepared(prep: _Prepared) -> LogRankResult:
-    from statsmodels.duration.survfunc import survdiff
+def _check_rho(rho: float) -> float:
+    if not isinstance(rho, int | float) or not np.isfinite(rho) or rho < 0:
+        raise ModelError(f"rho={rho!r}: use a number >= 0 (0 log-rank, 1 Peto & Peto).")
+    return float(rho)
 
+
+def _logrank_prepared(prep: _Prepared, rho: float = 0.0) -> LogRankResult:
     k = len(prep.labels)
     if k < 2:
         raise ModelError("a log-rank test needs at least two groups; only one is present.")
-    obs, exp, var = _oev(prep.time, prep.event, prep.group_codes, k, prep.strata_codes)
+    obs, exp, var = _oev(prep, prep.group_codes, k, rho)
     dof = int((exp > 0).sum()) - 1  # R print.survdiff
     if dof <= 0:
         statistic, p = 0.0, np.nan
     else:
+        # R survdiff: V restricted to the groups with expected events, less the first (V's rows sum
+        # to 0); np.linalg.pinv on the full V would instead invert a rounding-error eigenvalue
+        u = obs - exp
+        keep = np.flatnonzero(exp > 0)[1:]
+        sub = var[np.ix_(keep, keep)]
         try:
-            statistic, _ = survdiff(
-                prep.time, prep.event, prep.group_codes, strata=prep.strata_codes
-            )
+            statistic = float(u[keep] @ np.linalg.solve(sub, u[keep]))
         except np.linalg.LinAlgError:
-            # A group with no one at risk at any event time makes V singular. R's survdiff then
-            # inverts V restricted to the groups with expected events, less one (V's rows sum to 0);
-            # np.linalg.pinv on the full V would instead invert a rounding-error eigenvalue.
-            u = obs - exp
-            keep = np.flatnonzero(exp > 0)[:-1]
-            sub = var[np.ix_(keep, keep)]
-            try:
-                statistic = float(u[keep] @ np.linalg.solve(sub, u[keep]))
-            except np.linalg.LinAlgError:
-                # still singular (e.g. a group whose every event time had everyone at risk die, so its
-                # hypergeometric variance is 0): a generalised inverse that drops exact zeros only
-                pinv = np.linalg.pinv(sub, rcond=1e-10, hermitian=True)
-                statistic = float(u[keep] @ pinv @ u[keep])
+            # singular (e.g. a group whose every event time had everyone at risk die, so its
+            # hypergeometric variance is 0): a generalised inverse that drops exact zeros only
+            pinv = np.linalg.pinv(sub, rcond=1e-10, hermitian=True)
+            statistic = float(u[keep] @ pinv @ u[keep])
         p = float(stats.chi2.sf(statistic, dof))
-    method = "log-rank" if prep.strata_codes is None else "stratified log-rank"
+    method = "log-rank" if rho == 0 else f"G-rho log-rank (rho={rho:g})"
+    if prep.strata_codes is not None:
+        method = "stratified " + method
     return LogRankResult(float(statistic), dof, p, method, _groups_frame(prep, obs, exp))
 
 
@@ -311,6 +472,10 @@ def logrank(
     endpoint: str = "os",
     *,
     strata: str | list[str] | None = None,
+    rho: float = 0.0,
+    weights: str | None = None,
+    entry: str | None = None,
+    timefix: bool = True,
 ) -> LogRankResult:
     """Log-rank test of equal survival across groups, optionally stratified (R ``survdiff``).
 
@@ -323,13 +488,27 @@ def logrank(
     strata : str or list of str, optional
         Stratify: observed minus expected and its variance are summed over strata, as R's
         ``survdiff(Surv(t, e) ~ by + strata(s))``.
+    rho : float
+        The G-rho family of ``survdiff(rho=)``: event times weighted by ``S(t-)^rho`` (0 log-rank,
+        1 Peto & Peto's modification of the Gehan-Wilcoxon test). ``groups`` then holds the
+        weighted observed and expected counts, as R prints them.
+    weights : str, optional
+        Column of case weights; integer weights equal ``survdiff`` on the replicated rows.
+    entry : str, optional
+        Column of delayed-entry (left-truncation) times, on the endpoint's time scale:
+        ``Surv(entry, time, event)``. R's ``survdiff`` refuses such data; the statistic equals the
+        score test of ``coxph(Surv(entry, time, event) ~ by, ties = "exact")`` at beta = 0.
+    timefix : bool
+        Merge times equal up to floating-point rounding first, as R's default ``aeqSurv``.
 
     Returns
     -------
     LogRankResult
     """
-    prep = _prepare(data, endpoint, by, strata, "cohort.logrank")
-    return _logrank_prepared(prep)
+    prep = _prepare(
+        data, endpoint, by, strata, "cohort.logrank", weights=weights, entry=entry, timefix=timefix
+    )
+    return _logrank_prepared(prep, _check_rho(rho))
 
 
 def _trend_prepared(prep: _Prepared, scores: list[float] | np.ndarray | None) -> LogRankResult:
@@ -341,7 +520,7 @@ def _trend_prepared(prep: _Prepared, scores: list[float] | np.ndarray | None) ->
         raise ModelError(
             f"scores= has {w.size} value(s) but there are {k} groups ({', '.join(prep.labels)})."
         )
-    obs, exp, var = _oev(prep.time, prep.event, prep.group_codes, k, prep.strata_codes)
+    obs, exp, var = _oev(prep, prep.group_codes, k)
     stat = float((w @ (obs - exp)) ** 2 / (w @ var @ w))
     method = (
         "log-rank test for trend"
@@ -370,7 +549,7 @@ def logrank_trend(
     return _trend_prepared(prep, scores)
 
 
-def _pairwise_prepared(prep: _Prepared, adjust: str) -> pd.DataFrame:
+def _pairwise_prepared(prep: _Prepared, adjust: str, rho: float = 0.0) -> pd.DataFrame:
     from statsmodels.stats.multitest import multipletests
 
     key = adjust.lower()
@@ -379,17 +558,10 @@ def _pairwise_prepared(prep: _Prepared, adjust: str) -> pd.DataFrame:
     rows = []
     for a, b in itertools.combinations(range(len(prep.labels)), 2):
         m = (prep.group_codes == a) | (prep.group_codes == b)
-        sub = _Prepared(
-            prep.time[m],
-            prep.event[m],
-            (prep.group_codes[m] == b).astype(np.int64),
-            (prep.labels[a], prep.labels[b]),
-            None if prep.strata_codes is None else prep.strata_codes[m],
-            {},
-            (),
-            prep.by,
+        sub = prep.subset(
+            m, (prep.group_codes[m] == b).astype(np.int64), (prep.labels[a], prep.labels[b])
         )
-        res = _logrank_prepared(sub)
+        res = _logrank_prepared(sub, rho)
         # a pair without expected events in both groups (0 df) has statistic 0: survminer's
         # pairwise_survdiff gives it p = 1 (pchisq(0, 1)), which keeps every adjustment defined
         p = 1.0 if res.dof <= 0 else res.p_value
@@ -411,20 +583,36 @@ def pairwise_logrank(
     *,
     adjust: str = "holm",
     strata: str | list[str] | None = None,
+    rho: float = 0.0,
+    weights: str | None = None,
+    entry: str | None = None,
+    timefix: bool = True,
 ) -> pd.DataFrame:
     """Log-rank test for every pair of groups with multiplicity adjustment.
 
-    Same as survminer's ``pairwise_survdiff(p.adjust.method=adjust)``: each pair is tested on its own
-    patients and the p-values adjusted with statsmodels' ``multipletests`` (``"holm"`` by default;
-    ``"bonferroni"``, ``"hochberg"``, ``"hommel"``, ``"BH"``, ``"BY"``, ``"none"``).
+    Same as survminer's ``pairwise_survdiff(p.adjust.method=adjust, rho=rho)``: each pair is tested
+    on its own patients and the p-values adjusted with statsmodels' ``multipletests`` (``"holm"`` by
+    default; ``"bonferroni"``, ``"hochberg"``, ``"hommel"``, ``"BH"``, ``"BY"``, ``"none"``). A pair
+    with no expected events in one of its groups (0 degrees of freedom, e.g. two groups without
+    events) has statistic 0 and p = 1, as in survminer. ``rho``, ``weights``, ``entry`` and
+    ``timefix`` as in :func:`logrank`.
 
     Returns
     -------
     pandas.DataFrame
         ``group1``, ``group2``, ``statistic``, ``p_value``, ``p_adjusted``, ``adjust``.
     """
-    prep = _prepare(data, endpoint, by, strata, "cohort.pairwise_logrank")
-    return _pairwise_prepared(prep, adjust)
+    prep = _prepare(
+        data,
+        endpoint,
+        by,
+        strata,
+        "cohort.pairwise_logrank",
+        weights=weights,
+        entry=entry,
+        timefix=timefix,
+    )
+    return _pairwise_prepared(prep, adjust, _check_rho(rho))
 
 
 # --------------------------------------------------------------------------------------------
@@ -450,8 +638,8 @@ class KaplanMeierResult:
     excluded : dict
         Patients left out, by reason (``missing_endpoint``, ``missing_group``).
     notes : tuple of str
-    endpoint, by, conf_level, conf_type :
-        The arguments.
+    endpoint, by, conf_level, conf_type, rho :
+        The arguments (``rho`` of the test, as R ``survdiff(rho=)``).
     """
 
     table: pd.DataFrame
@@ -464,6 +652,7 @@ class KaplanMeierResult:
     conf_level: float
     conf_type: str
     _prep: _Prepared = field(repr=False, compare=False)
+    rho: float = 0.0
 
     @property
     def groups(self) -> tuple[str, ...]:
@@ -494,12 +683,12 @@ class KaplanMeierResult:
             s = tab["survival"].to_numpy()
             lo = tab["lower"].to_numpy()
             up = tab["upper"].to_numpy()
-            n_start = int(self.table.loc[self.table["group"] == g, "n"].iloc[0])
-            exits = tab["events"].to_numpy() + tab["censored"].to_numpy()
+            n_risk = tab["at_risk"].to_numpy()
             for x in ts:
                 i = np.searchsorted(t, x, side="right") - 1
                 j = np.searchsorted(t, x, side="left")
-                at_risk = int(n_start - exits[:j].sum())
+                # R: the number at risk at the first curve time >= x (0 after the last one)
+                at_risk = n_risk[j] if j < len(t) else n_risk.dtype.type(0)
                 if i < 0:  # before the first observed time: R's summary() reports 1, 1, 1
                     sv = lv = uv = 1.0
                 elif x > t[-1] and s[-1] > 0:
@@ -512,8 +701,9 @@ class KaplanMeierResult:
         )
 
     def pairwise(self, adjust: str = "holm") -> pd.DataFrame:
-        """Pairwise log-rank tests (see :func:`pairwise_logrank`), stratified if the test was."""
-        return _pairwise_prepared(self._prep, adjust)
+        """Pairwise log-rank tests (see :func:`pairwise_logrank`), stratified and with the ``rho``,
+        weights and entry times of the fit."""
+        return _pairwise_prepared(self._prep, adjust, self.rho)
 
     def trend(self, scores: list[float] | None = None) -> LogRankResult:
         """Log-rank test for trend over the groups in their order (see :func:`logrank_trend`)."""
@@ -525,9 +715,13 @@ class KaplanMeierResult:
 
 
 def _group_curve(label: str, n_group: int, tab: pd.DataFrame) -> pd.DataFrame:
-    """One group's step data, starting at time 0 (limits 1, as R's ``summary(fit, times = 0)``)."""
+    """One group's step data, starting at time 0 (limits 1, as R's ``summary(fit, times = 0)``).
+
+    The start row's number at risk is that of the first time (``n_group`` without delayed entry).
+    """
     start = pd.DataFrame(
-        {"time": [0.0], "at_risk": [n_group], "events": [0], "censored": [0],
+        {"time": [0.0], "at_risk": [tab["at_risk"].iloc[0] if len(tab) else n_group],
+         "events": [0], "censored": [0],
          "survival": [1.0], "std_err": [0.0], "lower": [1.0], "upper": [1.0]}
     )  # fmt: skip
     if len(tab) and tab["time"].iloc[0] == 0:
@@ -558,6 +752,10 @@ def km(
     strata: str | list[str] | None = None,
     conf_level: float = 0.95,
     conf_type: ConfType = "log-log",
+    rho: float = 0.0,
+    weights: str | None = None,
+    entry: str | None = None,
+    timefix: bool = True,
 ) -> KaplanMeierResult:
     """Kaplan-Meier survival by group, with R-equal confidence limits, medians and log-rank test.
 
@@ -574,6 +772,17 @@ def km(
     conf_type : {"log-log", "log", "plain"}
         Pointwise interval, as R's ``survfit(conf.type=)``. The default log-log differs from R's
         default "log"; pass ``conf_type="log"`` to reproduce ``survfit()`` output unchanged.
+    rho : float
+        The test's G-rho weight (R ``survdiff(rho=)``; 1 is Peto & Peto), see :func:`logrank`.
+    weights : str, optional
+        Column of case weights, as ``survfit(weights=)``: counts at risk and events are weighted
+        (``table["events"]`` too; ``table["n"]`` stays the number of patients).
+    entry : str, optional
+        Column of delayed-entry (left-truncation) times: ``survfit(Surv(entry, time, event) ~ by)``;
+        a patient is at risk at ``t`` when ``entry < t <= time``.
+    timefix : bool
+        Merge times equal up to floating-point rounding (R's ``aeqSurv``, the default of
+        ``survfit``/``survdiff``/``coxph``); False keeps every distinct float as its own time.
 
     Returns
     -------
@@ -588,18 +797,23 @@ def km(
         raise ModelError(f"conf_type={conf_type!r}: use one of {', '.join(_CONF_TYPES)}.")
     if not 0 < conf_level < 1:
         raise ModelError(f"conf_level must be between 0 and 1, got {conf_level!r}.")
-    prep = _prepare(data, endpoint, by, strata, "cohort.km")
+    rho = _check_rho(rho)
+    prep = _prepare(
+        data, endpoint, by, strata, "cohort.km", weights=weights, entry=entry, timefix=timefix
+    )
     summary, curves = [], []
     for code, label in enumerate(prep.labels):
         m = prep.group_codes == code
-        tab = _km_table(prep.time[m], prep.event[m], conf_level, conf_type)
+        time, event, wts, ent = prep.rows(m)
+        tab = _km_table(time, event, conf_level, conf_type, weights=wts, entry=ent)
         med, lo, up = _median_row(tab)
-        summary.append((label, int(m.sum()), int(prep.event[m].sum()), med, lo, up))
+        events = int(event.sum()) if wts is None else float(wts @ event)
+        summary.append((label, int(m.sum()), events, med, lo, up))
         curves.append(_group_curve(label, int(m.sum()), tab))
     table, curves_df = _km_frames(summary, curves)
     test = None
     if prep.by and len(prep.labels) > 1:
-        test = _logrank_prepared(prep)
+        test = _logrank_prepared(prep, rho)
     for label, ev in zip(table["group"], table["events"], strict=True):
         if ev == 0:
             warnings.warn(
@@ -616,6 +830,7 @@ def km(
         conf_level=conf_level,
         conf_type=conf_type,
         _prep=prep,
+        rho=rho,
     )
 
 
@@ -627,11 +842,15 @@ def km(
 def _follow_up_prepared(prep: _Prepared, conf_level: float, conf_type: str) -> pd.DataFrame:
     rows = []
     for code, label in enumerate(prep.labels):
+        time, event, wts, ent = prep.rows(prep.group_codes == code)
         m = prep.group_codes == code
-        tab = _km_table(prep.time[m], 1 - prep.event[m], conf_level, conf_type)
+        tab = _km_table(time, 1 - event, conf_level, conf_type, weights=wts, entry=ent)
         med, lo, up = _median_row(tab)
-        rows.append((label, int(m.sum()), med, lo, up))
-    return pd.DataFrame(rows, columns=["group", "n", "median_follow_up", "lower", "upper"])
+        t, s = tab["time"].to_numpy(), tab["survival"].to_numpy()
+        rows.append((label, int(m.sum()), med, lo, up, _minmin(s, t, 0.75), _minmin(s, t, 0.25)))
+    return pd.DataFrame(
+        rows, columns=["group", "n", "median_follow_up", "lower", "upper", "q25", "q75"]
+    )
 
 
 def median_follow_up(
@@ -645,11 +864,13 @@ def median_follow_up(
     """Median follow-up by the reverse Kaplan-Meier method (Schemper & Smith 1996).
 
     Censoring is the event and deaths are censored: R ``survfit(Surv(time, 1 - status) ~ by)``.
+    The interquartile range is R's ``quantile(fit, c(0.25, 0.75))`` of the same curve.
 
     Returns
     -------
     pandas.DataFrame
-        ``group``, ``n``, ``median_follow_up`` (days), ``lower``, ``upper``.
+        ``group``, ``n``, ``median_follow_up`` (days), ``lower``, ``upper`` (its confidence limits),
+        ``q25``, ``q75`` (interquartile range, days; missing where the curve does not reach it).
     """
     prep = _prepare(data, endpoint, by, None, "cohort.median_follow_up")
     return _follow_up_prepared(prep, conf_level, conf_type)
@@ -670,7 +891,10 @@ class RMSTResult:
         ``group``, ``n``, ``events``, ``tau``, ``rmst``, ``se``, ``lower``, ``upper`` (days).
     difference : pandas.DataFrame or None
         Each group against the first: ``group``, ``reference``, ``difference`` (group minus
-        reference), ``se``, ``lower``, ``upper``, ``p_value`` (two-sided z test). None without ``by``.
+        reference), ``se``, ``lower``, ``upper``, ``p_value`` (two-sided z test), and next to it
+        the ratio of RMSTs (group over reference) as survRM2's ``rmst2``: ``ratio``,
+        ``ratio_lower``, ``ratio_upper``, ``ratio_p_value``, from the log ratio with SE
+        ``sqrt(var_g / rmst_g^2 + var_ref / rmst_ref^2)``. None without ``by``.
     tau, conf_level, endpoint, excluded, notes :
     """
 
@@ -773,9 +997,18 @@ def rmst(
             dif = row["rmst"] - ref["rmst"]
             se = float(np.hypot(row["se"], ref["se"]))
             p = float(2 * stats.norm.sf(abs(dif) / se)) if se > 0 else np.nan
-            diffs.append((row["group"], ref["group"], dif, se, dif - z * se, dif + z * se, p))
+            log_ratio = float(np.log(row["rmst"] / ref["rmst"]))
+            se_log = float(np.hypot(row["se"] / row["rmst"], ref["se"] / ref["rmst"]))
+            p_ratio = float(2 * stats.norm.sf(abs(log_ratio) / se_log)) if se_log > 0 else np.nan
+            diffs.append(
+                (row["group"], ref["group"], dif, se, dif - z * se, dif + z * se, p)
+                + (np.exp(log_ratio), np.exp(log_ratio - z * se_log))
+                + (np.exp(log_ratio + z * se_log), p_ratio)
+            )
         difference = pd.DataFrame(
-            diffs, columns=["group", "reference", "difference", "se", "lower", "upper", "p_value"]
+            diffs,
+            columns=["group", "reference", "difference", "se", "lower", "upper", "p_value"]
+            + ["ratio", "ratio_lower", "ratio_upper", "ratio_p_value"],
         )
     return RMSTResult(
         table, difference, float(tau), conf_level, endpoint_key(endpoint), dict(prep.excluded), prep.notes

@@ -40,6 +40,23 @@ RULES = (
 )  # fmt: skip
 
 
+PATIENT_SCOPE = "patient"
+"""Scope of an exclusion that removes the whole patient (row)."""
+
+
+def problem_scope(column: str | None) -> str:
+    """What a problem in canonical ``column`` makes unusable: an endpoint name, or ``"patient"``.
+
+    A problem confined to an endpoint's time or event column (a negative OS time, an EFS event
+    without a time, EFS longer than OS) costs only that endpoint; any other problem (identifier,
+    dates, genotypes, age, codes) costs the patient.
+    """
+    for endpoint, pair in ENDPOINTS.items():
+        if column in pair:
+            return endpoint
+    return PATIENT_SCOPE
+
+
 def _mask(values: pd.Series | np.ndarray) -> np.ndarray:
     s = pd.Series(values)
     return s.fillna(False).to_numpy(dtype=bool)

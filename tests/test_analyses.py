@@ -267,6 +267,9 @@ def test_mrd_landmark_default(default_cohort, tmp_path):
     assert medians["n"].sum() == attrition["remaining"].iloc[-1]
     _check_probabilities(_rows(p, "lm_os_survival_at"))
     assert "lm_cir_incidence_at" in p["tables"]
+    tv = _rows(p, "tv_mrd_fit").iloc[0]  # MRD as a time-varying covariate (issue 12)
+    assert 0 < tv["patients"] <= len(mutated_ids) and tv["intervals"] > tv["patients"]
+    assert "mrd_positive" in set(_rows(p, "tv_mrd_cox")["term"])
 
 
 def test_transplant_default(default_cohort, tmp_path):

@@ -98,7 +98,10 @@ def test_excluding_keeps_every_row_accounted_for():
     c = cohort.load(FILES / "mixed_time_units.csv", on_error="exclude")
     assert c.n_input == 4
     assert sorted(c.exclusions["row"]) == [3, 5]
-    assert set(c.data["patient_id"]) == {"P001", "P003"}
+    # an unreadable OS time costs the patient's OS only: kept, with OS blanked
+    assert set(c.exclusions["scope"]) == {"os"} and len(c.data) == 4
+    blank = c.data.set_index("patient_id").loc[["P002", "P004"], ["os_days", "os_event"]]
+    assert blank.isna().all().all()
     assert "'34 months'" in " ".join(c.exclusions["message"])
 
 

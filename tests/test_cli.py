@@ -48,7 +48,7 @@ def test_classify_and_km_commands(tmp_path):
     )
     assert result.exit_code == 0, result.output
     assert "eln2017: 1540 patients" in result.output
-    assert "PD" not in (tmp_path / "e.csv").read_text()[:2000]  # no ids unless --include-ids
+    assert (tmp_path / "e.csv").read_text().startswith("patient_id,category,")
     result = runner.invoke(app, ["km", "--dataset", "amlsg", "--by", "npm1"])
     assert result.exit_code == 0, result.output
     assert "log-rank" in result.output
@@ -75,3 +75,58 @@ def test_report_unknown_analysis_exits_2(tmp_path):
     )
     assert result.exit_code == 2
     assert "no analysis named 'no_such_question'" in result.output
+
+
+USER = __import__("pathlib").Path(__file__).parent / "data" / "user_cohort"
+
+
+def test_version():
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0
+    from importlib import metadata
+
+    assert result.output.strip() == f"cohort {metadata.version('cohort')}"
+
+
+@pytest.mark.parametrize("command", ["load", "classify", "km", "report"])
+def test_exclude_on_every_loading_command(tmp_path, command):
+    """The user's table has two bad OS rows: refused without --exclude, loaded with it."""
+    args = [command, str(USER / "my_cohort.csv"), "--mapping", str(USER / "my_cohort.yaml")]
+    if command == "report":
+        args += ["--analysis", "overview", "--out", str(tmp_path)]
+    refused = runner.invoke(app, args)
+    assert refused.exit_code == 2 and "OS has an event but no time" in refused.output
+    result = runner.invoke(app, [*args, "--exclude"])
+    assert result.exit_code == 0, result.output
+
+
+def test_classify_out_starts_with_patient_id(tmp_path):
+    out = tmp_path / "eln.csv"
+    args = ["classify", str(USER / "my_cohort.csv"), "-m", str(USER / "my_cohort.yaml")]
+    result = runner.invoke(app, [*args, "--exclude", "--system", "eln2022", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    import pandas as pd
+
+    table = pd.read_csv(out)
+    assert list(table.columns)[:2] == ["patient_id", "category"]
+    source = pd.read_csv(USER / "my_cohort.csv")
+    assert table["patient_id"].tolist() == source["Patient ID"].tolist()  # joins back, row order
+
+
+def test_km_prints_time_units():
+    result = runner.invoke(app, ["km", "--dataset", "tcga", "--by", "npm1"])
+    assert result.exit_code == 0, result.output
+    assert "OS: times in days from diagnosis" in result.output
+    assert "median_days" in result.output and "median_months" in result.output
+
+
+def test_report_dataset_option(tmp_path):
+    result = runner.invoke(
+        app, ["report", "--dataset", "tcga", "--analysis", "overview", "--out", str(tmp_path)]
+    )
+    assert result.exit_code == 0, result.output
+    import json
+
+    payload = json.loads((tmp_path / "overview.json").read_text(encoding="utf-8"))
+    flow = {r["step"]: r["n"] for r in payload["tables"]["patient_flow"]["rows"]}
+    assert flow["loaded"] == 200  # TCGA LAML, not the 2000-patient synthetic default

@@ -116,10 +116,41 @@ def test_missing_covariates_counted_and_warned(amlsg):
     assert fit.n_deleted == 129 and any("deleted due to missingness" in n for n in fit.notes)
 
 
-def test_model_keeps_the_lifelines_fit(fits):
+@pytest.mark.parametrize("name", ["main", "strata", "categorical"])
+def test_core_fit_equals_the_lifelines_oracle(fits, name):
+    """The numpy core (kept as ``.model``) and lifelines' CoxPHFitter agree on Efron fits."""
     from lifelines import CoxPHFitter
 
-    assert isinstance(fits["main"].model, CoxPHFitter)
+    from cohort._coxcore import CoxFit
+
+    fit = fits[name]
+    assert isinstance(fit.model, CoxFit) and fit.model.converged
+    design = fit._design
+    frame = pd.DataFrame(design.x, columns=list(fit.summary.index))
+    frame["_ time"], frame["_ event"] = design.time, design.event
+    if fit.strata:
+        frame["_ stratum"] = design.strata
+    oracle = CoxPHFitter().fit(
+        frame,
+        "_ time",
+        "_ event",
+        strata=["_ stratum"] if fit.strata else None,
+        fit_options={"precision": 1e-12},
+    )
+    np.testing.assert_allclose(fit.summary["coef"], oracle.params_, rtol=1e-7, atol=1e-9)
+    np.testing.assert_allclose(fit.summary["se"], oracle.standard_errors_, rtol=1e-7)
+    assert fit.log_likelihood == pytest.approx(oracle.log_likelihood_, rel=1e-10)
+
+
+def test_penalised_fit_keeps_lifelines(amlsg):
+    from lifelines import CoxPHFitter
+
+    fit = cox(amlsg, "npm1 + flt3_itd + age", penalizer=0.1)
+    assert isinstance(fit.model, CoxPHFitter)
+    plain = cox(amlsg, "npm1 + flt3_itd + age")
+    assert (fit.summary["coef"].abs() < plain.summary["coef"].abs()).all()
+    with pytest.raises(ModelError, match="penalised"):
+        cox(amlsg, "npm1 + age", penalizer=0.1, ties="breslow")
 
 
 def test_group_without_events_warns_naming_the_covariate(amlsg):

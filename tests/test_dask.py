@@ -215,9 +215,12 @@ def test_load_dask_excludes_and_accounts_for_every_row(bad_dataset):
         dc = load_dask(folder, on_error="exclude")
         mem = cohort.load(bad, on_error="exclude")
     ex = dc.exclusions
-    assert ex[["partition", "row"]].values.tolist() == [[0, 2], [1, 3], [3, 1]]
+    patient = ex[ex["scope"].isna() | (ex["scope"] == "patient")]
+    assert patient[["partition", "row"]].values.tolist() == [[0, 2], [3, 1]]
+    # the negative OS time costs that patient's OS (and the endpoints compared with it) only
+    assert set(ex.loc[ex["scope"] == "os", "row"]) == {3}
     assert dc.n_input == N_PARTS * PART
-    assert dc.n_kept == dc.n_input - 3 == len(dc.data.compute())
+    assert dc.n_kept == dc.n_input - 2 == len(dc.data.compute())
     got = dc.data.compute().reset_index(drop=True)
     pd.testing.assert_frame_equal(got, mem.data)
     assert set(ex["reason"]) == set(mem.exclusions["reason"])

@@ -144,6 +144,21 @@ def test_survival_at_times_matches_r_summary(spec, amlsg, edge):
         np.testing.assert_allclose(got[ours], got[theirs], rtol=0, atol=1e-6)
 
 
+def test_follow_up_interquartile_range_equals_r(amlsg, edge):
+    """quantile(survfit(Surv(time, 1 - event) ~ g), probs = c(0.25, 0.75), conf.int = FALSE)"""
+    ref = _ref("survival_followup_quantiles.csv").fillna({"by": ""})
+    ref = ref[ref["data"] != "synthetic"]
+    assert len(ref) > 10
+    for (data, endpoint, by), block in ref.groupby(["data", "endpoint", "by"], sort=False):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DataQualityWarning)
+            got = median_follow_up(_data(data, amlsg, edge), endpoint, by=_by(by))
+        np.testing.assert_array_equal(got["group"].to_numpy(), block["group"].to_numpy())
+        np.testing.assert_array_equal(got["q25"].to_numpy(), block["q25"].to_numpy(dtype=float))
+        np.testing.assert_array_equal(got["q75"].to_numpy(), block["q75"].to_numpy(dtype=float))
+        assert (got["q25"].dropna() <= got["median_follow_up"][got["q25"].notna()]).all()
+
+
 def test_follow_up_reverse_km_equals_r(amlsg, edge):
     """summary(survfit(Surv(time, 1 - event) ~ g, conf.type = "log-log"))$table[, c("median","0.95LCL","0.95UCL")]"""
     ref = _ref("survival_followup.csv").fillna({"by": ""})

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import cohort
-from cohort.errors import CohortValidationError
+from cohort.errors import CohortValidationError, LoadError
 
 MESSY_CELLS = st.one_of(
     st.sampled_from(["", "NA", "n/a", ".", "unknown", "not done", "?", "  ", "-", "+"]),
@@ -55,8 +55,11 @@ def _load(df, **kw):
 @given(messy_tables())
 def test_no_row_is_lost(df):
     c = _load(df, on_error="exclude")
-    excluded = c.exclusions["row"].tolist()
+    excluded = c.excluded_patients()["row"].tolist()
     assert len(excluded) == len(set(excluded))  # each excluded input row once
+    # the other exclusions blank one endpoint of a kept patient, once per endpoint
+    scoped = c.exclusions[c.exclusions["scope"] != "patient"]
+    assert not scoped.duplicated(["row", "scope"]).any() and not set(scoped["row"]) & set(excluded)
     assert len(c.data) + len(excluded) == len(df)
     kept_rows = sorted(set(range(len(df))) - set(excluded))
     # Kept rows are the remaining input rows, in input order, with a fresh index.
@@ -67,9 +70,9 @@ def test_no_row_is_lost(df):
     try:
         raised = _load(df)
     except CohortValidationError as err:
-        assert sorted({p.row for p in err.problems}) == sorted(excluded)
+        assert sorted({p.row for p in err.problems}) == sorted(set(c.exclusions["row"]))
     else:
-        assert excluded == []
+        assert len(c.exclusions) == 0
         pd.testing.assert_frame_equal(raised.data, c.data)
 
 
@@ -79,9 +82,17 @@ def test_no_row_is_lost_through_a_csv_file(tmp_path_factory, df):
     path = tmp_path_factory.mktemp("prop") / "t.csv"
     df.to_csv(path, index=False)
     n_rows = len(pd.read_csv(path, dtype=str, keep_default_na=False))
-    c = _load(path, on_error="exclude")
-    assert len(c.data) + c.exclusions["row"].nunique() == n_rows
-    assert set(c.exclusions["row"]) <= set(range(2, n_rows + 2))
+    try:
+        c = _load(path, on_error="exclude")
+    except LoadError as err:
+        # pandas writes a bare carriage return inside a cell unquoted, and reads it back as a line
+        # break: the file really has a short row, which must be refused by name, not padded.
+        assert "\r" in "".join(map(str, df["patient_id"])) and "fewer fields" in str(err)
+        return
+    assert len(c.data) + c.excluded_patients()["row"].nunique() == n_rows
+    # Rows are the file's own line numbers (header = 1); a quoted line break spans two lines.
+    n_lines = path.read_text().count("\n")
+    assert set(c.exclusions["row"]) <= set(range(2, n_lines + 1))
 
 
 @pytest.mark.slow

@@ -199,3 +199,14 @@ def test_unused_cause_code_is_simply_absent(cr):
         warnings.simplefilter("error")
         res = cohort.cuminc(d, ("nrm_days", "cause"))
     assert res.causes == (1, 2)
+
+
+def test_km_dask_on_a_pair_equals_km(cr):
+    dd = pytest.importorskip("dask.dataframe")
+    from cohort.dask_engine import km_dask
+
+    frame = cr[["nrm_days", "nrm_event", "npm1"]]
+    got = km_dask(dd.from_pandas(frame, npartitions=3), PAIR, "npm1")
+    want = cohort.km(frame, PAIR, "npm1")
+    assert got.endpoint == PAIR
+    pd.testing.assert_frame_equal(got.curves, want.curves, rtol=1e-10, atol=1e-10)

@@ -69,3 +69,75 @@ def test_finegray_and_landmark_accept_a_text_covariate_with_na(d):
     assert fg.n_deleted >= 9
     lm = _quiet(cohort.landmark, d, 30, "x2", "os", adjust="sex")
     assert lm.cox.n_deleted == 9
+
+
+# ---- 7-10. ties, robust / cluster, weights, delayed entry ----------------------------------------
+
+COX_MODELS = {
+    "efron": ("x1 + x2 + grp", {}),
+    "breslow": ("x1 + x2 + grp", {"ties": "breslow"}),
+    "robust": ("x1 + x2 + grp", {"robust": True}),
+    "cluster": ("x1 + x2 + grp", {"cluster": "clus"}),
+    "cluster_breslow": ("x1 + x2 + grp", {"cluster": "clus", "ties": "breslow"}),
+    "weights_efron": ("x1 + x2 + grp", {"weights": "w"}),
+    "weights_breslow": ("x1 + x2 + grp", {"weights": "w", "ties": "breslow"}),
+    "entry_efron": ("x1 + x2 + grp", {"entry": "entry"}),
+    "entry_breslow": ("x1 + x2 + grp", {"entry": "entry", "ties": "breslow"}),
+    "entry_weights_cluster_strata": (
+        "x1 + x2 + grp",
+        {"entry": "entry", "weights": "w", "cluster": "clus", "strata": "st"},
+    ),
+    "weights_robust_strata": ("x1 + x2", {"weights": "w", "robust": True, "strata": "st"}),
+}
+
+
+@pytest.mark.parametrize("model", list(COX_MODELS))
+def test_cox_arguments_equal_coxph(d, model):
+    formula, kwargs = COX_MODELS[model]
+    ref = reference("cox")
+    ref = ref[ref["model"] == model].set_index("term")
+    fit = _quiet(cohort.cox, d, formula, **kwargs)
+    got = fit.summary.rename(index=lambda t: t.replace("[", "").replace("]", ""))
+    assert list(got.index) == list(ref.index)
+    np.testing.assert_allclose(got["coef"], ref["coef"], rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(got["se"], ref["se"], rtol=1e-9)
+    np.testing.assert_allclose(got["p_value"], ref["p"], rtol=1e-8)
+    assert fit.log_likelihood == pytest.approx(ref["loglik"].iloc[0], rel=1e-12)
+    assert fit.n == ref["n"].iloc[0]
+    robust = ref["robust_se"].notna().all()
+    assert fit.robust == robust and ("robust_se" in fit.summary) == robust
+    if robust:
+        np.testing.assert_allclose(got["robust_se"], ref["robust_se"], rtol=1e-9)
+        z = fit.summary["coef"] / fit.summary["robust_se"]
+        np.testing.assert_allclose(fit.summary["z"], z, rtol=1e-14)
+        assert "robust (sandwich)" in fit.methods
+    assert fit.ties.capitalize() in fit.methods
+
+
+@pytest.mark.parametrize("timefix", [True, False])
+def test_cox_timefix_equals_coxph_control(d, timefix):
+    ref = reference("timefix")
+    ref = ref[ref["timefix"] == timefix].set_index("what")["value"]
+    fit = cohort.cox(d.assign(os_days=d["time_fp"]), "x1 + grp", timefix=timefix)
+    got = fit.summary["coef"].to_numpy()
+    want = ref[["cox_coef_x1", "cox_coef_grpB", "cox_coef_grpC"]].to_numpy()
+    np.testing.assert_allclose(got, want, rtol=1e-9)
+    assert fit.log_likelihood == pytest.approx(ref["cox_loglik"], rel=1e-12)
+
+
+def test_cox_bad_arguments_are_named(d):
+    from cohort.errors import ModelError, SchemaError
+
+    with pytest.raises(ModelError, match="ties='exact'"):
+        cohort.cox(d, "x1", ties="exact")
+    with pytest.raises(SchemaError, match="centre"):
+        cohort.cox(d, "x1", cluster="centre")
+    with pytest.raises(ModelError, match="delayed entry"):
+        _ = _quiet(cohort.cox, d, "x1", entry="entry").ph_test
+
+
+def test_integer_weights_equal_replicated_rows_in_cox(d):
+    a = _quiet(cohort.cox, d, "x1 + grp", weights="wi", ties="breslow")
+    b = _quiet(cohort.cox, d.loc[d.index.repeat(d["wi"])], "x1 + grp", ties="breslow")
+    np.testing.assert_allclose(a.summary["coef"], b.summary["coef"], rtol=1e-10)
+    np.testing.assert_allclose(a.summary["se"], b.summary["se"], rtol=1e-10)

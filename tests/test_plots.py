@@ -329,3 +329,22 @@ def test_cuminc_plot_names_events_in_words(synth):
     assert sorted(n_start.tolist()) == sorted(
         int(t.get_text()) for t in with_table.axes[1].texts if t.get_position()[0] == 0
     )
+
+
+def test_readme_plots_section_runs(tmp_path, monkeypatch):
+    import re
+    import warnings
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Plots", 1)[1].split("\n## ", 1)[0]
+    code = re.search(r"```python\n(.*?)```", section, re.S).group(1)
+    for name in ("km_plot", "cuminc_plot", "forest_plot", "savefig"):
+        assert name in code
+    monkeypatch.chdir(tmp_path)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        exec(compile(code, "README.md#Plots", "exec"), {})
+    png = Image.open(tmp_path / "km_os.png")
+    assert png.size[0] > 1000  # 300 dpi
+    assert (tmp_path / "forest.pdf").read_bytes()[:4] == b"%PDF"

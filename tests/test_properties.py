@@ -80,10 +80,14 @@ def _check_loader_keeps_every_row(tmp_path, seed, n, p_bad):
         c = cohort.load(path, on_error="exclude")
     ids = set(raw["patient_id"])
     kept = set(c.data["patient_id"])
-    excluded = set(c.exclusions["patient_id"])
-    assert c.n_input == n == len(c.data) + c.exclusions["row"].nunique()
+    patients = c.excluded_patients()
+    excluded = set(patients["patient_id"])
+    assert c.n_input == n == len(c.data) + patients["row"].nunique()
     assert kept | excluded == ids and not kept & excluded
-    assert c.exclusions["row"].is_unique
+    assert patients["row"].is_unique
+    # an endpoint-only problem blanks that endpoint of a kept patient, once per endpoint
+    scoped = c.exclusions[c.exclusions["scope"] != "patient"]
+    assert set(scoped["patient_id"]) <= kept and not scoped.duplicated(["row", "scope"]).any()
     assert set(c.exclusions["row"]) <= set(range(2, n + 2))  # file rows, header = row 1
     # raising reports exactly the rows that excluding removes
     try:
@@ -136,7 +140,7 @@ def _check_one_category_or_candidates(seed, n, p_missing):
             result = cohort.classify(data, system)
         allowed = set(stratify.categories(system))
         assert result.index.equals(data.index), system
-        assert list(result.columns) == ["category", "rule", "candidates", "notes"]
+        assert list(result.columns) == ["patient_id", "category", "rule", "candidates", "notes"]
         for cat, rule, cand in zip(
             result["category"], result["rule"], result["candidates"], strict=True
         ):

@@ -161,3 +161,24 @@ def test_cli_report_exits_1_only_when_an_analysis_failed(full, tmp_path, monkeyp
     assert result.output.count("analysis 'overview' failed") == 1
     assert "Traceback" not in result.output
     assert (tmp_path / "bad" / "index.html").is_file() and (tmp_path / "bad" / "age.html").is_file()
+
+
+def test_a_blanked_endpoint_costs_only_that_endpoint_and_the_flow_counts_it(tmp_path):
+    """Row 19 of the user's table is dead without a time: OS is blanked, the patient kept."""
+    from pathlib import Path
+
+    user = Path(__file__).parent / "data" / "user_cohort"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        c = cohort.load(user / "my_cohort.csv", mapping=user / "my_cohort.yaml", on_error="exclude")
+        report = run_analysis("overview", c)
+    excl = c.exclusions.set_index("row")
+    assert excl.loc[19, "scope"] == "os" and excl.loc[44, "scope"] == "os"
+    assert len(c.data) == 300 == c.n_input  # kept + excluded patients = input
+    kept = c.data.set_index("patient_id").loc[["PT-0018", "PT-0043"]]
+    assert kept[["os_days", "os_event"]].isna().all().all() and kept["npm1"].notna().all()
+    flow = report._load_flow().set_index("step")
+    step = "OS unusable (blanked at load; patient kept)"
+    assert flow.loc[step, "n"] == 2
+    assert "missing_time_with_event" in flow.loc[step, "note"]
+    assert "excluded" not in flow.index

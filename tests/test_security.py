@@ -42,6 +42,12 @@ FORBIDDEN = {
     r"\bsubprocess\b": "subprocess",
     r"\b(urllib\.request|requests|httpx|urlopen)\b": "network client",
 }
+# Modules allowed one of the calls above, each with the reason it cannot run input.
+ALLOWED = {
+    # Starts only the Chromium executable found on PATH, with fixed flags as an argument list (no
+    # shell) and a report file path: no cell, mapping or formula reaches the command.
+    "browser.py": {"subprocess"},
+}
 YAML_LOAD = re.compile(r"\byaml\s*\.\s*load\s*\(")
 
 
@@ -71,6 +77,7 @@ def test_package_source_is_scanned():
 def test_no_code_execution_or_unpickling_in_package(path):
     code = _code_only(path)
     found = [name for pattern, name in FORBIDDEN.items() if re.search(pattern, code)]
+    found = [name for name in found if name not in ALLOWED.get(path.name, set())]
     for m in YAML_LOAD.finditer(code):
         window = code[m.end() : m.end() + 200]
         if "SafeLoader" not in window.split(")")[0] + window:

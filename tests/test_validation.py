@@ -190,7 +190,8 @@ def test_real_amlsg_table_problems_are_found():
         c = cohort.load(path, mapping, on_error="exclude")
     assert c.exclusions["row"].tolist() == [163, 327, 443, 447, 522]
     assert set(c.exclusions["reason"]) == {"missing_time_with_event"}
-    assert len(c) == 1535
+    # the problem is confined to EFS or RFS: that endpoint is blanked, the patient (and OS) kept
+    assert set(c.exclusions["scope"]) <= {"efs", "rfs"} and len(c) == 1540 == c.n_input
 
 
 def test_real_tcga_table_infinite_times_are_reported_once():

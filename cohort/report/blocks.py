@@ -34,6 +34,7 @@ def km_block(
     import cohort
     from cohort.plots import at_risk_table, km_plot
 
+    report.endpoints_used.add(endpoint)
     res = cohort.km(data, endpoint=endpoint, by=by)
     fig = km_plot(res, title=title or None)
     tables = {"medians": res.table, "survival_at": res.survival_at(list(times))}
@@ -79,6 +80,7 @@ def cox_block(
     import cohort
     from cohort.plots import forest_plot
 
+    report.endpoints_used.add(endpoint)
     res = cohort.cox(data, formula, endpoint=endpoint, strata=strata)
     summary = res.summary.reset_index()
     fig = forest_plot(res, title=title or None)
@@ -90,6 +92,7 @@ def cox_block(
                 "events": res.events,
                 "n_deleted_missing": res.n_deleted,
                 "concordance": res.concordance,
+                "concordance_se": res.concordance_se,
             }
         ]
     )
@@ -121,6 +124,7 @@ def cuminc_block(
     import cohort
     from cohort.plots import cuminc_plot
 
+    report.endpoints_used.add("cir")
     res = cohort.cuminc(data, endpoint="cir", by=by)
     fig = cuminc_plot(res, event=1, title=title or None)
     tables = {"incidence_at": res.at(list(times))}

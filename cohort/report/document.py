@@ -110,6 +110,9 @@ class Report:
         Seed of any random step (bootstrap, synthetic data), for provenance.
     not_run : list of str
         What the cohort lacks, in words, when the analysis was not run for want of it.
+    endpoints_used : set of str
+        Endpoints the report's blocks analysed; the patient flow counts the patients whose value
+        of each was blanked at load (an exclusion confined to that endpoint).
     """
 
     cohort: Cohort
@@ -123,6 +126,7 @@ class Report:
     methods: dict[str, str] = field(default_factory=dict)
     flow_steps: list[dict[str, Any]] = field(default_factory=list)
     not_run: list[str] = field(default_factory=list)
+    endpoints_used: set[str] = field(default_factory=set)
     _names: set[str] = field(default_factory=set)
 
     # ---------------------------------------------------------------- building blocks
@@ -199,14 +203,34 @@ class Report:
     def _load_flow(self) -> pd.DataFrame:
         c = self.cohort
         rows = [{"step": "rows in the input", "n": c.n_input, "note": ""}]
-        if len(c.exclusions):
+        excluded = c.excluded_patients()
+        if len(excluded):
             reasons = (
-                c.exclusions.drop_duplicates("row")["reason"].astype(str).str.split("; ").explode()
+                excluded.drop_duplicates("row")["reason"].astype(str).str.split("; ").explode()
             )
             for reason, k in reasons.value_counts().sort_index().items():
                 rows.append({"step": "excluded", "n": int(k), "note": reason})
         rows.append({"step": "loaded", "n": len(c.data), "note": ""})
-        return pd.DataFrame(rows + self.flow_steps)
+        return pd.DataFrame(rows + self._blanked_steps() + self.flow_steps)
+
+    def _blanked_steps(self) -> list[dict[str, Any]]:
+        """One flow step per analysed endpoint that was blanked for some patients at load."""
+        excl = self.cohort.exclusions
+        if "scope" not in excl.columns:
+            return []
+        steps = []
+        for endpoint in sorted(self.endpoints_used):
+            lost = excl[excl["scope"] == endpoint]
+            if len(lost):
+                reasons = sorted(set("; ".join(lost["reason"].astype(str)).split("; ")))
+                steps.append(
+                    {
+                        "step": f"{endpoint.upper()} unusable (blanked at load; patient kept)",
+                        "n": int(lost["row"].nunique()),
+                        "note": f"left out of the {endpoint.upper()} analyses: {', '.join(reasons)}",
+                    }
+                )
+        return steps
 
     def _privacy_check(self, texts: dict[str, str]) -> None:
         """Refuse to write output that carries an input patient identifier.

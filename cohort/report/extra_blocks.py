@@ -391,8 +391,9 @@ def compare_systems_block(
     report.method(
         "compare_systems",
         "Classifications were compared on the same patients (those with a determined category in every "
-        "system) by Harrell's and Uno's concordance, time-dependent AUC and integrated Brier score "
-        f"(scikit-survival) and the AIC of a Cox model with the classification as a factor; differences in "
+        "system) by Harrell's concordance with its standard error (as R survival::concordance), Uno's "
+        "concordance (scikit-survival), time-dependent AUC and integrated Brier score (as R "
+        "riskRegression::Score) and the AIC of a Cox model with the classification as a factor; differences in "
         f"Harrell's C have percentile bootstrap intervals ({n_boot} paired resamples, numpy Generator "
         f"seed {seed}). These are apparent (in-sample) measures.",
     )
@@ -536,6 +537,7 @@ def time_varying_block(
     from cohort.time_varying import cox_time_varying, mantel_byar
 
     what = title or f"{exposure} as a time-dependent exposure"
+    report.endpoints_used.add(endpoint)
     try:
         mb = mantel_byar(data, endpoint, exposure=exposure, exposure_days=exposure_days)
     except CohortError as exc:
@@ -581,7 +583,7 @@ def time_varying_block(
         "time_varying",
         "Transplant was analysed as a time-dependent exposure to avoid immortal-time bias: follow-up was "
         "split at the transplant date (as R survival::tmerge), the Cox model was fitted on the start-stop "
-        "intervals (lifelines CoxTimeVaryingFitter, Efron ties, as R coxph(Surv(start, stop, event) ~ ...)) "
+        "intervals (Efron ties, equal to R coxph(Surv(start, stop, event) ~ ...)) "
         "and tested with the Mantel-Byar test (log-rank with patients moving to the exposed risk set at "
         "transplant).",
     )
@@ -621,6 +623,7 @@ def landmark_block(
     """Figure and tables of a :func:`cohort.landmark` result: attrition, curves, model."""
     from cohort.plots import cuminc_plot, km_plot
 
+    report.endpoints_used.add(lm.endpoint)
     tables: dict[str, pd.DataFrame] = {"attrition": lm.attrition()}
     if lm.km is not None:
         fig = km_plot(lm.km, title=title)

@@ -101,8 +101,11 @@ def _module(name: str | None = None, *, analysis_file: str | Path | None = None)
     return module
 
 
-def load_cohort(data: str | Path | None, mapping: str | None = None) -> Cohort:
-    """The cohort to analyse: ``data`` (a file, folder or bundled dataset name) or the default synthetic one."""
+def load_cohort(
+    data: str | Path | None, mapping: str | None = None, *, on_error: str = "raise"
+) -> Cohort:
+    """The cohort to analyse: ``data`` (a file, folder or bundled dataset name) or the default
+    synthetic one; ``on_error`` as in :func:`cohort.load` (used for a file)."""
     import cohort
 
     if data is None:
@@ -116,7 +119,7 @@ def load_cohort(data: str | Path | None, mapping: str | None = None) -> Cohort:
         from cohort import datasets
 
         return datasets.load(str(data))
-    return cohort.load(data, mapping=mapping)
+    return cohort.load(data, mapping=mapping, on_error=on_error)
 
 
 @dataclass
@@ -227,6 +230,7 @@ def run_report(
     progress: Callable[[str, int, int], None] | None = None,
     analysis_file: str | Path | None = None,
     cohort: Cohort | None = None,
+    on_error: str = "raise",
 ) -> ReportRun:
     """Run one analysis (or ``"all"``) on a cohort and write the reports.
 
@@ -238,7 +242,8 @@ def run_report(
     one that fails for any other reason is recorded and the run goes on. With ``"all"``,
     ``index.html`` lists what ran, what was not run and why, and what failed. ``progress(name, done,
     total)`` is called before each analysis and once at the end (the CLI draws a progress bar).
-    ``cohort`` (an already loaded cohort) is used instead of ``data``/``mapping`` when given.
+    ``cohort`` (an already loaded cohort) is used instead of ``data``/``mapping`` when given;
+    ``on_error="exclude"`` loads a file as :func:`cohort.load` does with it.
     """
     if analysis_file is not None:
         _module(None, analysis_file=analysis_file)  # a file that defines no analyse() is bad input
@@ -251,7 +256,7 @@ def run_report(
         _module(analysis)  # a bad or unknown name is bad input, refused before the cohort is loaded
         names = [analysis]
     out = _output_folder(out)
-    c = cohort if cohort is not None else load_cohort(data, mapping)
+    c = cohort if cohort is not None else load_cohort(data, mapping, on_error=on_error)
     outcomes: list[AnalysisOutcome] = []
     for i, name in enumerate(names):
         if progress is not None:

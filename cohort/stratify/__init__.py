@@ -1,7 +1,8 @@
 """Risk stratification and diagnostic classification: one entry point for every system.
 
 ``cohort.classify(data, system, **options)`` returns a DataFrame indexed like the cohort with the
-columns ``category``, ``rule`` (the guideline row that placed the patient), ``candidates`` (the
+columns ``patient_id`` (when the data have one, so that the result joins back to the patients),
+``category``, ``rule`` (the guideline row that placed the patient), ``candidates`` (the
 categories still possible when the data cannot decide) and ``notes``. ``cohort.explain(data, system,
 patient_id)`` prints, for one patient, every rule considered and why it did or did not apply.
 
@@ -86,8 +87,10 @@ def classify(data: Cohort | pd.DataFrame, system: str, **options: Any) -> pd.Dat
     Returns
     -------
     pandas.DataFrame
-        Indexed like the cohort, with columns ``category`` (missing when the available data cannot
-        decide or the system does not apply), ``rule``, ``candidates`` and ``notes``.
+        Indexed like the cohort, with columns ``patient_id`` (first, when the data have one),
+        ``category`` (missing when the available data cannot decide or the system does not apply),
+        ``rule``, ``candidates`` and ``notes``. Reports never show ``patient_id`` unless asked
+        (``include_ids``).
 
     Raises
     ------
@@ -102,7 +105,14 @@ def classify(data: Cohort | pd.DataFrame, system: str, **options: Any) -> pd.Dat
             f"Classifier of {system!r} returned columns {list(result.columns)}, expected "
             f"{list(RESULT_COLUMNS)} (a bug in the classifier)."
         )
-    return result
+    return _with_patient_id(result, frame)
+
+
+def _with_patient_id(result: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:
+    """``result`` with the patients' identifiers as its first column (when the data have one)."""
+    if "patient_id" not in frame.columns:
+        return result
+    return result.assign(patient_id=frame["patient_id"].to_numpy())[["patient_id", *RESULT_COLUMNS]]
 
 
 def _find_position(frame: pd.DataFrame, patient_id: Any) -> int:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -190,6 +191,67 @@ def hardening() -> None:
     write("mapping_list_where_scalar.yaml", "columns:\n  id: [patient_id, pid]\n")
     whole = gzip.compress(table().encode(), mtime=0)
     write("truncated_gzip.csv.gz", whole[: len(whole) * 2 // 3])
+    silent_changes()
+
+
+def silent_changes() -> None:
+    """Inputs that pandas reads without a word but wrongly (issue 18, "silent changes")."""
+    write("nul_in_cell.csv", table(edit("os_days", 1, "10\x0034")))
+    write("nul_in_id.csv", table(edit("patient_id", 2, "P0\x0003")))
+    write("row_cut_short.csv", table()[:-6])  # the download stopped inside the last row
+    mixed = table(edit("patient_id", 1, "Köln-02")).encode()
+    write("stray_latin1_byte.csv", mixed.replace(b"P004", b"P\xe904"))
+    lines = table().splitlines()
+    lines[3] = "\ufeff" + lines[3]  # a second export appended, its BOM kept
+    write("bom_before_data_row.csv", "\n".join(lines) + "\n")
+    lines = table(edit("os_days", 3, "-5")).splitlines()
+    write("blank_lines_before_row.csv", "\n".join(lines[:3] + ["", ""] + lines[3:]) + "\n")
+    write("utf16_without_bom.csv", table().encode("utf-16-le"))
+    write("utf32.csv", table().encode("utf-32"))
+    records = [dict(zip(HEADER, r, strict=True)) for r in ROWS]
+    text = json.dumps(records)
+    write("json_duplicate_key.json", text.replace('"age": "61"', '"age": "61", "age": "16"'))
+    dheader = ["patient_id", "age", "npm1", "dx_date", "death_date", "lfu_date"]
+    write(
+        "partial_dates.csv",
+        table(
+            rows=[
+                ["P001", "54", "mut", "2015-03", "2016-04-18", ""],
+                ["P002", "61", "wt", "2016", "", "2019-09-30"],
+            ],
+            header=dheader,
+        ),
+    )
+    zoned = [
+        ["P001", "54", "mut", "2015-03-02T09:00:00+01:00", "2016-04-18", ""],
+        ["P002", "61", "wt", "2016-11-20T23:30:00-05:00", "", "2019-09-30T00:00:00Z"],
+        ["P003", "47", "mut", "2016-01-05", "", "2017-01-05"],
+        ["P004", "70", "mut", "2017-06-01T12:00Z", "2017-09-08", ""],
+    ]
+    write("timezone_dates.csv", table(rows=zoned, header=dheader))
+    write("xlsx_second_sheet.xlsx", _workbook(second_sheet=True))
+    write("xlsx_formula_without_value.xlsx", _workbook(formula="=C2*2"))
+
+
+def _workbook(second_sheet: bool = False, formula: str | None = None) -> bytes:
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "cohort"
+    sheet.append(HEADER)
+    for r in ROWS:
+        sheet.append(r)
+    if formula:
+        sheet.cell(row=3, column=HEADER.index("os_days") + 1, value=formula)
+    if second_sheet:
+        more = book.create_sheet("cohort (2)")
+        more.append(HEADER)
+        more.append(["P005", "66", "male", "mut", "wt", "0", "300", "1"])
+        more.append(["P006", "59", "female", "wt", "wt", "0", "820", "0"])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
 
 
 if __name__ == "__main__":

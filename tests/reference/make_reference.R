@@ -1,7 +1,7 @@
 #!/usr/bin/env Rscript
 # Writes every reference value the test suite compares against, at full precision.
 # Run from the repository root:  Rscript tests/reference/make_reference.R
-# Needs: apt-get install r-base-core r-cran-survival r-cran-cmprsk
+# Needs: apt-get install r-base-core r-cran-survival r-cran-cmprsk (r-cran-riskregression optional)
 # Each reference_*.R file next to this one handles one area and writes CSV files into
 # tests/reference/values/. The tests read those CSVs; they do not need R.
 suppressPackageStartupMessages({

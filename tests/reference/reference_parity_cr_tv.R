@@ -113,3 +113,25 @@ write.csv(data.frame(what = c("eln2010", "cox_npm1_flt3_age"),
                      std = num(c(sqrt(cc$var), cf$concordance[["std"]])),
                      n = c(nrow(a1), cf$n)),
           file.path(out, "parity_concordance.csv"), row.names = FALSE, quote = FALSE)
+
+# ------------------------------------------------------------------ time-dependent AUC and Brier score
+# riskRegression::Score (cens.model = "km"): the cumulative/dynamic AUC of the ELN 2010 group and the
+# Brier score and IBS of fixed predicted risks P(t) = 1 - exp(-(t / 2000) exp(0.4 (risk - 2))), so
+# that no model fit enters the comparison. Needs r-cran-riskregression (Debian); skipped without it.
+if (requireNamespace("riskRegression", quietly = TRUE)) {
+  suppressPackageStartupMessages(library(riskRegression))
+  score_times <- c(90, 180, 365, 730, 1095, 1826)
+  a2 <- a1[, c("os_days", "os_event", "risk")]
+  pred <- sapply(score_times, function(t) 1 - exp(-(t / 2000) * exp(0.4 * (a2$risk - 2))))
+  sc <- Score(list(ord = a2$risk), formula = Surv(os_days, os_event) ~ 1, data = a2,
+              times = score_times, metrics = "auc", cens.model = "km", null.model = FALSE,
+              conf.int = FALSE)
+  sb <- Score(list(pred = pred), formula = Surv(os_days, os_event) ~ 1, data = a2,
+              times = score_times, metrics = "brier", summary = "ibs", cens.model = "km",
+              null.model = FALSE, conf.int = FALSE)
+  write.csv(data.frame(time = score_times, auc = num(sc$AUC$score$AUC),
+                       brier = num(sb$Brier$score$Brier), ibs = num(sb$Brier$score$IBS)),
+            file.path(out, "parity_score.csv"), row.names = FALSE, quote = FALSE)
+  writeLines(paste("riskRegression", packageVersion("riskRegression")),
+             file.path(out, "parity_score_version.txt"))
+}

@@ -58,7 +58,7 @@ km_specs <- list(
   list(data = "edge", endpoint = "os", by = "arm")
 )
 if (!is.null(datasets$synthetic)) km_specs <- c(km_specs, list(list(data = "synthetic", endpoint = "os", by = "npm1")))
-curves <- list(); medians <- list(); at <- list(); follow <- list(); rm <- list()
+curves <- list(); medians <- list(); at <- list(); follow <- list(); follow_q <- list(); rm <- list()
 for (sp in km_specs) {
   d <- if (sp$data == "edge") edge else datasets[[sp$data]]
   tt <- d[[paste0(sp$endpoint, "_days")]]; ee <- d[[paste0(sp$endpoint, "_event")]]
@@ -95,6 +95,11 @@ for (sp in km_specs) {
   follow[[length(follow) + 1]] <- data.frame(data = sp$data, endpoint = sp$endpoint, by = by_name,
     group = if (length(sp$by)) sub("^g=", "", rownames(tab)) else "all",
     median = tab[, "median"], lcl = tab[, "0.95LCL"], ucl = tab[, "0.95UCL"])
+  # interquartile range of follow-up: quantile(survfit(Surv(time, 1 - event) ~ g), c(0.25, 0.75))
+  q <- quantile(rfit, probs = c(0.25, 0.75), conf.int = FALSE)
+  if (is.null(dim(q))) q <- t(as.matrix(q))
+  follow_q[[length(follow_q) + 1]] <- data.frame(data = sp$data, endpoint = sp$endpoint, by = by_name,
+    group = if (length(sp$by)) sub("^g=", "", rownames(tab)) else "all", q25 = q[, 1], q75 = q[, 2])
   # RMST: print(survfit(Surv(time, event) ~ g), rmean = tau) -> rmean, se(rmean)
   taus <- if (sp$data == "edge") c(3, 5.5, 20) else c(365, 1825, 6000)
   for (tau in taus) {
@@ -117,6 +122,7 @@ w(do.call(rbind, curves), "survival_km_curves.csv")
 w(do.call(rbind, medians), "survival_km_medians.csv")
 w(do.call(rbind, at), "survival_km_at.csv")
 w(do.call(rbind, follow), "survival_followup.csv")
+w(do.call(rbind, follow_q), "survival_followup_quantiles.csv")
 w(do.call(rbind, rm), "survival_rmst.csv")
 
 # ---- log-rank family -------------------------------------------------------------------------
