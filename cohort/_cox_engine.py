@@ -55,6 +55,8 @@ class CoxFit:
     converged : bool
     linear_predictor : ndarray (n,)
         ``x @ coef`` (not centred).
+    score_test : float
+        Score test of all coefficients being zero (R ``fit$score``).
     """
 
     coef: np.ndarray
@@ -67,6 +69,7 @@ class CoxFit:
     n_iter: int
     converged: bool
     linear_predictor: np.ndarray
+    score_test: float = float("nan")
 
 
 class _Setup:
@@ -269,7 +272,9 @@ def _fit(x, stop, event, start, weights, strata, ties, cluster, robust, eps, max
     beta = np.zeros(p)
     loglik, score, imat, _ = setup.pieces(beta)
     loglik_null = loglik
-    newbeta = beta + _solve(imat, score)
+    step = _solve(imat, score)
+    score_test = float(score @ step)
+    newbeta = beta + step
     halving = False
     converged = False
     n_iter = 0
@@ -309,6 +314,7 @@ def _fit(x, stop, event, start, weights, strata, ties, cluster, robust, eps, max
         n_iter=n_iter,
         converged=converged,
         linear_predictor=x @ beta,
+        score_test=score_test,
     )
 
 
