@@ -7,10 +7,7 @@ time. :func:`count_table` forms those counts once, with integer codes and ``np.b
 of the times); everything else here is cumulative sums over that table, so the cost after the
 counting is independent of the number of patients (with whole-day times the table has at most a
 few thousand rows per group). The Dask engine aggregates exactly these counts per partition.
-
-:func:`group_codes` is :func:`cohort._grouping.group_codes` without ``np.unique(axis=0)`` (a
-row-wise sort of the code matrix, the slowest step of ``cohort.km`` at 1e6 patients): each column
-is factorised once and the combined code is a mixed-radix integer.
+Group codes come from :func:`cohort._grouping.group_codes`.
 """
 
 from __future__ import annotations
@@ -18,63 +15,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
-
-from cohort._grouping import label, ordered_values
 
 __all__ = [
     "Counts",
     "count_table",
     "gray_statistic",
-    "group_codes",
     "km_columns",
     "logrank_oev",
     "survdiff_chisq",
 ]
-
-
-def group_codes(frame: pd.DataFrame, cols: tuple[str, ...]) -> tuple[np.ndarray, tuple[str, ...]]:
-    """Integer group codes (in category/sorted order of each column) and R-style labels.
-
-    Same result as :func:`cohort._grouping.group_codes`; ``frame`` has no missing value in ``cols``.
-    """
-    n = len(frame)
-    if not cols:
-        return np.zeros(n, dtype=np.int64), ("all",)
-    combined = np.zeros(n, dtype=np.int64)
-    levels_per_col = []
-    for c in cols:
-        levels = ordered_values(frame[c])
-        series = frame[c]
-        if isinstance(series.dtype, pd.CategoricalDtype):
-            # category codes -> rank among the categories present
-            cats = series.cat.categories
-            rank_of_cat = np.full(len(cats) + 1, -1, dtype=np.int64)
-            rank_of_cat[cats.get_indexer(levels)] = np.arange(len(levels))
-            codes = rank_of_cat[series.cat.codes.to_numpy()]
-        else:
-            # factorise once, then map the (few) distinct values to their sorted rank
-            uniq_codes, uniques = pd.factorize(series.astype(object), sort=False)
-            lookup = {v: i for i, v in enumerate(levels)}
-            codes = np.array([lookup[v] for v in uniques], dtype=np.int64)[uniq_codes]
-        combined = combined * len(levels) + codes
-        levels_per_col.append(levels)
-    present, inverse = np.unique(combined, return_inverse=True)
-    radices = [len(lv) for lv in levels_per_col]
-    labels = []
-    for code in present:
-        digits = []
-        for r in reversed(radices):
-            digits.append(int(code % r))
-            code //= r
-        digits.reverse()
-        labels.append(
-            ", ".join(
-                f"{c}={label(levels_per_col[j][k])}"
-                for j, (c, k) in enumerate(zip(cols, digits, strict=True))
-            )
-        )
-    return inverse.reshape(-1).astype(np.int64), tuple(labels)
 
 
 @dataclass(frozen=True)
