@@ -128,23 +128,36 @@ def km_columns(
     return {"mask": keep, "survival": surv, "std_err": np.sqrt(np.cumsum(inc))}
 
 
-def logrank_oev(counts: Counts) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Observed, expected and the variance matrix of O - E (R ``survdiff``, rho = 0), summed over
-    strata, from the first cause's events."""
+def logrank_oev(counts: Counts, rho: float = 0.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Observed, expected and the variance matrix of O - E (R ``survdiff``), summed over strata,
+    from the first cause's events.
+
+    The G-rho family: each event time weighted by ``S(t-)^rho``, ``S`` the Kaplan-Meier of the
+    pooled stratum; O and E by it, the hypergeometric variance by its square.
+    """
     deaths = counts.events[..., 0]  # (S, T, k)
     k = deaths.shape[-1]
-    obs = deaths.sum(axis=(0, 1))
-    n_r = counts.at_risk.reshape(-1, k)
-    d_g = deaths.reshape(-1, k)
-    n = n_r.sum(axis=1)
-    d = d_g.sum(axis=1)
-    use = d > 0
-    n_r, n, d = n_r[use], n[use], d[use]
-    frac = n_r / n[:, None]
-    exp = (frac * d[:, None]).sum(axis=0)
+    n = counts.at_risk.sum(axis=-1)  # (S, T)
+    d = deaths.sum(axis=-1)
     with np.errstate(divide="ignore", invalid="ignore"):
-        w = np.where(n > 1, d * (n - d) / (n - 1), 0.0)
-    var = np.diag((w[:, None] * frac).sum(axis=0)) - frac.T @ (frac * w[:, None])
+        if rho:
+            step = np.where(d > 0, 1.0 - d / np.where(n > 0, n, 1.0), 1.0)
+            km = np.cumprod(step, axis=1)
+            km_before = np.concatenate([np.ones((km.shape[0], 1)), km[:, :-1]], axis=1)
+            wt = (km_before**rho).reshape(-1)
+        else:
+            wt = np.ones(n.size)
+    n_r, d_g = counts.at_risk.reshape(-1, k), deaths.reshape(-1, k)
+    n, d = n.reshape(-1), d.reshape(-1)
+    use = d > 0
+    n_r, d_g, n, d, wt = n_r[use], d_g[use], n[use], d[use], wt[use]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        frac = np.where(n[:, None] > 0, n_r / n[:, None], 0.0)
+        hyper = np.where(n > 1, d * (n - d) / (n - 1), 0.0)
+    obs = (wt[:, None] * d_g).sum(axis=0)
+    exp = (wt[:, None] * frac * d[:, None]).sum(axis=0)
+    w2 = wt**2 * hyper
+    var = np.diag((w2[:, None] * frac).sum(axis=0)) - frac.T @ (frac * w2[:, None])
     return obs, exp, var
 
 

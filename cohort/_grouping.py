@@ -62,7 +62,7 @@ def group_codes(frame: pd.DataFrame, cols: tuple[str, ...]) -> tuple[np.ndarray,
             rank_of_cat[cats.get_indexer(levels)] = np.arange(len(levels))
             codes = rank_of_cat[series.cat.codes.to_numpy()]
         else:
-            row_codes, uniques = pd.factorize(series.astype(object))
+            row_codes, uniques = pd.factorize(series)
             lookup = {v: i for i, v in enumerate(levels)}
             codes = np.array([lookup[v] for v in uniques], dtype=np.int64)[row_codes]
         combined = combined * len(levels) + codes
