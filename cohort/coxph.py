@@ -349,7 +349,10 @@ def cox(
     robust = bool(robust) or cluster is not None
     ent = None if ent is None else ent[~incomplete]
     # categorical levels absent after deletion would give all-zero columns: rebuild on the kept rows
-    x, assign = design_matrix(parsed, frame)
+    if incomplete.any():
+        x, assign = design_matrix(parsed, frame)
+    else:
+        x = x_all
     time = frame[tcol].to_numpy(dtype=float)
     if timefix:
         time, ent = aeq_times(time, ent)
