@@ -59,7 +59,8 @@ def make_partition(n: int, seed: int, part: int) -> pd.DataFrame:
     rng = np.random.default_rng([seed, part])
     npm1 = rng.random(n) < 0.3
     itd = rng.random(n) < 0.25
-    ar = np.where(itd, rng.lognormal(-0.7, 0.8, n).round(3), 0.0)
+    # allelic ratios at most 1 (the loader refuses a ratio above 1 that looks like a percentage)
+    ar = np.where(itd, np.minimum(rng.lognormal(-0.7, 0.8, n), 1.0).round(3), 0.0)
     age = rng.normal(58, 14, n).clip(18, 95).round(1)
     hazard = np.exp(-0.4 * npm1 + 0.45 * itd + 0.03 * (age - 58)) / 900
     t_event = rng.exponential(1 / hazard)

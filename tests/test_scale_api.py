@@ -194,7 +194,13 @@ def test_cox(both, formula, options):
         _frames_equal(got.summary, want.summary)  # robust_se, and the limits and p that use it
         np.testing.assert_allclose(got.model.robust_var, want.model.robust_var, rtol=TOL)
     with pytest.raises(cohort.ModelError, match="Dask cohort"):
-        got.ph_test  # noqa: B018 - needs patient-level residuals
+        got.concordance_se  # noqa: B018 - Harrell's C compares pairs of patients
+    if options.get("ties") == "breslow":
+        with pytest.raises(cohort.ModelError, match="Efron"):
+            got.ph_test  # noqa: B018 - as in memory
+    else:
+        _frames_equal(got.ph_test, want.ph_test)
+        _frames_equal(got.zph("rank"), want.zph("rank"))
 
 
 def test_cox_level_missing_from_a_partition_and_clusters(frame, tmp_path):
@@ -270,25 +276,39 @@ def test_landmark(both):
 
 
 def test_landmark_competing_risks(both):
-    """Cumulative incidence on the cluster; Fine-Gray (not distributed) gathers the small cohort."""
     big, small = both
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        got = cohort.landmark(big, 60, "npm1", "cir")
-    assert any(issubclass(w.category, ScaleWarning) for w in caught)
-    want = _quiet(cohort.landmark, small, 60, "npm1", "cir")
+    got = _no_gathering(cohort.landmark, big, 60, "npm1", "cir", adjust="age")
+    want = _quiet(cohort.landmark, small, 60, "npm1", "cir", adjust="age")
     assert got.excluded == want.excluded
     _frames_equal(got.cuminc.curves, want.cuminc.curves)
     _frames_equal(got.cuminc.test, want.cuminc.test)
     _frames_equal(got.finegray.summary, want.finegray.summary)
 
 
-def test_finegray_and_report_gather_small_cohorts(both):
+@pytest.mark.parametrize(
+    ("formula", "options"),
+    [
+        ("npm1 + age", {}),
+        ("npm1 * flt3_itd + C(sex)", {"event": 2}),
+        ("npm1 + wbc", {"gtol": 1e-12}),
+    ],
+)
+def test_finegray(both, formula, options):
     big, small = both
-    with pytest.warns(ScaleWarning, match="gathered into memory"):
-        got = cohort.finegray(big, "npm1 + age", "cir")
-    want = _quiet(cohort.finegray, small, "npm1 + age", "cir")
+    got = _no_gathering(cohort.finegray, big, formula, "cir", **options)
+    want = _quiet(cohort.finegray, small, formula, "cir", **options)
+    assert type(got) is type(want)
     _frames_equal(got.summary, want.summary)
+    _frames_equal(got.covariance, want.covariance)
+    _frames_equal(got.baseline, want.baseline)
+    assert got.loglik == pytest.approx(want.loglik, rel=TOL)
+    assert got.loglik_null == pytest.approx(want.loglik_null, rel=TOL)
+    fields = ("n", "events", "competing", "censored", "n_deleted", "converged", "terms")
+    assert [getattr(got, f) for f in fields] == [getattr(want, f) for f in fields]
+
+
+def test_report_gathers_small_cohorts(both):
+    big, small = both
     from cohort.report import run_analysis
 
     with pytest.warns(ScaleWarning):

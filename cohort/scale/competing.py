@@ -8,15 +8,13 @@ the in-memory code) and Gray's test with :func:`cohort._gray.gray_test` given th
 weights. The result is a :class:`cohort.competing_risks.CumulativeIncidenceResult` equal to the
 in-memory one.
 
-Fine-Gray regression is not distributed yet (see :mod:`cohort.scale.dispatch`: small cohorts are
-gathered, large ones refused): it needs per-time sums for the current beta as Cox does
-(:mod:`cohort.scale.cox`) with the censoring Kaplan-Meier G computed first from counts.
+Fine-Gray regression is in :mod:`cohort.scale.finegray`.
 """
 
 from __future__ import annotations
 
 import warnings
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -25,6 +23,9 @@ from cohort._endpoint import endpoint_key
 from cohort._gray import gray_test
 from cohort.errors import DataQualityWarning, ModelError, StatisticalWarning
 from cohort.scale.survival import COUNT, _columns, compress
+
+if TYPE_CHECKING:  # pragma: no cover
+    from cohort.competing_risks import CumulativeIncidenceResult
 
 __all__ = ["cuminc"]
 
@@ -82,7 +83,7 @@ def cuminc(
     rho: float = 0.0,
     conf_level: float = 0.95,
     conf_type: str = "log-log",
-):
+) -> CumulativeIncidenceResult:
     """:func:`cohort.cuminc` of a Dask cohort (a ``CumulativeIncidenceResult``)."""
     from cohort.competing_risks import _CONF_TYPES, CumulativeIncidenceResult, _limits, _prepare
 

@@ -24,8 +24,10 @@ cluster, added up across partitions on the client), and ``var D'D var`` follows 
 
 What does not aggregate this way, and is therefore not on the result (:class:`DaskCoxResult`
 says so when asked): Harrell's concordance (it compares the linear predictors of pairs of
-patients: ``concordance`` is NaN) and ``ph_test`` (the scaled Schoenfeld residuals enter
-``cox.zph`` through per-time sums too, so this could be added; not written). Case ``weights``,
+patients: ``concordance`` is NaN, ``concordance_se`` raises). ``ph_test`` / ``zph`` (R's
+``cox.zph`` score test) do aggregate: each event time's score and information come from the same
+per-time sums, and the time transform (KM, rank, identity, log) from per-time counts; one more
+pass at the fitted ``beta``. Case ``weights``,
 delayed ``entry`` and a ``penalizer`` run in memory when the cohort is small enough (see
 :mod:`cohort.scale.dispatch`).
 """
@@ -33,7 +35,8 @@ delayed ``entry`` and a ``penalizer`` run in memory when the cohort is small eno
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -55,9 +58,12 @@ TIME, EVENT = "_ time", "_ event"  # formula names are identifiers: these cannot
 class DaskCoxResult(CoxResult):
     """A :class:`cohort.coxph.CoxResult` fitted on a Dask cohort (per-time sums).
 
-    The same fields; ``concordance`` is NaN, and ``ph_test``, ``zph`` and ``concordance_se`` raise
-    :class:`~cohort.errors.ModelError` (they need patient-level residuals not kept here).
+    The same fields; ``concordance`` is NaN and ``concordance_se`` raises
+    :class:`~cohort.errors.ModelError` (Harrell's C compares pairs of patients). ``ph_test`` and
+    ``zph`` (R ``cox.zph``) take one more pass of per-time sums over the persisted design.
     """
+
+    _scale: Any = field(default=None, repr=False, compare=False)
 
     def _not_kept(self, what: str):
         raise ModelError(
@@ -66,12 +72,12 @@ class DaskCoxResult(CoxResult):
             "on the cohort if it fits (dask_cohort.data.compute())."
         )
 
-    @property
+    @cached_property
     def ph_test(self) -> pd.DataFrame:  # type: ignore[override]
-        return self._not_kept("ph_test")
+        return self.zph("km")
 
     def zph(self, transform: str = "km") -> pd.DataFrame:
-        return self._not_kept("zph")
+        return _zph_dask(self, transform)
 
     @property
     def concordance_se(self) -> float:  # type: ignore[override]
@@ -141,6 +147,32 @@ def _design_part(
     return out
 
 
+def global_levels(frame: Any, cats: list[str], uniques: list) -> dict[str, list]:
+    """The levels of each categorical covariate in the whole cohort, in the in-memory order."""
+    from cohort.formula import _levels
+
+    levels = {}
+    for c, values in zip(cats, uniques, strict=True):
+        ser = pd.Series(values, dtype=frame._meta[c].dtype)
+        if isinstance(ser.dtype, pd.CategoricalDtype) and not ser.cat.known:  # pragma: no cover
+            ser = ser.astype(object)
+        levels[c] = _levels(ser)
+    return levels
+
+
+def persisted_design(frame, parsed, levels, tcol, ecol, carry, times):
+    """The complete rows as carried columns, time, event and design matrix, persisted on the
+    workers; with the design's column names and term assignment (from the template rows)."""
+    empty = frame._meta.iloc[:0]
+    names_x, assign = design_matrix(parsed, _design_template(empty, parsed, levels))
+    names = list(names_x.columns)
+    meta = _design_part(empty, parsed, levels, tcol, ecol, carry, None, names)
+    design = frame.map_partitions(
+        _design_part, parsed, levels, tcol, ecol, carry, times, names, meta=meta
+    ).persist()
+    return design, names, assign
+
+
 def _sums_part(part: pd.DataFrame, beta: np.ndarray, mean: np.ndarray, keys: list[str]):
     """Per (stratum, time) sums for ``beta`` (see the module docstring)."""
     p = len(beta)
@@ -150,7 +182,13 @@ def _sums_part(part: pd.DataFrame, beta: np.ndarray, mean: np.ndarray, keys: lis
     dead = part[EVENT].to_numpy() == 1
     rx = r[:, None] * x
     rxx = (rx[:, :, None] * x[:, None, :]).reshape(len(x), p * p)
-    cols = {"r": r, "d": dead.astype(float), "dr": dead * r, "deta": dead * eta}
+    cols = {
+        "n": np.ones(len(r)),
+        "r": r,
+        "d": dead.astype(float),
+        "dr": dead * r,
+        "deta": dead * eta,
+    }
     for j in range(p):
         cols[f"rx{j}"] = rx[:, j]
         cols[f"drx{j}"] = dead * rx[:, j]
@@ -196,16 +234,90 @@ def _pieces(per_part: pd.DataFrame, keys: list[str], strata: list[str], p: int) 
                 g[[f"dx{j}" for j in range(p)]].to_numpy().sum(axis=0),
                 skey,
                 g.index.get_level_values(-1).to_numpy(dtype=float)[ev],
+                g[[f"dx{j}" for j in range(p)]].to_numpy()[ev],
             )
         )
     return out
 
 
-def _per_time(design: Any, beta: np.ndarray, mean: np.ndarray, keys: list[str]) -> list[tuple]:
-    p = len(beta)
+def _per_part(design: Any, beta: np.ndarray, mean: np.ndarray, keys: list[str]) -> pd.DataFrame:
     meta = _sums_part(design._meta, beta, mean, keys)
-    per_part = design.map_partitions(_sums_part, beta, mean, keys, meta=meta).compute()
-    return _pieces(per_part, keys, keys[:-1], p)
+    return design.map_partitions(_sums_part, beta, mean, keys, meta=meta).compute()
+
+
+def _per_time(design: Any, beta: np.ndarray, mean: np.ndarray, keys: list[str]) -> list[tuple]:
+    return _pieces(_per_part(design, beta, mean, keys), keys, keys[:-1], len(beta))
+
+
+def _event_time_terms(piece: tuple, ties: str, p: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each event time's score and information (``cohort._coxcore.event_time_terms``)."""
+    s0, s1, s2, nd, d0, d1, d2, _, _, _, _, dx_t = piece
+    eff = nd if ties == "efron" else np.ones(len(nd))
+    score, info = dx_t.copy(), np.zeros((len(nd), p, p))
+    for step in range(int(eff.max()) if ties == "efron" and len(nd) else 1):
+        act = eff > step
+        frac = (step / eff[act]) if ties == "efron" else np.zeros(act.sum())
+        wt = nd[act] / eff[act]
+        den = s0[act] - frac * d0[act]
+        a = (s1[act] - frac[:, None] * d1[act]) / den[:, None]
+        c = (s2[act] - frac[:, None, None] * d2[act]) / den[:, None, None]
+        score[act] -= wt[:, None] * a
+        info[act] += wt[:, None, None] * (c - a[:, :, None] * a[:, None, :])
+    return score, info
+
+
+def _zph_dask(fit: DaskCoxResult, transform: str) -> pd.DataFrame:
+    """R ``cox.zph`` (as :func:`cohort.coxph._zph`) from one more pass of per-time sums."""
+    from scipy import stats
+
+    from cohort.coxph import _TRANSFORMS
+
+    if transform not in _TRANSFORMS:
+        raise ModelError(f"transform={transform!r}: use one of {', '.join(_TRANSFORMS)}.")
+    if fit.ties != "efron":  # as in memory
+        raise ModelError(
+            "ph_test: the cox.zph score test is implemented for Efron fits without weights or "
+            'delayed entry; this fit has ties="breslow". Refit without them to test '
+            "proportional hazards, or use R's cox.zph."
+        )
+    design, mean, keys = fit._scale
+    beta = fit.summary["coef"].to_numpy()
+    p = len(beta)
+    per_part = _per_part(design, beta, mean, keys)
+    pooled = per_part.groupby(TIME)[["n", "d"]].sum().sort_index()
+    ut = pooled.index.to_numpy(dtype=float)
+    n_t, d_t = pooled["n"].to_numpy(), pooled["d"].to_numpy()
+    if transform == "identity":
+        g = ut
+    elif transform == "log":
+        g = np.log(ut)
+    elif transform == "rank":  # average ranks of all patients' times
+        g = np.concatenate([[0.0], np.cumsum(n_t)[:-1]]) + (n_t + 1) / 2
+    else:  # "km": 1 - S(t-) of the pooled Kaplan-Meier
+        at_risk = np.cumsum(n_t[::-1])[::-1]
+        g = 1 - np.concatenate([[1.0], np.cumprod(1 - d_t / at_risk)[:-1]])
+    g = g - (g * d_t).sum() / d_t.sum()  # centred on the mean over events
+    u2, info = np.zeros(p), np.zeros((3, p, p))
+    for piece in _pieces(per_part, keys, keys[:-1], p):
+        gt = g[np.searchsorted(ut, piece[10])]
+        score_t, v_t = _event_time_terms(piece, fit.ties, p)
+        u2 += gt @ score_t
+        info[0] += v_t.sum(axis=0)
+        info[1] += (gt[:, None, None] * v_t).sum(axis=0)
+        info[2] += (gt[:, None, None] ** 2 * v_t).sum(axis=0)
+    imat = np.block([[info[0], info[1]], [info[1], info[2]]])
+    col = {name: i for i, name in enumerate(fit.summary.index)}
+    rows = []
+    for label, cols in fit.terms.items():
+        jj = [col[c] for c in cols]
+        kk = list(range(p)) + [p + j for j in jj]
+        u = np.concatenate([np.zeros(p), u2[jj]])
+        rows.append((label, float(u @ np.linalg.solve(imat[np.ix_(kk, kk)], u)), len(jj)))
+    u = np.concatenate([np.zeros(p), u2])
+    rows.append(("GLOBAL", float(u @ np.linalg.solve(imat, u)), p))
+    out = pd.DataFrame(rows, columns=["term", "chisq", "df"]).set_index("term")
+    out["p_value"] = stats.chi2.sf(out["chisq"], out["df"])
+    return out
 
 
 def cox_sums(design: Any, beta: np.ndarray, mean: np.ndarray, keys: list[str], ties: str):
@@ -218,7 +330,7 @@ def _hazard_terms(pieces: list[tuple], ties: str, p: int) -> dict[tuple, tuple]:
     :func:`cohort._coxcore._score_residuals`): cumulative ``h`` and ``h xbar``, and the dying
     patients' ``h``, ``h xbar`` (Efron weights ``1 - k/d``) and mean of the step means."""
     out = {}
-    for s0, s1, _, nd, d0, d1, _, _, _, skey, times in pieces:
+    for s0, s1, _, nd, d0, d1, _, _, _, skey, times, _ in pieces:
         k = len(times)
         eff = nd if ties == "efron" else np.ones(k)
         h, xh = np.zeros(k), np.zeros((k, p))
@@ -291,7 +403,7 @@ def _robust_var(design, fit: CoxFit, mean, keys, ties, strata, cluster) -> np.nd
 def _loglik_score_info(pieces, ties: str, p: int):
     """Efron's (or Breslow's) steps over the tied deaths, as :mod:`cohort._coxcore`."""
     ll, u, imat = 0.0, np.zeros(p), np.zeros((p, p))
-    for s0, s1, s2, nd, d0, d1, d2, deta, dx, _, _ in pieces:
+    for s0, s1, s2, nd, d0, d1, d2, deta, dx, *_ in pieces:
         ll += deta
         u += dx
         steps = int(nd.max()) if ties == "efron" and len(nd) else 1
@@ -410,14 +522,7 @@ def cox(
         rows[tcol].astype("float64").unique(),
         *[rows[c].unique() for c in cats],
     )
-    levels = {}
-    for c, values in zip(cats, uniq_levels, strict=True):
-        ser = pd.Series(values, dtype=frame._meta[c].dtype)
-        if isinstance(ser.dtype, pd.CategoricalDtype) and not ser.cat.known:  # pragma: no cover
-            ser = ser.astype(object)
-        from cohort.formula import _levels
-
-        levels[c] = _levels(ser)
+    levels = global_levels(frame, cats, uniq_levels)
     n_deleted = int(n_missing + n_incomplete)
     notes = []
     if n_deleted:
@@ -439,19 +544,8 @@ def cox(
         merged = aeq_times(ut)[0]
         if not np.array_equal(merged, ut):
             times = (ut, merged)
-    # the design's column names, from the template rows alone
-    empty = frame._meta.iloc[:0]
-    names = list(
-        design_matrix(
-            parsed,
-            _design_template(empty, parsed, levels),
-        )[0].columns
-    )
+    design, names, assign = persisted_design(frame, parsed, levels, tcol, ecol, carry, times)
     p = len(names)
-    design_meta = _design_part(empty, parsed, levels, tcol, ecol, carry, None, names)
-    design = frame.map_partitions(
-        _design_part, parsed, levels, tcol, ecol, carry, times, names, meta=design_meta
-    ).persist()
     sums = design[[f"_ x{j}" for j in range(p)]].sum().compute().to_numpy()
     mean = sums / n
     keys = [*strata_cols, TIME]
@@ -469,7 +563,7 @@ def cox(
         rv = _robust_var(design, fit, mean, keys, ties, strata_cols, cluster)
         fit = replace(fit, robust_var=rv)
         robust_se = np.sqrt(np.diag(rv))
-    notes.append("concordance and ph_test are not computed on a Dask cohort")
+    notes.append("concordance is not computed on a Dask cohort")
     se = np.sqrt(np.diag(fit.var))
     return DaskCoxResult(
         summary=_summary_table(names, fit.coef, se, robust_se, conf_level),
@@ -479,7 +573,7 @@ def cox(
         concordance=float("nan"),
         log_likelihood=fit.loglik,
         formula=parsed,
-        terms=design_matrix(parsed, _design_template(empty, parsed, levels))[1],
+        terms=assign,
         endpoint=endpoint_key(endpoint),
         strata=tuple(strata_cols),
         conf_level=conf_level,
@@ -490,4 +584,5 @@ def cox(
         ties=ties,
         robust=robust,
         cluster=cluster,
+        _scale=(design, mean, keys),
     )

@@ -36,6 +36,7 @@ DISTRIBUTED: dict[str, str] = {
     "rmst": "cohort.scale.survival:rmst",
     "cox": "cohort.scale.cox:cox",
     "cuminc": "cohort.scale.competing:cuminc",
+    "finegray": "cohort.scale.finegray:finegray",
     "landmark": "cohort.scale.landmark:landmark",
     "classify": "cohort.scale.rowwise:classify",
     "genotype_groups": "cohort.scale.rowwise:genotype_groups",

@@ -2,17 +2,15 @@
 
 The patients still at risk after the landmark are selected with a lazy filter on the cluster
 (their times shifted to start at the landmark), and the Kaplan-Meier, Cox or cumulative incidence
-of :mod:`cohort.scale` run on that filtered dask DataFrame. The counts of patients left out are
-computed in one pass. The result is a :class:`cohort.landmarking.LandmarkResult` whose ``data`` is
-the (lazy) landmark dask DataFrame. The Fine-Gray model of a competing-risks landmark is not
-distributed yet: it is fitted in memory when the landmark cohort is small enough (see
-:mod:`cohort.scale.dispatch`), and otherwise left out with a note.
+of :mod:`cohort.scale` run on that filtered dask DataFrame (Kaplan-Meier and Cox, or cumulative
+incidence and Fine-Gray). The counts of patients left out are computed in one pass. The result is a
+:class:`cohort.landmarking.LandmarkResult` whose ``data`` is the (lazy) landmark dask DataFrame.
 """
 
 from __future__ import annotations
 
 import warnings
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -27,6 +25,9 @@ from cohort.errors import (
 )
 from cohort.scale.dispatch import NotDistributed, dask_frame
 
+if TYPE_CHECKING:  # pragma: no cover
+    from cohort.landmarking import LandmarkResult
+
 __all__ = ["landmark"]
 
 
@@ -39,7 +40,7 @@ def landmark(
     adjust: str | None = None,
     conf_level: float = 0.95,
     conf_type: str = "log-log",
-):
+) -> LandmarkResult:
     """:func:`cohort.landmark` of a Dask cohort (a ``LandmarkResult``; ``data`` stays lazy)."""
     import dask
 

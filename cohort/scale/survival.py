@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -24,6 +24,9 @@ import pandas as pd
 from cohort._endpoint import endpoint_columns, endpoint_key, endpoint_label
 from cohort.errors import DataQualityWarning, ModelError, SchemaError
 from cohort.scale.dispatch import NotDistributed, dask_frame
+
+if TYPE_CHECKING:  # pragma: no cover
+    from cohort.survival import KaplanMeierResult, LogRankResult, RMSTResult
 
 __all__ = ["compress", "km", "logrank", "pairwise_logrank", "rmst"]
 
@@ -126,7 +129,7 @@ def km(
     weights: str | None = None,
     entry: str | None = None,
     timefix: bool = True,
-):
+) -> KaplanMeierResult:
     """:func:`cohort.km` of a Dask cohort (a :class:`cohort.survival.KaplanMeierResult`)."""
     from cohort.errors import StatisticalWarning
     from cohort.survival import (
@@ -189,7 +192,7 @@ def logrank(
     weights: str | None = None,
     entry: str | None = None,
     timefix: bool = True,
-):
+) -> LogRankResult:
     """:func:`cohort.logrank` of a Dask cohort (a :class:`cohort.survival.LogRankResult`)."""
     from cohort.survival import _check_rho, _logrank_prepared
 
@@ -248,7 +251,7 @@ def rmst(
     by: str | list[str] | None = None,
     *,
     conf_level: float = 0.95,
-):
+) -> RMSTResult:
     """:func:`cohort.rmst` of a Dask cohort (a :class:`cohort.survival.RMSTResult`)."""
     from scipy import stats
 
