@@ -55,6 +55,8 @@ class CoxFit:
     converged : bool
     linear_predictor : ndarray (n,)
         ``x @ coef`` (not centred).
+    score_test : float
+        Score test of all coefficients being zero (R ``fit$score``).
     """
 
     coef: np.ndarray
@@ -67,6 +69,7 @@ class CoxFit:
     n_iter: int
     converged: bool
     linear_predictor: np.ndarray
+    score_test: float = float("nan")
 
 
 class _Setup:
@@ -269,7 +272,9 @@ def _fit(x, stop, event, start, weights, strata, ties, cluster, robust, eps, max
     beta = np.zeros(p)
     loglik, score, imat, _ = setup.pieces(beta)
     loglik_null = loglik
-    newbeta = beta + _solve(imat, score)
+    step = _solve(imat, score)
+    score_test = float(score @ step)
+    newbeta = beta + step
     halving = False
     converged = False
     n_iter = 0
@@ -309,6 +314,7 @@ def _fit(x, stop, event, start, weights, strata, ties, cluster, robust, eps, max
         n_iter=n_iter,
         converged=converged,
         linear_predictor=x @ beta,
+        score_test=score_test,
     )
 
 
@@ -360,10 +366,10 @@ def _weighted_rank_less(values, weights, bits, ends, thresholds):
             acc += np.where(qbit, wz[e] - wz[s], 0.0)
         s = np.where(qbit, nz + s - zs, zs)
         e = np.where(qbit, nz + e - ze, ze)
-        if b:
-            order = np.concatenate([np.flatnonzero(~one), np.flatnonzero(one)])
-            cur_v = cur_v[order]
-            cur_w = None if cur_w is None else cur_w[order]
+        if b:  # stable partition, zeros first (boolean masks read sequentially)
+            zero = ~one
+            cur_v = np.concatenate([cur_v[zero], cur_v[one]])
+            cur_w = None if cur_w is None else np.concatenate([cur_w[zero], cur_w[one]])
     return acc
 
 
@@ -373,7 +379,7 @@ def _less_and_tied(vals, keys, w, dead, from_key):
     n = len(vals)
     n_keys = int(keys.max()) + 2
     comp = vals * n_keys + keys
-    order = np.argsort(comp, kind="stable")
+    order = np.argsort(comp)  # rows with equal (value, key) are interchangeable
     sorted_comp = comp[order]
     ww = None if w is None else w[order]
     cum = np.zeros(n + 1)
@@ -385,7 +391,8 @@ def _less_and_tied(vals, keys, w, dead, from_key):
     eq_lo = np.searchsorted(sorted_comp, thr * n_keys + frm, side="left")
     eq_hi = np.searchsorted(sorted_comp, (thr + 1) * n_keys, side="left")
     bits = max(1, int(n_keys).bit_length())
-    below = cum[first] - _weighted_rank_less(keys[order], ww, bits, first, frm)
+    seq = keys[order].astype(np.int32 if n_keys < 2**31 else np.int64)
+    below = cum[first] - _weighted_rank_less(seq, ww, bits, first, frm)
     return ev, below, cum[eq_hi] - cum[eq_lo]
 
 

@@ -1,22 +1,17 @@
-"""The Cox partial-likelihood fit behind :func:`cohort.cox`: a small vectorised numpy core.
+"""The Cox partial-likelihood fit behind :func:`cohort.cox`.
 
 Why not lifelines: ``CoxPHFitter`` has Efron ties only (no Breslow), no delayed entry with strata
-and case weights together (``CoxTimeVaryingFitter`` has no robust variance), and its weighted Efron
-terms are not R's. This module reproduces R's ``coxph`` (``coxfit6.c`` / ``agfit4.c``) for
+and case weights together (``CoxTimeVaryingFitter`` has no robust variance), its weighted Efron
+terms are not R's, and at 1e6 patients it takes a per-row Python loop. The numbers come from
+:mod:`cohort._cox_engine`, a numpy port of R's ``coxph`` (``coxfit6.c`` / ``agfit4.c``) for
 ``Surv(entry, time, event)`` data with strata, case weights, ``ties = "efron" | "breslow"`` and the
-robust (sandwich) variance of ``coxph(robust = TRUE)`` / ``cluster =``. lifelines remains the test
-oracle where it applies (tests/test_parity_cox.py).
+robust (sandwich) variance of ``coxph(robust = TRUE)`` / ``cluster =``, in cumulative sums (one
+setup pass, a few ``np.bincount`` per Newton step). lifelines remains the test oracle where it
+applies (tests/test_parity_cox.py, tests/test_cox_engine.py).
 
-The core takes plain arrays and returns a :class:`CoxFit`; nothing here knows about cohorts,
-formulas or endpoints, so a faster implementation can replace :func:`fit_cox` as long as it returns
-the same fields.
-
-Notation (R's): for an event time ``t`` in a stratum, the risk set is ``entry < t <= time``;
-``r = exp(x beta)``; ``S0, S1, S2`` are the weighted sums of ``r``, ``r x``, ``r x x'`` over the risk
-set and ``D0, D1, D2`` the same sums over the ``d`` patients who die at ``t`` (total weight ``dw``).
-Breslow: each event time contributes ``sum_dead w x beta - dw log S0``. Efron: the tied deaths are
-removed from the denominator in ``d`` equal steps, ``denom_k = S0 - (k / d) D0`` for
-``k = 0 .. d - 1``, each step carrying weight ``dw / d``.
+This module keeps the small array-level interface :func:`cohort.coxph.cox` calls (:class:`CoxFit`,
+:func:`fit_cox`) and the per-event-time terms that ``cox.zph`` weights (:func:`event_time_terms`,
+:func:`strata_index`); nothing here knows about cohorts, formulas or endpoints.
 """
 
 from __future__ import annotations
@@ -24,6 +19,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+
+from cohort import _cox_engine
 
 __all__ = ["TIES", "CoxFit", "event_time_terms", "fit_cox", "strata_index"]
 
@@ -200,77 +197,6 @@ def event_time_terms(
     return ll, score, info
 
 
-def _loglik_score_info(
-    beta: np.ndarray,
-    x: np.ndarray,
-    w: np.ndarray,
-    strata: list[_Stratum],
-    ties: str,
-    with_info: bool = True,
-):
-    """Log partial likelihood, score and information at ``beta`` (R ``coxfit6``/``agfit4``)."""
-    p = x.shape[1]
-    ll, u, imat = 0.0, np.zeros(p), np.zeros((p, p))
-    for st in strata:
-        if len(st.times) == 0:
-            continue
-        ll_t, u_t, i_t = event_time_terms(beta, x, w, st, ties, with_info)
-        ll += float(ll_t.sum())
-        u += u_t.sum(axis=0)
-        if with_info:
-            imat += i_t.sum(axis=0)
-    return ll, u, imat
-
-
-def _score_residuals(
-    beta: np.ndarray, x: np.ndarray, w: np.ndarray, strata: list[_Stratum], ties: str
-) -> np.ndarray:
-    """Per-row score residuals (R ``residuals(fit, type = "score")``, unweighted).
-
-    ``U_i = sum over event times t in (entry_i, time_i] of (death term) - r_i (x_i - xbar) dLambda``;
-    with Efron ties a patient dying at t takes part in step k with weight ``1 - k/d`` and its death
-    term is ``x_i`` minus the mean of the step means ``xbar_k``.
-    """
-    n, p = x.shape
-    resid = np.zeros((n, p))
-    eta = x @ beta
-    for st in strata:
-        k = len(st.times)
-        if k == 0:
-            continue
-        xs, ws = x[st.rows], w[st.rows]
-        r = np.exp(eta[st.rows])
-        wr = ws * r
-        s0, s1 = _risk_sums(wr, st), _risk_sums(wr[:, None] * xs, st)
-        d0, d1 = _death_sums(wr, st), _death_sums(wr[:, None] * xs, st)
-        dw = _death_sums(ws, st)
-        nd = st.ndead if ties == "efron" else np.ones(k)
-        h, xh = np.zeros(k), np.zeros((k, p))  # all at risk: sum_k haz_k, sum_k haz_k xbar_k
-        hd, xhd = np.zeros(k), np.zeros((k, p))  # the dying: weighted by 1 - k/d
-        xbar_mean = np.zeros((k, p))
-        for step in range(_efron_steps(st, ties)):
-            act = nd > step
-            frac = (step / nd[act]) if ties == "efron" else np.zeros(act.sum())
-            den = s0[act] - frac * d0[act]
-            haz = dw[act] / nd[act] / den
-            xbar = (s1[act] - frac[:, None] * d1[act]) / den[:, None]
-            h[act] += haz
-            xh[act] += haz[:, None] * xbar
-            hd[act] += (1 - frac) * haz
-            xhd[act] += ((1 - frac) * haz)[:, None] * xbar
-            xbar_mean[act] += xbar / nd[act][:, None]
-        ch = np.concatenate([[0.0], np.cumsum(h)])
-        cxh = np.concatenate([np.zeros((1, p)), np.cumsum(xh, axis=0)])
-        sum_h = ch[st.exit_pos] - ch[st.entry_pos]
-        sum_xh = cxh[st.exit_pos] - cxh[st.entry_pos]
-        res = -r[:, None] * (xs * sum_h[:, None] - sum_xh)
-        i, j = st.dead_row, st.dead_t
-        res[i] += r[i, None] * ((xs[i] * h[j, None] - xh[j]) - (xs[i] * hd[j, None] - xhd[j]))
-        res[i] += xs[i] - xbar_mean[j]
-        resid[st.rows] = res
-    return resid
-
-
 def fit_cox(
     x: np.ndarray,
     time: np.ndarray,
@@ -305,8 +231,9 @@ def fit_cox(
     cluster : numpy.ndarray, optional
         Cluster codes: dfbeta residuals are summed within clusters (implies ``robust``).
     max_iter, tol :
-        Newton steps stop when the log-likelihood changes by less than ``tol`` relative to it (R's
-        default is 1e-9; tighter here so results agree with R to its printed precision).
+        coxph's iteration (step halving, stop when ``|1 - loglik_old / loglik_new| <= tol`` after
+        a full step); R's default ``tol`` is 1e-9, tighter here so results agree with R to its
+        printed precision.
 
     Returns
     -------
@@ -319,56 +246,27 @@ def fit_cox(
     """
     if ties not in TIES:
         raise ValueError(f"ties={ties!r}: use one of {', '.join(TIES)}")
-    x = np.asarray(x, dtype=float)
-    n, p = x.shape
-    w = np.ones(n) if weights is None else np.asarray(weights, dtype=float)
-    event = np.asarray(event).astype(np.int64)
-    sts = strata_index(
-        np.asarray(time, dtype=float),
+    fit = _cox_engine.fit_cox(
+        x,
+        time,
         event,
-        None if entry is None else np.asarray(entry, dtype=float),
-        np.zeros(n, dtype=np.int64) if strata is None else np.asarray(strata),
+        start=entry,
+        weights=weights,
+        strata=strata,
+        ties=ties,
+        cluster=cluster,
+        robust=robust,
+        eps=tol,
+        max_iter=max_iter,
     )
-    xc = x - x.mean(axis=0)  # centring, as R, for numerical stability only
-    beta = np.zeros(p)
-    ll0, u0, i0 = _loglik_score_info(beta, xc, w, sts, ties)
-    score_test = float(u0 @ np.linalg.solve(i0, u0))
-    ll, u, imat = ll0, u0, i0
-    converged = False
-    it = 0
-    while it < max_iter:
-        it += 1
-        step = np.linalg.solve(imat, u)
-        new = beta + step
-        ll_new, u_new, i_new = _loglik_score_info(new, xc, w, sts, ties)
-        halvings = 0
-        while (not np.isfinite(ll_new) or ll_new < ll - 1e-12 * abs(ll)) and halvings < 30:
-            new = (beta + new) / 2  # R: step halving when the likelihood got worse
-            ll_new, u_new, i_new = _loglik_score_info(new, xc, w, sts, ties)
-            halvings += 1
-        done = abs(ll_new - ll) <= tol * abs(ll) and np.max(np.abs(new - beta)) < 1e-8
-        beta, ll, u, imat = new, ll_new, u_new, i_new
-        if done:
-            converged = True
-            break
-    var = np.linalg.inv(imat)
-    robust_var = None
-    if robust or cluster is not None:
-        dfbeta = (w[:, None] * _score_residuals(beta, xc, w, sts, ties)) @ var
-        if cluster is not None:
-            codes = np.unique(np.asarray(cluster), return_inverse=True)[1].reshape(-1)
-            summed = np.zeros((codes.max() + 1, p))
-            np.add.at(summed, codes, dfbeta)
-            dfbeta = summed
-        robust_var = dfbeta.T @ dfbeta
     return CoxFit(
-        coef=beta,
-        var=var,
-        robust_var=robust_var,
-        loglik=float(ll),
-        loglik0=float(ll0),
-        score_test=score_test,
-        iterations=it,
-        converged=converged,
+        coef=fit.coef,
+        var=fit.var,
+        robust_var=fit.robust_var,
+        loglik=fit.loglik,
+        loglik0=fit.loglik_null,
+        score_test=fit.score_test,
+        iterations=fit.n_iter,
+        converged=fit.converged,
         ties=ties,
     )

@@ -44,24 +44,39 @@ def label(value: object) -> str:
 def group_codes(frame: pd.DataFrame, cols: tuple[str, ...]) -> tuple[np.ndarray, tuple[str, ...]]:
     """Integer group codes (in category/sorted order of each column) and R-style labels.
 
-    ``frame`` must have no missing value in ``cols`` (callers exclude and count those first).
+    ``frame`` must have no missing value in ``cols`` (callers exclude and count those first). Each
+    column is factorised once (its few distinct values are ranked, not every row mapped) and the
+    columns combine into one mixed-radix integer, so no row-wise ``np.unique(axis=0)`` is needed.
     """
+    n = len(frame)
     if not cols:
-        return np.zeros(len(frame), dtype=np.int64), ("all",)
-    per_col = []
+        return np.zeros(n, dtype=np.int64), ("all",)
+    combined = np.zeros(n, dtype=np.int64)
+    levels_per_col = []
     for c in cols:
-        levels = ordered_values(frame[c])
-        lookup = {v: i for i, v in enumerate(levels)}
-        per_col.append((levels, frame[c].astype(object).map(lookup).to_numpy(dtype=np.int64)))
-    combos = np.stack([codes for _, codes in per_col], axis=1)
-    uniq, inverse = np.unique(combos, axis=0, return_inverse=True)
-    labels = tuple(
-        ", ".join(
-            f"{c}={label(per_col[j][0][k])}" for j, (c, k) in enumerate(zip(cols, row, strict=True))
-        )
-        for row in uniq
-    )
-    return inverse.reshape(-1).astype(np.int64), labels
+        series = frame[c]
+        levels = ordered_values(series)
+        if isinstance(series.dtype, pd.CategoricalDtype):
+            cats = series.cat.categories
+            rank_of_cat = np.full(len(cats), -1, dtype=np.int64)
+            rank_of_cat[cats.get_indexer(levels)] = np.arange(len(levels))
+            codes = rank_of_cat[series.cat.codes.to_numpy()]
+        else:
+            row_codes, uniques = pd.factorize(series)
+            lookup = {v: i for i, v in enumerate(levels)}
+            codes = np.array([lookup[v] for v in uniques], dtype=np.int64)[row_codes]
+        combined = combined * len(levels) + codes
+        levels_per_col.append(levels)
+    present, inverse = np.unique(combined, return_inverse=True)
+    labels = []
+    for code in present.tolist():
+        digits = []
+        for levels in reversed(levels_per_col):
+            code, k = divmod(code, len(levels))
+            digits.append(levels[k])
+        values = digits[::-1]
+        labels.append(", ".join(f"{c}={label(v)}" for c, v in zip(cols, values, strict=True)))
+    return inverse.reshape(-1).astype(np.int64), tuple(labels)
 
 
 def analysable_rows(

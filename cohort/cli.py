@@ -7,6 +7,7 @@ Bad input (any :class:`cohort.CohortError`) prints a one-paragraph message and e
 
 from __future__ import annotations
 
+import enum
 import sys
 import traceback
 from collections.abc import Callable
@@ -111,6 +112,14 @@ def _load(data: str | None, mapping: str | None, dataset: str | None, on_error: 
 
         return datasets.load(dataset)
     return load_cohort(data, mapping, on_error=on_error)
+
+
+class TimeUnit(enum.StrEnum):
+    """Time unit of report tables and figures (the data are in days)."""
+
+    months = "months"
+    years = "years"
+    days = "days"
 
 
 DataArg = Annotated[
@@ -247,6 +256,8 @@ def km(
 
             if by in SYSTEMS:
                 frame = frame.assign(**{by: cohort.classify(c, by)["category"].to_numpy()})
+        from cohort.numbers import fmt_num, fmt_p
+
         res = cohort.km(frame, endpoint=endpoint, by=by)
         origin = "complete remission" if endpoint in ("rfs", "cir") else "diagnosis"
         _out.print(
@@ -257,7 +268,8 @@ def km(
         _out.print(_with_months(res.table).to_string(index=False), highlight=False, markup=False)
         if res.test is not None:
             _out.print(
-                f"log-rank: chi-square {res.test.statistic:.4f} on {res.test.dof} df, p = {res.test.p_value:.4g}",
+                f"log-rank: chi-square {fmt_num(res.test.statistic)} on {res.test.dof} df, "
+                f"p {'= ' if res.test.p_value >= 0.001 else ''}{fmt_p(res.test.p_value)}",
                 highlight=False,
             )
 
@@ -329,6 +341,10 @@ def report(
     include_ids: Annotated[
         bool, typer.Option("--include-ids", help="Allow patient identifiers in the report.")
     ] = False,
+    time_unit: Annotated[
+        TimeUnit,
+        typer.Option("--time-unit", help="The one time unit of the reports' tables and figures."),
+    ] = TimeUnit.months,
 ) -> Any:
     """Write a self-contained HTML report (plus CSV tables and a JSON of every number)."""
 
@@ -362,6 +378,7 @@ def report(
                 command_line=_state.get("command_line") or " ".join(["cohort", *sys.argv[1:]]),
                 progress=progress,
                 analysis_file=analysis_file,
+                time_unit=time_unit.value,
             )
         print_report_run(run)
         return run

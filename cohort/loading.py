@@ -18,7 +18,7 @@ import re
 import warnings
 import zipfile
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -551,8 +551,12 @@ def _decimal_commas(
     frame: pd.DataFrame, m: Mapping, table: _Table, renames: dict[str, str]
 ) -> tuple[pd.DataFrame, list[str]]:
     """Numbers written with a decimal comma (``78,6``): read when the mapping declares
-    ``decimal: ","`` (returns the frame and one note per column for ``report["units"]``),
-    otherwise refused, whatever ``on_error``, with one problem per column (not one per cell)."""
+    ``decimal: ","`` (returns the frame and one note per column for ``report["units"]``).
+    Undeclared, they stay text: each cell is a ``not_a_number`` problem, and :func:`_split`
+    lists them as one ``decimal_comma`` problem per column (and with ``on_error="exclude"``
+    warns once per column)."""
+    if m.decimal != ",":
+        return frame, []  # undeclared: per-cell problems, summarised per column by _split
     numeric = [
         c
         for c in frame.columns
@@ -568,30 +572,44 @@ def _decimal_commas(
     if not found:
         return frame, []
     label = {c: f"{source[c]} ({c})" if source.get(c, c) != c else c for c, _ in found}
-    if m.decimal == ",":
-        frame = frame.copy()
-        for col, hits in found:
-            frame.loc[hits, col] = frame.loc[hits, col].str.replace(",", ".", regex=False)
-        return frame, [
-            f"{label[col]}: {int(hits.sum())} number(s) with a decimal comma read as decimals"
-            for col, hits in found
-        ]
-    problems = []
+    frame = frame.copy()
     for col, hits in found:
-        first = int(np.flatnonzero(hits)[0])
-        problems.append(
-            Problem(
-                reason="decimal_comma",
-                message=f"this column writes numbers with a decimal comma ({int(hits.sum())} "
-                "cell(s)); a comma is not read as a decimal separator unless declared.",
-                column=label[col],
-                row=first + table.row_base,
-                value=frame[col].iloc[first],
-                fix='Declare the decimal mark in the mapping file: decimal: "," (or remove '
-                "thousands separators).",
+        frame.loc[hits, col] = frame.loc[hits, col].str.replace(",", ".", regex=False)
+    return frame, [
+        f"{label[col]}: {int(hits.sum())} number(s) with a decimal comma read as decimals"
+        for col, hits in found
+    ]
+
+
+def _decimal_comma_summary(problems: list[Problem]) -> tuple[list[Problem], list[str]]:
+    """Cells refused because of a decimal comma, one problem (and one sentence) per column.
+
+    Returns the problems to list (each column's decimal-comma cells replaced by one problem naming
+    the first cell and the count) and one warning sentence per such column.
+    """
+    comma = [p for p in problems if p.reason == "not_a_number" and isinstance(p.value, str)
+             and _DECIMAL_COMMA.match(p.value)]  # fmt: skip
+    by_col: dict[str | None, list[Problem]] = {}
+    for p in comma:
+        by_col.setdefault(p.column, []).append(p)
+    listed, sentences = [], []
+    for p in problems:
+        if p not in comma:
+            listed.append(p)
+        elif p is by_col[p.column][0]:
+            k = len(by_col[p.column])
+            text = (
+                f"this column writes numbers with a decimal comma ({k} cell(s)); a comma is not "
+                "read as a decimal separator unless declared."
             )
-        )
-    raise CohortValidationError(problems, source=table.name)
+            fix = 'Declare the decimal mark in the mapping file: decimal: "," (docs/mapping.md).'
+            listed.append(replace(p, reason="decimal_comma", message=text, fix=fix))
+            sentences.append(
+                f"column '{p.column}' writes numbers with a decimal comma ({k} cell(s), e.g. "
+                f"{p.value!r} in row {p.row}); those cells were refused (rows excluded, or the endpoint "
+                f"blanked). {fix}"
+            )
+    return listed, sentences
 
 
 def _header_hint(raw: pd.DataFrame, header: list[str], m: Mapping) -> str:
@@ -813,8 +831,13 @@ def _split(
     problems = sorted(ctx.problems, key=lambda pp: pp[0])
     if not problems:
         return frame.reset_index(drop=True), empty_exclusions()
+    listed, comma_sentences = _decimal_comma_summary([p for _, p in problems])
     if on_error == "raise":
-        raise CohortValidationError([p for _, p in problems], source=source)
+        err = CohortValidationError(listed, source=source)  # one line per decimal-comma column
+        err.problems = [p for _, p in problems]  # every cell, for programs
+        raise err
+    for sentence in comma_sentences:
+        ctx.note("warnings", sentence)
     by_scope = _scopes(problems, ctx)
     records = []
     for (pos, scope), ps in sorted(by_scope.items()):

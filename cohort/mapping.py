@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import re
+import reprlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -422,7 +423,8 @@ def _check_types(doc: dict, where: str) -> None:
 
 
 def _shown(value: Any) -> str:
-    text = repr(value)
+    # reprlib stops at a few levels: a Python dict nested 5,000 deep must not exhaust the stack
+    text = reprlib.repr(value)
     return f"{type(value).__name__} {text if len(text) <= 60 else text[:57] + '...'}"
 
 

@@ -181,11 +181,42 @@ def _plain(value: Any) -> Any:
 def _map_cells(
     series: pd.Series, read: Callable[[Any], tuple[Any, str | None]]
 ) -> tuple[list[Any], list[tuple[int, Any, str]]]:
-    """Apply ``read`` to each distinct value; return the results and (position, value, error)."""
+    """Apply ``read`` to each distinct value; return the results and (position, value, error).
+
+    The distinct values come from ``pd.factorize`` (one hash pass in C), keyed by value *and* type so
+    that ``1``, ``1.0`` and ``True`` (equal in Python) are still read separately; ``read`` then runs
+    once per distinct value and the results are mapped back with ``take``.
+    """
+    values = series.to_numpy(dtype=object)
+    try:
+        value_codes, _ = pd.factorize(values, use_na_sentinel=False)
+        type_codes, _ = pd.factorize(pd.Series(values).map(type).to_numpy(dtype=object))
+    except TypeError:  # an unhashable cell (a list from JSON): read cell by cell
+        return _map_cells_slow(values, read)
+    combined = value_codes.astype(np.int64) * (int(type_codes.max(initial=0)) + 1) + type_codes
+    inverse = pd.factorize(combined)[0]
+    first_pos = np.unique(inverse, return_index=True)[1]  # codes follow first appearance
+    results = np.empty(len(first_pos), dtype=object)
+    errors: list[str | None] = []
+    for k, pos in enumerate(first_pos):
+        res, err = read(values[pos])
+        results[k] = res
+        errors.append(err)
+    out = results[inverse].tolist()
+    bad_codes = np.array([e is not None for e in errors], dtype=bool)
+    bad = [
+        (int(pos), values[pos], errors[inverse[pos]]) for pos in np.flatnonzero(bad_codes[inverse])
+    ]
+    return out, bad
+
+
+def _map_cells_slow(
+    values: np.ndarray, read: Callable[[Any], tuple[Any, str | None]]
+) -> tuple[list[Any], list[tuple[int, Any, str]]]:
     cache: dict[Any, tuple[Any, str | None]] = {}
     out: list[Any] = []
     bad: list[tuple[int, Any, str]] = []
-    for pos, value in enumerate(series.tolist()):
+    for pos, value in enumerate(values.tolist()):
         key = (type(value).__name__, value) if _hashable(value) else None
         if key is not None and key in cache:
             res, err = cache[key]
@@ -296,8 +327,26 @@ def normalise_text(series: pd.Series, column: str, ctx: Context) -> pd.Series:
             return str(int(value)), None
         return str(value).strip(), None
 
+    values = series.to_numpy(dtype=object)
+    if len(values) and pd.api.types.infer_dtype(values, skipna=False) == "string":
+        return _text_column(values, series.index, ctx)
     out, _ = _map_cells(series, read)
     return pd.Series(out, index=series.index, dtype="string")
+
+
+def _text_column(values: np.ndarray, index: pd.Index, ctx: Context) -> pd.Series:
+    """:func:`normalise_text` for a column of ``str`` only (identifiers: every value distinct), with
+    pandas' string methods instead of one :func:`token` call per cell; the same steps as ``token``."""
+    text = pd.Series(values, dtype=object)
+    stripped = text.str.strip()
+    tok = stripped.str.lower().str.replace(_SPACES.pattern, " ", regex=True)
+    whole = tok.str.fullmatch(_WHOLE_DECIMAL.pattern)
+    if whole.any():
+        tok[whole] = tok[whole].map(lambda t: str(int(t.split(".")[0])))
+    missing = tok.isin(MISSING_TOKENS | _extra_missing(ctx)).to_numpy()
+    out = pd.Series(stripped.to_numpy(), index=index, dtype="string")
+    out[missing] = pd.NA
+    return out
 
 
 def normalise_number(series: pd.Series, column: str, ctx: Context) -> pd.Series:

@@ -29,6 +29,8 @@ def fmt_num(v: Any, digits: int = 3, *, missing: str = "") -> str:
     if isinstance(v, bool) or not isinstance(v, int | float) and not hasattr(v, "__float__"):
         return str(v)
     x = float(v)
+    if x == 0:
+        return "0"
     if isinstance(v, numbers.Integral) or (abs(x) >= 10 ** (digits - 1) and abs(x) < 1e15):
         return f"{round(x):,}"
     if x != 0 and abs(x) < 10 ** -(digits + 1):

@@ -510,15 +510,6 @@ def _cuminc_at_risk(result: Any, ticks: np.ndarray, keys: list) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["group", "time", "at_risk"])
 
 
-def _per_unit(column: str) -> str:
-    """'Age, per year' style name of a continuous covariate."""
-    name = schema.label(column, with_unit=False)
-    u = schema.unit(column)
-    if not u:
-        return name
-    return f"{name}, per {u[:-1]}" if u.endswith("s") and u.isalpha() else f"{name}, per 1 {u}"
-
-
 def _level_of(coef: str) -> tuple[str, str] | None:
     """'sex[male]' -> ('sex', 'male')."""
     if coef.endswith("]") and "[" in coef:
@@ -612,7 +603,7 @@ def forest_table(
             elif col is not None and np.isin(col, (0, 1)).all() and coef in schema.COLUMNS:
                 default = schema.level_label(coef, True)
             else:
-                default = _per_unit(coef)
+                default = schema.term_label(coef)
             is_binary = col is not None and np.isin(col, (0, 1)).all()
             mask = (
                 (col == 1) if is_binary else (np.ones(len(col), bool) if col is not None else None)

@@ -473,6 +473,26 @@ def group_label(stratum: str) -> str:
     return ", ".join(out)
 
 
+def term_label(term: str) -> str:
+    """A model term in words: ``npm1`` "NPM1 mutated", ``sex[male]`` "Sex: Male", ``age`` "Age, per year"."""
+    term = str(term)
+    if ":" in term:
+        return " x ".join(term_label(t) for t in term.split(":"))
+    m = re.fullmatch(r"([A-Za-z_][A-Za-z0-9_]*)\[(.+)\]", term)
+    if m:
+        return f"{label(m.group(1), with_unit=False)}: {level_label(m.group(1), m.group(2))}"
+    col = COLUMNS.get(term)
+    if col is not None and col.kind == "boolean":
+        return level_label(term, True)
+    if col is not None:
+        u = unit(term)
+        name = label(term, with_unit=False)
+        if not u:
+            return name
+        return f"{name}, per {u[:-1]}" if u.endswith("s") and u.isalpha() else f"{name}, per 1 {u}"
+    return term
+
+
 def _band_key(value: object) -> tuple[float, float]:
     """Sort key of a numeric band written as '<=60', '61-65', '>65', '<2', '2-5'."""
     text = str(value).strip()

@@ -167,9 +167,19 @@ def format_summary(summary: dict[str, Any]) -> str:
             lines.append(f"  {d['column']} from {d['from']} ({d['rule']}): {d['n']}")
     if summary["extra_columns"]:
         lines.append(
-            f"Columns outside the schema, kept unchanged: {', '.join(summary['extra_columns'])}."
+            f"Columns outside the schema, kept unchanged: {_first(summary['extra_columns'])}."
         )
     if summary["warnings"]:
         lines.append("Warnings:")
         lines += [f"  {w}" for w in summary["warnings"]]
     return "\n".join(lines)
+
+
+SHOWN_NAMES = 12
+"""How many extra column names the text summary lists before "... and N more"."""
+
+
+def _first(names: list[str], n: int = SHOWN_NAMES) -> str:
+    """The first ``n`` names, then how many more (a file may carry thousands of extra columns)."""
+    shown = ", ".join(names[:n])
+    return shown + (f", ... and {len(names) - n} more" if len(names) > n else "")

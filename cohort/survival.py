@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from cohort._counting import count_table, logrank_oev
 from cohort._endpoint import endpoint_key
 from cohort._grouping import analysable_rows, case_columns
 from cohort._grouping import as_columns as _as_columns
@@ -374,46 +375,19 @@ def _oev(prep: _Prepared, group: np.ndarray, k: int, rho: float = 0.0):
 
     Written out because neither lifelines nor statsmodels exposes O, E and V (the trend test needs
     them), nor takes delayed entry or case weights; the plain log-rank statistic is checked against
-    statsmodels' ``survdiff`` and R in the tests.
+    statsmodels' ``survdiff`` and R in the tests. Computed from the counts per stratum x time x group
+    of :mod:`cohort._counting` (one ``np.bincount`` table, then cumulative sums).
     """
-    strata = (
-        np.zeros(len(prep.time), dtype=np.int64) if prep.strata_codes is None else prep.strata_codes
+    counts = count_table(
+        prep.time,
+        prep.event,
+        group,
+        k,
+        strata=prep.strata_codes,
+        weights=prep.weights,
+        entry=prep.entry,
     )
-    w_all = np.ones(len(prep.time)) if prep.weights is None else prep.weights
-    obs = np.zeros(k)
-    exp = np.zeros(k)
-    var = np.zeros((k, k))
-    for s in np.unique(strata):
-        m = strata == s
-        ts, es, ws = prep.time[m], prep.event[m], w_all[m]
-        ens = None if prep.entry is None else prep.entry[m]
-        gs = group[m]
-        ut = np.unique(ts[es == 1])
-        if len(ut) == 0:
-            continue
-        tidx = np.searchsorted(ut, ts)
-        dead = es == 1
-        deaths = np.zeros((len(ut), k))
-        np.add.at(deaths, (tidx[dead], gs[dead]), ws[dead])
-        at_risk = np.stack(
-            [
-                _at_risk(ut, ts[gs == g], ws[gs == g], None if ens is None else ens[gs == g])
-                for g in range(k)
-            ],
-            axis=1,
-        )
-        n = at_risk.sum(axis=1)
-        d = deaths.sum(axis=1)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            frac = np.where(n[:, None] > 0, at_risk / n[:, None], 0.0)
-            km_before = np.concatenate([[1.0], np.cumprod(1 - d / n)[:-1]])
-            hyper = np.where(n > 1, d * (n - d) / (n - 1), 0.0)
-        wt = km_before**rho if rho else np.ones(len(ut))
-        obs += (wt[:, None] * deaths).sum(axis=0)
-        exp += (wt[:, None] * frac * d[:, None]).sum(axis=0)
-        w2 = wt**2 * hyper
-        var += np.diag((w2[:, None] * frac).sum(axis=0)) - frac.T @ (frac * w2[:, None])
-    return obs, exp, var
+    return logrank_oev(counts, rho)
 
 
 def _groups_frame(prep: _Prepared, obs: np.ndarray, exp: np.ndarray) -> pd.DataFrame:
@@ -1017,5 +991,11 @@ def rmst(
             + ["ratio", "ratio_lower", "ratio_upper", "ratio_p_value"],
         )
     return RMSTResult(
-        table, difference, float(tau), conf_level, endpoint_key(endpoint), dict(prep.excluded), prep.notes
+        table,
+        difference,
+        float(tau),
+        conf_level,
+        endpoint_key(endpoint),
+        dict(prep.excluded),
+        prep.notes,
     )

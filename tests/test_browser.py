@@ -77,3 +77,46 @@ def test_overflow_is_detected(tmp_path):
     )
     problems = browser.overflowing(browser.layout(page, width=800))
     assert problems and "wide" in problems[0]
+
+
+@pytest.fixture(scope="module")
+def overview_run(tmp_path_factory):
+    from cohort.report.runner import load_cohort, run_report, write_index
+
+    out = tmp_path_factory.mktemp("reports")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        c = load_cohort(None)
+        run = run_report(analysis="overview", out=out, cohort=c)
+        write_index(out, run.outcomes, c)
+    return out
+
+
+@pytest.mark.parametrize("page", ["index", "overview"])
+def test_front_page_and_report_render_with_nothing_overflowing(overview_run, page):
+    html = overview_run / f"{page}.html"
+    png = browser.screenshot(html, overview_run / f"{page}_screenshot.png", width=1200, height=1600)
+    assert not browser.is_blank(png)
+    measured = browser.layout(html, width=1200)
+    assert browser.overflowing(measured) == []
+    if page == "overview":
+        assert len(measured["images"]) >= 4
+        # figures at their natural size: drawn as wide as the width the report gives them
+        for im in measured["images"]:
+            assert im["width"] >= 500
+    _keep(png)
+
+
+@pytest.mark.slow
+def test_every_report_renders_with_nothing_overflowing(tmp_path):
+    from cohort.report.runner import run_report
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        run = run_report(analysis="all", out=tmp_path)
+    for html in sorted(tmp_path.glob("*.html")):
+        png = browser.screenshot(html, tmp_path / f"{html.stem}_screenshot.png", width=1200)
+        assert not browser.is_blank(png), html.name
+        assert browser.overflowing(browser.layout(html, width=1200)) == [], html.name
+        _keep(png)
+    assert {o.status for o in run.outcomes} <= {"ran", "skipped"}

@@ -208,3 +208,17 @@ def test_collinear_raises_and_bad_options():
         fit_cox(x[:, :1], t, np.ones(10), ties="exact")
     with pytest.raises(ValueError, match="positive"):
         fit_cox(x[:, :1], t, np.ones(10), weights=np.r_[0.0, np.ones(9)])
+
+
+def test_cohort_cox_reports_r_concordance_with_entry_weights_strata(parity):
+    """cohort.cox uses the engine: coef and concordance of the R fit entry_weights_strata."""
+    from cohort.coxph import cox
+
+    ref = pd.read_csv(VALUES / "engines_concordance.csv").set_index("model")
+    d = parity.copy()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fit = cox(d, "x1 + x2 + grp", ("time", "status"), strata="st", weights="w", entry="entry")
+    row = ref.loc["entry_weights_strata"]
+    assert fit.concordance == pytest.approx(row["concordance"], rel=1e-12)
+    assert fit.log_likelihood == pytest.approx(row["loglik"], rel=1e-12)

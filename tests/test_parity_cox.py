@@ -174,3 +174,9 @@ def test_entry_merged_into_its_exit_by_timefix_is_refused(d):
     with pytest.raises(ModelError, match="timefix=False"):
         cohort.km(e, "os", entry="entry")
     assert _quiet(cohort.cox, e, "x1", entry="entry", timefix=False).n == len(e)
+
+
+def test_concordance_limits_with_weights_or_entry_are_stated(d):
+    assert not any("concordance" in n for n in _quiet(cohort.cox, d, "x1").notes)
+    for kw in ({"weights": "w"}, {"entry": "entry"}):
+        assert any("concordance" in n for n in _quiet(cohort.cox, d, "x1", **kw).notes)

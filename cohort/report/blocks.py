@@ -6,6 +6,7 @@ and comparisons rather than plotting code.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -36,7 +37,7 @@ def km_block(
 
     report.endpoints_used.add(endpoint)
     res = cohort.km(data, endpoint=endpoint, by=by)
-    fig = km_plot(res, title=title or None)
+    fig = km_plot(res, title=title or None, time_unit=report.time_unit)
     tables = {"medians": res.table, "survival_at": res.survival_at(list(times))}
     ticks = np.arange(0, float(res.curves["time"].max()) + 1, 365.25)
     tables["number_at_risk"] = at_risk_table(res, ticks)
@@ -56,6 +57,7 @@ def km_block(
         title or f"Kaplan-Meier estimate of {_ENDPOINT_NAME.get(endpoint, endpoint)}",
         tables,
     )
+    report.result(km_headline(res, report.time_unit, title), int(res.table["n"].sum()))
     report.method(
         "km",
         "Survival was estimated by the Kaplan-Meier method with Greenwood variance and log-log confidence "
@@ -102,10 +104,12 @@ def cox_block(
         title or f"Cox model for {_ENDPOINT_NAME.get(endpoint, endpoint)}: {formula}",
         {"hazard_ratios": summary, "ph_test": ph, "fit": fit},
     )
+    ph_note(report, name, res, data, formula, endpoint=endpoint, strata=strata)
+    report.result(cox_headline(res, title or formula), res.n)
     report.method(
         "cox",
-        "Hazard ratios come from Cox proportional-hazards models with Efron's method for ties (lifelines, equal "
-        "to R coxph); patients with a missing covariate were left out and counted. Proportional hazards were "
+        "Hazard ratios come from Cox proportional-hazards models with Efron's method for ties (equal to R "
+        "coxph); patients with a missing covariate were left out and counted. Proportional hazards were "
         "checked with the score test of R's cox.zph (Kaplan-Meier time transform), per term and globally.",
     )
     return res
@@ -126,12 +130,15 @@ def cuminc_block(
 
     report.endpoints_used.add("cir")
     res = cohort.cuminc(data, endpoint="cir", by=by)
-    fig = cuminc_plot(res, event=1, title=title or None)
+    fig = cuminc_plot(res, event=1, title=title or None, time_unit=report.time_unit)
     tables = {"incidence_at": res.at(list(times))}
     if res.test is not None:
         tables["grays_test"] = res.test
     report.figure(
         name, fig, title or "Cumulative incidence of relapse (death in remission competing)", tables
+    )
+    report.result(
+        cuminc_headline(res, title), int(res.table.loc[res.table["event"] == 1, "n"].sum())
     )
     report.method(
         "cuminc",
@@ -154,6 +161,16 @@ def table_one_block(
     from cohort.report.table_one import DEFAULT_VARIABLES, table_one
 
     t1 = table_one(data, by, variables or DEFAULT_VARIABLES)
+    if by is not None:  # group columns headed in words ("NPM1 mutated"), in their natural order
+        from cohort import schema
+
+        fixed = ["variable", "level", "overall", "missing", "p_value"]
+        groups = [c for c in t1.columns if c not in fixed]
+        order = schema.level_order(by, list(data[by].dropna().unique()))
+        rank = {str(v): i for i, v in enumerate(order)}
+        groups.sort(key=lambda g: rank.get(g, len(rank)))
+        t1 = t1[["variable", "level", "overall", *groups, "missing", "p_value"]]
+        t1 = t1.rename(columns={g: schema.level_label(by, g) for g in groups})
     report.table("table1" if by is None else f"table1_by_{by}", t1, title)
     report.method(
         "table1",
@@ -199,3 +216,128 @@ def classification_block(
         "undetermined with their possible categories, never guessed.",
     )
     return result["category"]
+
+
+# ------------------------------------------------------------------------------------ headlines
+def km_headline(res: Any, time_unit: str, title: str = "") -> str:
+    """One sentence for the front page: medians per group and the log-rank p."""
+    from cohort import schema
+    from cohort.numbers import fmt_num, fmt_p
+
+    scale = schema.TIME_UNITS[time_unit]
+    meds = "; ".join(
+        f"{schema.group_label(r.group)} {fmt_num(r.median / scale, missing='not reached')}"
+        for r in res.table.itertuples()
+    )
+    what = title or _ENDPOINT_NAME.get(res.endpoint, res.endpoint).capitalize()
+    text = f"{what}: median ({time_unit}) {meds}"
+    if res.test is not None:
+        text += f"; log-rank p {_p_words(fmt_p(res.test.p_value))}"
+    return text + "."
+
+
+def cuminc_headline(res: Any, title: str = "") -> str:
+    """Front-page sentence: relapse incidence at 2 years per group and Gray's p."""
+    from cohort import schema
+    from cohort.numbers import fmt_num, fmt_p
+
+    at = res.at([730.5])
+    at = at[at["event"] == 1]
+    items = "; ".join(
+        f"{schema.group_label(r.group)} {fmt_num(100 * r.cif, 3)}%" for r in at.itertuples()
+    )
+    text = f"{title or 'Cumulative incidence of relapse'}: at 2 years {items}"
+    if isinstance(res.test, pd.DataFrame) and len(res.test):
+        row = res.test[res.test["event"] == 1]
+        if len(row):
+            text += f"; Gray's test p {_p_words(fmt_p(float(row['p_value'].iloc[0])))}"
+    return text + "."
+
+
+def cox_headline(res: Any, what: str) -> str:
+    """Front-page sentence: the first term's hazard ratio with its CI and p."""
+    from cohort.numbers import fmt_ci, fmt_p
+    from cohort.report.display import term_label
+
+    term = res.summary.index[0]
+    r = res.summary.iloc[0]
+    return (
+        f"{what}: HR for {term_label(term)} {fmt_ci(r['hr'], r['hr_lower'], r['hr_upper'])}, "
+        f"p {_p_words(fmt_p(r['p_value']))} ({res.n:,} patients, {res.events:,} events)."
+    )
+
+
+def _p_words(p: str) -> str:
+    return p if p.startswith("<") else f"= {p}"
+
+
+PH_ALPHA = 0.05
+
+
+def ph_note(
+    report: Report,
+    name: str,
+    res: Any,
+    data: pd.DataFrame,
+    formula: str,
+    *,
+    endpoint: str = "os",
+    strata: str | list[str] | None = None,
+) -> str | None:
+    """Say in words when a Cox model violates proportional hazards, and what was done about it.
+
+    The global test of R's cox.zph at p < 0.05 triggers the note. When the model is additive and a
+    violating term is a single boolean or categorical column, the model is refitted stratified by
+    that column (its own baseline hazard, so no hazard ratio for it) and shown as a second table;
+    otherwise the hazard ratios are reported as averages over follow-up. Returns the note or None.
+    """
+    import cohort
+    from cohort.errors import CohortError
+    from cohort.numbers import fmt_p
+    from cohort.report.display import term_label
+    from cohort.schema import COLUMNS, label
+
+    ph = res.ph_test
+    if "GLOBAL" not in ph.index or not ph.loc["GLOBAL", "p_value"] < PH_ALPHA:
+        return None
+    bad = [t for t in ph.index if t != "GLOBAL" and ph.loc[t, "p_value"] < PH_ALPHA]
+    named = ", ".join(f"{term_label(t)} (p {_p_words(fmt_p(ph.loc[t, 'p_value']))})" for t in bad)
+    text = (
+        f"Proportional hazards do not hold for this model: the global test (R cox.zph) gives "
+        f"p {_p_words(fmt_p(ph.loc['GLOBAL', 'p_value']))}"
+        + (f", driven by {named}" if named else "")
+        + ". The hazard ratios above are averages over follow-up; the effect of "
+        + (", ".join(term_label(t) for t in bad) if bad else "the covariates")
+        + " changes with time."
+    )
+    terms = [t.strip() for t in formula.split("+")]
+    additive = all(re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", t) for t in terms)
+    stratify = [
+        t for t in bad if t in terms and COLUMNS.get(t) is not None
+        and COLUMNS[t].kind in ("boolean", "category")
+    ]  # fmt: skip
+    rest = [t for t in terms if t not in stratify]
+    if additive and stratify and rest and not strata:
+        try:
+            refit = cohort.cox(data, " + ".join(rest), endpoint=endpoint, strata=stratify)
+        except CohortError as exc:
+            text += f" A model stratified by {', '.join(stratify)} could not be fitted ({exc})."
+        else:
+            report.note(
+                text
+                + f" What was done: the model was refitted stratified by {', '.join(term_label(t) for t in stratify)}"
+                " (each group its own baseline hazard, so no hazard ratio for it); its hazard ratios "
+                "follow."
+            )
+            report.table(
+                f"{name}_stratified",
+                refit.summary.reset_index(),
+                f"Cox model stratified by {', '.join(label(t, with_unit=False) for t in stratify)}: "
+                "hazard ratios",
+            )
+            return text
+    report.note(
+        text
+        + " What was done: nothing beyond this note; read the hazard ratios as average effects."
+    )
+    return text

@@ -26,9 +26,31 @@ import pandas as pd
 from cohort.cohort import Cohort
 from cohort.errors import CohortError
 from cohort.export import safe_csv
+from cohort.numbers import fmt_num, fmt_p
+from cohort.report.display import HIDDEN_COLUMNS, display_frame
+from cohort.report.flow_diagram import flow_svg
 
 _PACKAGES = ("cohort", "pandas", "numpy", "scipy", "lifelines", "scikit-survival", "statsmodels",
              "matplotlib", "seaborn")  # fmt: skip
+
+
+_TABLE_CAPTIONS = {
+    "grays_test": "Gray's test", "log_rank": "log-rank test",
+    "pairwise_log_rank_holm": "pairwise log-rank tests (Holm-adjusted)",
+    "survival_at": "survival at 1, 2 and 5 years", "incidence_at": "cumulative incidence at 1, 2 and 5 years",
+    "ph_test": "proportional-hazards test (R cox.zph)", "fit": "patients and events in the model",
+    "hazard_ratios": "hazard ratios",
+}  # fmt: skip
+"""Captions of the tables that come with a figure (keys as the blocks name them)."""
+
+_SKIP_WORDS = re.compile(
+    r"\b(left out|not estimated|not fitted|not compared|not computed|not run|not shown)\b"
+)
+FIGURE_DPI = 200
+"""Resolution of embedded figures."""
+CSS_PX_PER_INCH = 150
+"""Every figure is shown at this one scale (not stretched to the page), so a single-column figure
+is 525 px wide and a two-column one twice that: figures keep their relative, natural sizes."""
 
 
 class ReportPrivacyError(CohortError):
@@ -110,6 +132,13 @@ class Report:
         Seed of any random step (bootstrap, synthetic data), for provenance.
     not_run : list of str
         What the cohort lacks, in words, when the analysis was not run for want of it.
+    time_unit : {"months", "years", "days"}
+        The one time unit of the report's tables and figures (the JSON keeps days).
+    results : list of dict
+        Key results (``text``, ``n``) in the order the blocks found them; the first one is the
+        report's card on the front page (:meth:`result`).
+    skipped : list of str
+        Sentences saying what part of the analysis was left out, and why.
     endpoints_used : set of str
         Endpoints the report's blocks analysed; the patient flow counts the patients whose value
         of each was blanked at load (an exclusion confined to that endpoint).
@@ -129,6 +158,9 @@ class Report:
     methods: dict[str, str] = field(default_factory=dict)
     flow_steps: list[dict[str, Any]] = field(default_factory=list)
     not_run: list[str] = field(default_factory=list)
+    time_unit: str = "months"
+    results: list[dict[str, Any]] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
     endpoints_used: set[str] = field(default_factory=set)
     software_warnings: list[str] = field(default_factory=list)
     _names: set[str] = field(default_factory=set)
@@ -139,12 +171,27 @@ class Report:
         self.sections.append(_Section("heading", title=title, level=level))
 
     def text(self, body: str) -> None:
-        """A paragraph (plain text; blank lines separate paragraphs)."""
+        """A paragraph (plain text; blank lines separate paragraphs).
+
+        A paragraph saying that part of the analysis was left out ("left out", "not estimated",
+        "not fitted", ...) is also listed in :attr:`skipped` for the front page.
+        """
         self.sections.append(_Section("text", body=body))
+        if _SKIP_WORDS.search(body):
+            self.skipped.append(body.strip())
+
+    def note(self, body: str) -> None:
+        """A highlighted paragraph next to a result (e.g. a proportional-hazards violation)."""
+        self.sections.append(_Section("note", body=body))
 
     def method(self, key: str, sentence: str) -> None:
         """A sentence for the methods section (each key once, in order of first use)."""
         self.methods.setdefault(key, sentence)
+
+    def result(self, text: str, n: int | None = None) -> None:
+        """Record a key result (one sentence, with the number of patients it is about) for the
+        front page; blocks call it, the first recorded is the report's headline."""
+        self.results.append({"text": text, "n": None if n is None else int(n)})
 
     def _unique(self, name: str) -> str:
         base = re.sub(r"[^a-z0-9_]+", "_", name.lower()).strip("_") or "table"
@@ -175,13 +222,43 @@ class Report:
         from cohort.plots import figure_to_png
 
         key = self._unique(name)
-        self.sections.append(_Section("figure", title=caption, name=key, png=figure_to_png(fig)))
+        self.sections.append(
+            _Section("figure", title=caption, name=key, png=figure_to_png(fig, dpi=FIGURE_DPI))
+        )
         for tname, frame in (tables or {}).items():
-            self.table(f"{key}_{tname}", frame, f"{caption}: {tname.replace('_', ' ')}")
+            what = _TABLE_CAPTIONS.get(tname, tname.replace("_", " "))
+            self.table(f"{key}_{tname}", frame, f"{caption}: {what}")
 
     def flow(self, label: str, n: int, note: str = "") -> None:
         """A step of the patient flow (CONSORT-style): e.g. ("NPM1-mutated", 612)."""
         self.flow_steps.append({"step": label, "n": int(n), "note": note})
+
+    def follow_up(self) -> dict[str, Any] | None:
+        """Median follow-up of the analysed cohort by reverse Kaplan-Meier on overall survival, with
+        its interquartile range, in the report's time unit (None without overall survival)."""
+        from cohort.schema import TIME_UNITS
+        from cohort.survival import median_follow_up
+
+        data = self.cohort.data
+        if not {"os_days", "os_event"} <= set(data.columns):
+            return None
+        if not (data["os_days"].notna() & data["os_event"].notna()).any():
+            return None
+        import warnings
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            row = median_follow_up(data, "os").iloc[0]
+        scale = TIME_UNITS[self.time_unit]
+        fu = {k: (None if pd.isna(row[k]) else float(row[k]) / scale)
+              for k in ("median_follow_up", "q25", "q75")}  # fmt: skip
+        text = (
+            f"Median follow-up {fmt_num(fu['median_follow_up'], missing='not reached')} "
+            f"{self.time_unit} (IQR {fmt_num(fu['q25'], missing='NR')}-"
+            f"{fmt_num(fu['q75'], missing='NR')}), reverse Kaplan-Meier on overall survival, "
+            f"{int(row['n']):,} patients with a known survival time."
+        )
+        return {"n": int(row["n"]), "unit": self.time_unit, **fu, "text": text}
 
     # ---------------------------------------------------------------- provenance and output
     def provenance(self) -> dict[str, Any]:
@@ -291,10 +368,15 @@ class Report:
             "methods": list(self.methods.values()),
             "tables": self.numbers,
             "provenance": self.provenance(),
+            "follow_up": self.follow_up(),
+            "results": self.results,
+            "time_unit": self.time_unit,
         }
         json_text = json.dumps(payload, sort_keys=True, indent=1, ensure_ascii=False) + "\n"
         tables = {"patient_flow": flow} | {
-            sec.name: sec.table for sec in self.sections if sec.kind == "table"
+            sec.name: display_frame(sec.table, self.time_unit)
+            for sec in self.sections
+            if sec.kind == "table"
         }
         env = Environment(
             loader=PackageLoader("cohort", "templates"),
@@ -304,7 +386,10 @@ class Report:
             title=self.title,
             question=self.question,
             flow=flow,
-            sections=[_render_section(s) for s in self.sections],
+            sections=[_render_section(s, self.time_unit) for s in self.sections],
+            follow_up=self.follow_up(),
+            flow_svg=flow_svg(flow),
+            time_unit=self.time_unit,
             methods=list(self.methods.values()),
             provenance=self.provenance(),
         )
@@ -321,21 +406,18 @@ class Report:
 
 
 def _fmt_cell(v: Any) -> str:
-    if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA:
-        return ""
-    if isinstance(v, (float, np.floating)):
-        av = abs(float(v))
-        if av != 0 and (av < 1e-3 or av >= 1e6):
-            return f"{float(v):.3g}"
-        return f"{float(v):.4g}" if av < 100 else f"{float(v):.1f}"
-    return str(v)
+    return fmt_num(v)
+
+
+def _fmt_count(v: Any) -> str:
+    try:
+        return f"{int(v):,}" if float(v).is_integer() else fmt_num(v)
+    except (TypeError, ValueError):
+        return fmt_num(v)
 
 
 def _fmt_p(v: Any) -> str:
-    if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)):
-        return ""
-    p = float(v)
-    return "<0.001" if p < 0.001 else f"{p:.3f}"
+    return fmt_p(v, missing="")
 
 
 def _fmt_median(v: Any) -> str:
@@ -344,30 +426,56 @@ def _fmt_median(v: Any) -> str:
     return text if text else "NR"
 
 
+_COUNT_COLUMNS = frozenset({"n", "events", "at_risk", "missing", "dof", "df", "competing", "censored",
+                            "n_deleted_missing", "minimum_n"})  # fmt: skip
+
+
 def _column_format(name: str):
     """How the HTML shows a column (CSV and JSON keep full precision)."""
-    if name == "p_value" or name.endswith("_p_value") or name.startswith("p_value"):
+    if (
+        name in ("p_value", "p_adjusted", "p")
+        or name.endswith("_p_value")
+        or name.startswith("p_value")
+    ):
         return _fmt_p
     if name in ("median", "median_lower", "median_upper"):
         return _fmt_median
+    if name in _COUNT_COLUMNS:
+        return _fmt_count
     return _fmt_cell
 
 
-def _render_section(s: _Section) -> dict[str, Any]:
+def _png_width(png: bytes) -> int:
+    """Pixel width of a PNG (from its IHDR chunk)."""
+    return int.from_bytes(png[16:20], "big") if png[:8] == b"\x89PNG\r\n\x1a\n" else 0
+
+
+def _render_section(s: _Section, time_unit: str = "months") -> dict[str, Any]:
     out: dict[str, Any] = {"kind": s.kind, "title": s.title, "level": s.level, "name": s.name}
-    if s.kind == "text":
+    if s.kind in ("text", "note"):
         out["paragraphs"] = [p.strip() for p in s.body.strip().split("\n\n") if p.strip()]
     elif s.kind == "table" and s.show:
-        out["columns"] = [str(c) for c in s.table.columns]
-        formats = [_column_format(str(c)) for c in s.table.columns]
+        shown = display_frame(s.table, time_unit)
+        out["columns"] = [str(c) for c in shown.columns]
+        kept = [str(c) for c in s.table.columns if str(c) not in HIDDEN_COLUMNS]
+        formats = [_column_format(c) for c in kept]
         out["rows"] = [
             [fmt(v) for fmt, v in zip(formats, row, strict=True)]
-            for row in s.table.itertuples(index=False)
+            for row in shown.itertuples(index=False)
         ]
+        if "variable" in s.table.columns:  # Table 1: name a characteristic once, on its first row
+            k = kept.index("variable")
+            last = None
+            for row in out["rows"]:
+                if row[k] == last:
+                    row[k] = ""
+                else:
+                    last = row[k]
     elif s.kind == "table":
         out["kind"] = "hidden"
     elif s.kind == "figure":
         out["src"] = "data:image/png;base64," + base64.b64encode(s.png or b"").decode("ascii")
+        out["width"] = round(_png_width(s.png or b"") * CSS_PX_PER_INCH / FIGURE_DPI)
     return out
 
 

@@ -18,7 +18,18 @@ import numpy as np
 import pandas as pd
 
 from cohort.errors import CohortError
-from cohort.report.blocks import YEARS, cox_block, cuminc_block, km_block
+from cohort.numbers import fmt_ci
+from cohort.numbers import fmt_p as fmt_p_short
+from cohort.report.blocks import (
+    YEARS,
+    _p_words,
+    cox_block,
+    cuminc_block,
+    cuminc_headline,
+    km_block,
+    km_headline,
+)
+from cohort.report.display import term_label
 from cohort.report.document import Report
 from cohort.report.needs import has, join, lacking
 
@@ -486,29 +497,13 @@ def simon_makuch_block(
 
     ``labels`` renames the curves (e.g. ``{"hsct_in_cr1": "after allo-HSCT in CR1"}``).
     """
-    # cohort.plots has no Simon-Makuch figure; its private helpers keep the house style
-    from cohort.plots import _figure, _palette, _style
+    from cohort.plots import simon_makuch_plot
 
     labels = labels or {}
-    curves = res.curves.assign(group=res.curves["group"].replace(labels))
-    fig = _figure(3.5, 2.8)
-    ax = fig.add_subplot(1, 1, 1)
-    groups = list(dict.fromkeys(curves["group"]))
-    for color, g in zip(_palette(max(len(groups), 1)), groups, strict=False):
-        cur = curves[curves["group"] == g]
-        months = cur["time"].to_numpy(float) / 30.4375
-        ax.step(months, cur["survival"], where="post", color=color, lw=1.0, label=str(g))
-        ax.fill_between(
-            months, cur["lower"], cur["upper"], step="post", color=color, alpha=0.15, lw=0
-        )
-    ax.set_ylim(0, 1.02)
-    ax.set_xlabel("Months from diagnosis")
-    ax.set_ylabel("Survival")
-    ax.legend(fontsize=6.5, frameon=False)
-    _style(ax)
+    fig = simon_makuch_plot(
+        res, labels=labels or None, title=title or None, time_unit=report.time_unit
+    )
     caption = title or "Simon-Makuch curves (Kaplan-Meier by current exposure)"
-    if title:
-        ax.set_title(title, fontsize=8)
     at = res.survival_at(list(times))
     at["group"] = at["group"].replace(labels)
     report.figure(name, fig, caption, {"survival_at": at})
@@ -557,6 +552,14 @@ def time_varying_block(
     if tv is not None:
         fit = pd.DataFrame([{"n": tv.n, "events": tv.events}])
         report.table(f"{name}_cox", tv.summary, f"{what}: time-dependent Cox model")
+        r = tv.summary.iloc[0]
+        mb_p = f"; Mantel-Byar p {_p_words(fmt_p_short(mb.p_value))}" if mb is not None else ""
+        report.result(
+            f"{what}: HR for {term_label(tv.summary.index[0])} "
+            f"{fmt_ci(r['hr'], r['hr_lower'], r['hr_upper'])}, p {_p_words(fmt_p_short(r['p_value']))}"
+            f"{mb_p} ({tv.n:,} patients, {tv.events:,} events).",
+            tv.n,
+        )
         report.table(
             f"{name}_cox_fit", fit, f"{what}: patients and events in the model", show=False
         )
@@ -626,7 +629,7 @@ def landmark_block(
     report.endpoints_used.add(lm.endpoint)
     tables: dict[str, pd.DataFrame] = {"attrition": lm.attrition()}
     if lm.km is not None:
-        fig = km_plot(lm.km, title=title)
+        fig = km_plot(lm.km, title=title, time_unit=report.time_unit)
         tables["medians"] = lm.km.table
         tables["survival_at"] = lm.km.survival_at(list(times))
         if lm.km.test is not None:
@@ -635,7 +638,7 @@ def landmark_block(
                 [{"statistic": test.statistic, "dof": test.dof, "p_value": test.p_value}]
             )
     else:
-        fig = cuminc_plot(lm.cuminc, event=1, title=title)
+        fig = cuminc_plot(lm.cuminc, event=1, title=title, time_unit=report.time_unit)
         tables["incidence_at"] = lm.cuminc.at(list(times))
         if lm.cuminc.test is not None:
             tables["grays_test"] = lm.cuminc.test
@@ -643,6 +646,11 @@ def landmark_block(
     if model is not None:
         tables["model"] = model.summary.reset_index()
     report.figure(name, fig, f"{title} (time from the landmark at day {lm.at_days:g})", tables)
+    if lm.km is not None:
+        report.result(km_headline(lm.km, report.time_unit, title), int(lm.km.table["n"].sum()))
+    else:
+        n = int(lm.cuminc.table.loc[lm.cuminc.table["event"] == 1, "n"].sum())
+        report.result(cuminc_headline(lm.cuminc, title), n)
     for note in lm.notes:
         report.text(f"{title}: {note}")
     report.method(

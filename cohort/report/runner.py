@@ -20,7 +20,6 @@ import traceback
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from html import escape
 from pathlib import Path
 from types import ModuleType
 
@@ -155,6 +154,8 @@ class AnalysisOutcome:
         The traceback of a failure (shown by ``cohort --debug report``).
     software_warnings : list of str
         Warnings that are not about the data (shown by ``cohort --debug report``).
+    question, results, skipped :
+        The report's question, key results and left-out parts, for the front page.
     """
 
     name: str
@@ -164,6 +165,9 @@ class AnalysisOutcome:
     files: list[Path] = field(default_factory=list)
     traceback: str = ""
     software_warnings: list[str] = field(default_factory=list)
+    question: str = ""
+    results: list[dict] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -187,6 +191,7 @@ def run_analysis(
     include_ids: bool = False,
     command_line: str = "",
     analysis_file: str | Path | None = None,
+    time_unit: str = "months",
 ) -> Report:
     """Build the report of one analysis on cohort ``c``.
 
@@ -201,6 +206,8 @@ def run_analysis(
         Recorded in the provenance.
     analysis_file : path, optional
         Run this Python file instead (it is executed: give only a file you trust).
+    time_unit : {"months", "years", "days"}
+        The one time unit of the report's tables and figures (the JSON keeps days).
 
     Raises
     ------
@@ -221,6 +228,7 @@ def run_analysis(
         include_ids=include_ids,
         command_line=command_line,
         seed=getattr(module, "SEED", None),
+        time_unit=time_unit,
     )
     missing = lacking(c, getattr(module, "REQUIRES", ()))
     if missing:
@@ -228,8 +236,12 @@ def run_analysis(
         report.heading("Not run")
         report.text(
             f"Not run: this cohort lacks {join(missing)}. This analysis needs "
-            f"{join([describe(n) for n in module.REQUIRES])}; map the column(s) in the mapping file "
-            "(docs/mapping.md) to run it."
+            f"{join([describe(n) for n in module.REQUIRES])}; "
+            + (
+                "load the MRD table with cohort.load(..., mrd=path) to run it."
+                if missing == [describe("mrd")]
+                else "map the column(s) in the mapping file (docs/mapping.md) to run it."
+            )
         )
         return report
     with warnings.catch_warnings(record=True) as caught:
@@ -269,6 +281,7 @@ def run_report(
     progress: Callable[[str, int, int], None] | None = None,
     analysis_file: str | Path | None = None,
     cohort: Cohort | None = None,
+    time_unit: str = "months",
     on_error: str = "raise",
 ) -> ReportRun:
     """Run one analysis (or ``"all"``) on a cohort and write the reports.
@@ -283,7 +296,12 @@ def run_report(
     total)`` is called before each analysis and once at the end (the CLI draws a progress bar).
     ``cohort`` (an already loaded cohort) is used instead of ``data``/``mapping`` when given;
     ``on_error="exclude"`` loads a file as :func:`cohort.load` does with it.
+    ``time_unit`` ("months", "years" or "days") is the one time unit of every report.
     """
+    from cohort.schema import TIME_UNITS
+
+    if time_unit not in TIME_UNITS:
+        raise OutputError(f"time unit {time_unit!r}: use one of {', '.join(TIME_UNITS)}.")
     if analysis_file is not None:
         _module(None, analysis_file=analysis_file)  # a file that defines no analyse() is bad input
         names = [_report_stem(_user_path(analysis_file))]
@@ -300,12 +318,12 @@ def run_report(
     for i, name in enumerate(names):
         if progress is not None:
             progress(name, i, len(names))
-        outcomes.append(_run_one(name, c, out, include_ids, command_line, analysis_file))
+        outcomes.append(_run_one(name, c, out, include_ids, command_line, analysis_file, time_unit))
     if progress is not None:
         progress("done", len(names), len(names))
     written = [p for o in outcomes for p in o.files]
     if analysis == "all" and analysis_file is None:
-        written.append(write_index(out, outcomes, c))
+        written.append(write_index(out, outcomes, c, time_unit))
     return ReportRun(outcomes, written)
 
 
@@ -316,30 +334,40 @@ def _run_one(
     include_ids: bool,
     command_line: str,
     analysis_file: str | Path | None = None,
+    time_unit: str = "months",
 ) -> AnalysisOutcome:
     """Run and write one analysis; any error becomes a ``failed`` outcome."""
-    title = name
+    title, question = name, ""
     try:
-        title = getattr(_module(name, analysis_file=analysis_file), "TITLE", name)
+        module = _module(name, analysis_file=analysis_file)
+        title, question = getattr(module, "TITLE", name), getattr(module, "QUESTION", "")
         report = run_analysis(
             name,
             c,
             include_ids=include_ids,
             command_line=command_line,
             analysis_file=analysis_file,
+            time_unit=time_unit,
         )
         files = report.write(out, stem=name)
         _check_inside(out, files)
     except Exception as exc:  # noqa: BLE001 - one analysis failing never stops the others
         return AnalysisOutcome(
-            name, title, "failed", failure_paragraph(name, exc), [], traceback.format_exc()
+            name,
+            title,
+            "failed",
+            failure_paragraph(name, exc),
+            [],
+            traceback.format_exc(),
+            question=question,
         )
+    card = {"question": report.question, "results": report.results, "skipped": report.skipped}
     if report.not_run:
         return AnalysisOutcome(
-            name, title, "skipped", f"this cohort lacks {join(report.not_run)}", files
+            name, title, "skipped", f"this cohort lacks {join(report.not_run)}", files, **card
         )
     return AnalysisOutcome(
-        name, title, "ran", "", files, software_warnings=report.software_warnings
+        name, title, "ran", "", files, software_warnings=report.software_warnings, **card
     )
 
 
@@ -380,37 +408,17 @@ def failure_paragraph(name: str, exc: BaseException) -> str:
     )
 
 
-_STATUS_HEADINGS = {"ran": "Ran", "skipped": "Not run", "failed": "Failed"}
+def write_index(
+    out: Path, outcomes: list[AnalysisOutcome], c: Cohort | None = None, time_unit: str = "months"
+) -> Path:
+    """``index.html``, the front page: the cohort (name, date, input hashes, patients, median
+    follow-up) and one card per analysis with its question, n, key result and what was left out;
+    analyses that ran, were not run (and why) and failed are grouped in that order."""
+    from cohort.report.front_page import render_index
 
-
-def write_index(out: Path, outcomes: list[AnalysisOutcome], c: Cohort | None = None) -> Path:
-    """``index.html``: the analyses that ran, those not run (and why) and those that failed."""
     out.mkdir(parents=True, exist_ok=True)
-    parts = []
-    for status, heading in _STATUS_HEADINGS.items():
-        group = [o for o in outcomes if o.status == status]
-        if not group:
-            continue
-        items = []
-        for o in group:
-            link = (
-                f'<a href="{escape(o.name)}.html">{escape(o.title)}</a>'
-                if o.files
-                else escape(o.title)
-            )
-            why = f": {escape(o.reason)}" if o.reason else ""
-            items.append(f"<li>{link} ({escape(o.name)}){why}</li>")
-        parts.append(f"<h2>{heading} ({len(group)})</h2><ul>{''.join(items)}</ul>")
-    who = ""
-    if c is not None:
-        name = (c.provenance.get("mapping") or {}).get("name") or _cohort_name(c)
-        who = f"<p>Cohort: {escape(str(name))}, {len(c.data)} patients analysed.</p>"
     path = out / "index.html"
-    path.write_text(
-        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>cohort reports</title>"
-        f"</head><body><h1>cohort reports</h1>{who}{''.join(parts)}</body></html>\n",
-        encoding="utf-8",
-    )
+    path.write_text(render_index(outcomes, c, time_unit=time_unit), encoding="utf-8")
     return path
 
 
