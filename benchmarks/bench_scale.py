@@ -208,13 +208,15 @@ def _api_tasks(c, t: dict) -> dict:
         eln = cohort.classify(c, "eln2022", needs=False)
         return len(eln) if isinstance(eln, pd.DataFrame) else int(eln.shape[0].compute())
 
-    check["classified"] = step("classify", classify)
+    # the distributed statistics first, the row-wise classification last: a run stopped by its
+    # timeout still reports the new computations
     check["chisq"] = step("km", lambda: cohort.km(c, "os", by="npm1")).test.statistic
     model = step("cox", lambda: cohort.cox(c, "npm1 + flt3_itd + age", "os"))
     check["cox_npm1"] = float(model.summary.loc["npm1", "coef"])
     check["cox_iterations"] = int(model.model.iterations)
     ci = step("cuminc", lambda: cohort.cuminc(c, "cir", by="npm1"))
     check["gray"] = float(ci.test["statistic"].iloc[0])
+    check["classified"] = step("classify", classify)
     return t
 
 
@@ -316,12 +318,16 @@ def api_table(rows: list[dict]) -> str:
                 f"{r[k]:.1f}" if k in r else "-"
                 for k in ("load", "classify", "km", "cox", "cuminc")
             ]
+            ch = r.get("check", {})
+            tail = [
+                f"{ch['chisq']:.6f}" if "chisq" in ch else "",
+                f"{ch['cox_npm1']:.10f} ({ch['cox_iterations']})" if "cox_npm1" in ch else "",
+                f"{ch['gray']:.6f}" if "gray" in ch else "",
+            ]
             lines.append(
-                f"| {r['n']:,} | {r['engine']} | "
-                + " | ".join(cells)
-                + f" | {r['stopped']} |"
-                + " |" * 4
-            )
+                f"| {r['n']:,} | {r['engine']} | " + " | ".join(cells)
+                + f" | {r['stopped']} | | " + " | ".join(tail) + " |"
+            )  # fmt: skip
             continue
         if "error" in r or "skipped" in r:
             note = r.get("skipped") or f"failed: {r['error']}"
