@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from cohort._arguments import check_conf_level
 from cohort._endpoint import Endpoint, endpoint_arrays, endpoint_key
 from cohort._finegray import fit_finegray
 from cohort._gray import gray_test
@@ -340,8 +341,7 @@ def cuminc(
     what = "cohort.cuminc"
     if conf_type not in _CONF_TYPES:
         raise ModelError(f"{what}: conf_type={conf_type!r}; use one of {', '.join(_CONF_TYPES)}.")
-    if not 0 < conf_level < 1:
-        raise ModelError(f"{what}: conf_level must be between 0 and 1, got {conf_level!r}.")
+    conf_level = check_conf_level(conf_level, what)
     if not np.isfinite(rho):
         raise ModelError(f"{what}: rho must be a finite number, got {rho!r}.")
     prep = _prepare(data, endpoint, by, strata, what)
@@ -580,8 +580,7 @@ def finegray(
     >>> fg.summary[["shr", "shr_lower", "shr_upper", "p_value"]]   # doctest: +SKIP
     """
     what = "cohort.finegray"
-    if not 0 < conf_level < 1:
-        raise ModelError(f"{what}: conf_level must be between 0 and 1, got {conf_level!r}.")
+    conf_level = check_conf_level(conf_level, what)
     if not 0 < gtol < 1:
         raise ModelError(f"{what}: gtol must be between 0 and 1, got {gtol!r}.")
     frame, tcol, ecol = endpoint_arrays(data, endpoint, what=what, warn=False, causes=True)

@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from cohort._arguments import check_conf_level, column_names
 from cohort._cox_engine import concordance
 from cohort._coxcore import TIES, CoxFit, fit_cox
 from cohort._endpoint import endpoint_arrays, endpoint_key, endpoint_label
@@ -286,8 +287,7 @@ def cox(
             "cohort.cox: 'cir' is a competing-risks endpoint; use cohort.finegray for the "
             "subdistribution hazard, or code a cause-specific endpoint as an 0/1 event column."
         )
-    if not 0 < conf_level < 1:
-        raise ModelError(f"conf_level must be between 0 and 1, got {conf_level!r}.")
+    conf_level = check_conf_level(conf_level, what)
     if penalizer < 0:
         raise ModelError(f"penalizer must be >= 0, got {penalizer!r}.")
     if ties not in TIES:
@@ -297,7 +297,7 @@ def cox(
             f"{what}: a penalised fit (penalizer > 0) is lifelines' and supports Efron ties only, "
             "without weights, entry, robust or cluster; drop the penalizer or those arguments."
         )
-    strata_cols: tuple[str, ...] = (strata,) if isinstance(strata, str) else tuple(strata or ())
+    strata_cols = column_names(strata, "strata", what)
     extra = tuple(c for c in (cluster,) if c is not None)
     frame, tcol, ecol = endpoint_arrays(
         data, endpoint, what=what, required=strata_cols + extra, warn=False

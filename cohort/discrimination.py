@@ -32,6 +32,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from cohort._arguments import (
+    aligned_values,
+    check_conf_level,
+    column_names,
+    numeric_values,
+    positive_numbers,
+    whole_number,
+)
+from cohort._counts import counts_by_frequency
 from cohort._endpoint import endpoint_columns, endpoint_key
 from cohort.cohort import Cohort, as_frame
 from cohort.errors import DataQualityWarning, ModelError, SchemaError
@@ -160,12 +169,8 @@ def concordance(
     time_col, event_col = endpoint_columns(endpoint, what=what)
     required = (time_col, event_col) + ((risk,) if isinstance(risk, str) else ())
     frame = as_frame(data, required=required + ((strata,) if strata else ()), what=what)
-    score = frame[risk] if isinstance(risk, str) else pd.Series(np.asarray(risk), index=frame.index)
-    if len(score) != len(frame):
-        raise SchemaError(f"{what}: risk has {len(score)} values for {len(frame)} rows.")
-    score = pd.to_numeric(
-        score.astype("Float64") if score.dtype == bool else score, errors="coerce"
-    )
+    score = frame[risk] if isinstance(risk, str) else aligned_values(risk, frame, "risk", what)
+    score = numeric_values(score, f"risk {risk!r}" if isinstance(risk, str) else "risk", what)
     time = pd.to_numeric(frame[time_col], errors="coerce")
     event = pd.to_numeric(frame[event_col], errors="coerce")
     keep = (time.notna() & event.notna() & score.notna()).to_numpy()
@@ -440,6 +445,12 @@ def compare_systems(
     times, integrated as Score's ``summary = "ibs"``). All are apparent (in-sample) measures: they
     compare the systems, they do not validate them.
     """
+    systems = column_names(systems, "systems", "compare_systems")
+    times = positive_numbers(times, "times", "compare_systems")
+    n_boot = whole_number(n_boot, "n_boot", "compare_systems")
+    seed = None if seed is None else whole_number(seed, "seed", "compare_systems")
+    n_jobs = None if n_jobs is None else whole_number(n_jobs, "n_jobs", "compare_systems")
+    conf_level = check_conf_level(conf_level, "compare_systems")
     if len(systems) < 2:
         raise SchemaError("compare_systems needs at least two classifications to compare.")
     if endpoint_key(endpoint, what="compare_systems") == "cir":
@@ -541,5 +552,5 @@ def compare_systems(
     differences = pd.DataFrame(
         diffs, columns=["system", "reference", "delta_harrell_c", "lower", "upper", "n_boot"]
     )
-    excluded = reasons[~keep].value_counts()
+    excluded = counts_by_frequency(reasons[~keep])
     return SystemComparison(metrics, differences, excluded, use_times, conf_level, seed)

@@ -164,6 +164,8 @@ def landmark(
     """
     what = "cohort.landmark"
     try:
+        if isinstance(at_days, bool | str):  # True would be day 1, "90" a number by accident
+            raise TypeError
         at = float(at_days)
     except (TypeError, ValueError):
         raise ModelError(f"{what}: at_days must be a number of days, got {at_days!r}.") from None

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from cohort._arguments import check_conf_level, positive_number
 from cohort._counting import count_table, logrank_oev
 from cohort._endpoint import endpoint_key
 from cohort._grouping import analysable_rows, case_columns
@@ -769,8 +770,7 @@ def km(
     """
     if conf_type not in _CONF_TYPES:
         raise ModelError(f"conf_type={conf_type!r}: use one of {', '.join(_CONF_TYPES)}.")
-    if not 0 < conf_level < 1:
-        raise ModelError(f"conf_level must be between 0 and 1, got {conf_level!r}.")
+    conf_level = check_conf_level(conf_level, "cohort.km")
     rho = _check_rho(rho)
     prep = _prepare(
         data, endpoint, by, strata, "cohort.km", weights=weights, entry=entry, timefix=timefix
@@ -939,8 +939,7 @@ def rmst(
     -------
     RMSTResult
     """
-    if not np.isfinite(tau) or tau <= 0:
-        raise ModelError(f"cohort.rmst: tau must be a positive number of days, got {tau!r}.")
+    tau = positive_number(tau, "tau", "cohort.rmst")
     prep = _prepare(data, endpoint, by, None, "cohort.rmst", timefix=timefix)
     z = stats.norm.ppf(1 - (1 - conf_level) / 2)
     rows = []

@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from cohort._counts import counts_by_frequency
 from cohort._endpoint import endpoint_columns, endpoint_key, endpoint_label
 from cohort.cohort import Cohort, as_frame
 from cohort.errors import (
@@ -71,7 +72,7 @@ class SplitData:
     @property
     def excluded_counts(self) -> pd.Series:
         """Number of patients excluded per reason."""
-        return self.excluded["reason"].value_counts()
+        return counts_by_frequency(self.excluded["reason"])
 
 
 def _endpoint_columns(endpoint: str | tuple[str, str]) -> tuple[str, str]:

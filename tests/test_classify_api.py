@@ -80,7 +80,14 @@ def test_result_shape_and_index(system):
     frame = known_frame(50, np.random.default_rng(1))
     frame.index = pd.Index([f"row{i}" for i in range(50)], name="rid")
     result = classify(frame, system)
-    assert list(result.columns) == ["patient_id", "category", "rule", "candidates", "notes", "needs"]
+    assert list(result.columns) == [
+        "patient_id",
+        "category",
+        "rule",
+        "candidates",
+        "notes",
+        "needs",
+    ]
     assert result["patient_id"].tolist() == frame["patient_id"].tolist()  # joins back
     assert result.index.equals(frame.index)
     assert list(result["category"].cat.categories) == ["favorable", "intermediate", "adverse"]
@@ -107,7 +114,14 @@ def test_empty_frame():
     frame = known_frame(0, np.random.default_rng(0))
     result = classify(frame, "eln2017")
     assert len(result) == 0
-    assert list(result.columns) == ["patient_id", "category", "rule", "candidates", "notes", "needs"]
+    assert list(result.columns) == [
+        "patient_id",
+        "category",
+        "rule",
+        "candidates",
+        "notes",
+        "needs",
+    ]
     without_ids = classify(frame.drop(columns="patient_id"), "eln2017")
     assert list(without_ids.columns) == ["category", "rule", "candidates", "notes", "needs"]
 

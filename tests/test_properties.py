@@ -140,7 +140,14 @@ def _check_one_category_or_candidates(seed, n, p_missing):
             result = cohort.classify(data, system)
         allowed = set(stratify.categories(system))
         assert result.index.equals(data.index), system
-        assert list(result.columns) == ["patient_id", "category", "rule", "candidates", "notes", "needs"]
+        assert list(result.columns) == [
+            "patient_id",
+            "category",
+            "rule",
+            "candidates",
+            "notes",
+            "needs",
+        ]
         for cat, rule, cand in zip(
             result["category"], result["rule"], result["candidates"], strict=True
         ):

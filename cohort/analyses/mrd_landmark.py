@@ -4,6 +4,7 @@ import warnings
 
 import pandas as pd
 
+from cohort._counts import counts_by_frequency
 from cohort.report.blocks import table_one_block
 from cohort.report.extra_blocks import (
     MIN_PATIENTS,
@@ -55,7 +56,9 @@ def analyse(cohort, report):
         report, mutated["mrd_c2"], order=STATUSES, prefix="MRD after cycle 2 in PB: ",
         undetermined_note="no peripheral-blood sample in the window (or no MRD at all)",
     )  # fmt: skip
-    counts = mutated["mrd_c2"].astype("object").fillna("no sample").value_counts()
+    counts = counts_by_frequency(
+        mutated["mrd_c2"].astype("object").fillna("no sample"), [*STATUSES, "no sample"]
+    )
     report.table(
         "mrd_c2_status",
         counts.rename_axis("mrd_after_cycle_2").reset_index(name="n"),

@@ -2,6 +2,7 @@
 
 import pandas as pd
 
+from cohort._counts import counts_by_frequency
 from cohort.report.blocks import table_one_block
 from cohort.report.extra_blocks import (
     classification,
@@ -18,6 +19,7 @@ from cohort.report.extra_blocks import (
 )
 from cohort.report.needs import CYTOGENETICS, has, section_needs
 from cohort.report.runner import run_script
+from cohort.stratify._common import ELN_CATEGORIES
 
 TITLE = "NPM1-mutated AML by FLT3-ITD allelic ratio"
 QUESTION = (
@@ -134,7 +136,10 @@ def _eln_comparison(report, cohort, mutated: pd.DataFrame) -> str:
     for g in GROUPS:
         sub = frame[frame["itd_group"] == g]
         for system in ("eln2017", "eln2022"):
-            counts = sub[system].astype("object").fillna("undetermined").value_counts()
+            counts = counts_by_frequency(
+                sub[system].astype("object").fillna("undetermined"),
+                [*ELN_CATEGORIES, "undetermined"],
+            )
             for cat, n in counts.items():
                 rows.append({"itd_group": g, "system": system, "category": cat, "n": int(n)})
     table = pd.DataFrame(rows, columns=["itd_group", "system", "category", "n"])

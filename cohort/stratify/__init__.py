@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from cohort._counts import counts_by_frequency
 from cohort.cohort import Cohort, as_frame
 from cohort.errors import ClassificationError
 from cohort.scale.dispatch import scales
@@ -311,13 +312,16 @@ def category_counts(result: pd.DataFrame) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        ``category``, ``n``, ``percent`` (of all patients), most frequent first.
+        ``category``, ``n``, ``percent`` (of all patients), most frequent first; equal counts in
+        the system's category order ("undetermined" last), so row order never changes the table.
     """
+    category = result["category"]
+    categorical = isinstance(category.dtype, pd.CategoricalDtype)
+    declared = list(category.cat.categories) if categorical else []
     counts = (
-        result["category"]
-        .astype("object")
-        .fillna("undetermined")
-        .value_counts()
+        counts_by_frequency(
+            category.astype("object").fillna("undetermined"), [*declared, "undetermined"]
+        )
         .rename_axis("category")
         .reset_index(name="n")
     )

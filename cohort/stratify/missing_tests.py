@@ -23,6 +23,7 @@ from typing import Any
 
 import pandas as pd
 
+from cohort._counts import counts_by_frequency
 from cohort.cohort import Cohort, as_frame
 from cohort.errors import ClassificationError
 from cohort.stratify.needs import KARYOTYPE_COLUMNS, MR_GENES
@@ -132,7 +133,7 @@ def missing_test_impact(
             cat = res["category"].astype("object")
             undetermined = cat.isna()
             changed = cat.notna() & (cat != base_cat)
-            moves = (base_cat[changed] + "->" + cat[changed]).value_counts()
+            moves = counts_by_frequency(base_cat[changed] + "->" + cat[changed])
             n = len(frame)
             rows.append({
                 "test": test,
