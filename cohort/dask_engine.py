@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from cohort._arguments import check_conf_level
 from cohort._endpoint import endpoint_columns, endpoint_key
 from cohort.cohort import EXCLUSION_COLUMNS
 from cohort.errors import (
@@ -600,8 +601,7 @@ def km_dask(
 
     if conf_type not in _CONF_TYPES:
         raise ModelError(f"conf_type={conf_type!r}: use one of {', '.join(_CONF_TYPES)}.")
-    if not 0 < conf_level < 1:
-        raise ModelError(f"conf_level must be between 0 and 1, got {conf_level!r}.")
+    conf_level = check_conf_level(conf_level, "cohort.km_dask")
     by_cols = tuple([by] if isinstance(by, str) else list(by or []))
     counts = km_counts(data, endpoint, list(by_cols))
     tcol, ecol = endpoint_columns(endpoint)

@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from cohort._arguments import check_conf_level
 from cohort._counts import counts_by_frequency
 from cohort._endpoint import endpoint_columns, endpoint_key, endpoint_label
 from cohort.cohort import Cohort, as_frame
@@ -517,8 +518,7 @@ def cox_time_varying(
         raise SchemaError(f"{what}: ties={ties!r}; use one of {', '.join(_TIES)}.")
     if penalizer < 0 or (penalizer > 0 and ties != "efron"):
         raise SchemaError(f"{what}: penalizer must be >= 0, and a penalty needs ties='efron'.")
-    if not 0 < conf_level < 1:
-        raise ModelError(f"{what}: conf_level must be between 0 and 1, got {conf_level!r}.")
+    conf_level = check_conf_level(conf_level, what)
     covariates = tuple(covariates)
     if changes is None:
         split = split_exposure(

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from cohort._arguments import check_conf_level
 from cohort._endpoint import endpoint_key
 from cohort._gray import gray_test
 from cohort.errors import DataQualityWarning, ModelError, StatisticalWarning
@@ -90,8 +91,7 @@ def cuminc(
     what = "cohort.cuminc"
     if conf_type not in _CONF_TYPES:
         raise ModelError(f"{what}: conf_type={conf_type!r}; use one of {', '.join(_CONF_TYPES)}.")
-    if not 0 < conf_level < 1:
-        raise ModelError(f"{what}: conf_level must be between 0 and 1, got {conf_level!r}.")
+    conf_level = check_conf_level(conf_level, what)
     if not np.isfinite(rho):
         raise ModelError(f"{what}: rho must be a finite number, got {rho!r}.")
     counts, excluded = compress(data, endpoint, _columns(by) + _columns(strata), what)

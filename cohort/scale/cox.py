@@ -42,6 +42,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from cohort._arguments import check_conf_level
 from cohort._coxcore import TIES, CoxFit
 from cohort._endpoint import endpoint_columns, endpoint_key, endpoint_label
 from cohort.coxph import CoxResult, _summary_table
@@ -489,8 +490,7 @@ def cox(
             "cohort.cox: 'cir' is a competing-risks endpoint; use cohort.finegray for the "
             "subdistribution hazard, or code a cause-specific endpoint as an 0/1 event column."
         )
-    if not 0 < conf_level < 1:
-        raise ModelError(f"conf_level must be between 0 and 1, got {conf_level!r}.")
+    conf_level = check_conf_level(conf_level, what)
     if ties not in TIES:
         raise ModelError(f"{what}: ties={ties!r}; use one of {', '.join(TIES)} (as R coxph).")
     frame = dask_frame(data)

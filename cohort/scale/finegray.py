@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from cohort._arguments import check_conf_level
 from cohort._endpoint import endpoint_columns, endpoint_key
 from cohort._finegray import FineGrayFit
 from cohort.errors import ConvergenceWarning, DataQualityWarning, ModelError, SchemaError
@@ -237,8 +238,7 @@ def finegray(
     from cohort.formula import parse_formula
 
     what = "cohort.finegray"
-    if not 0 < conf_level < 1:
-        raise ModelError(f"{what}: conf_level must be between 0 and 1, got {conf_level!r}.")
+    conf_level = check_conf_level(conf_level, what)
     if not 0 < gtol < 1:
         raise ModelError(f"{what}: gtol must be between 0 and 1, got {gtol!r}.")
     if isinstance(event, bool) or not isinstance(event, int | np.integer) or event == 0:

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from cohort._arguments import check_conf_level
 from cohort._endpoint import endpoint_columns, endpoint_key, endpoint_label
 from cohort.errors import DataQualityWarning, ModelError, SchemaError
 from cohort.scale.dispatch import NotDistributed, dask_frame
@@ -147,8 +148,7 @@ def km(
         raise NotDistributed("case weights or delayed entry")
     if conf_type not in _CONF_TYPES:
         raise ModelError(f"conf_type={conf_type!r}: use one of {', '.join(_CONF_TYPES)}.")
-    if not 0 < conf_level < 1:
-        raise ModelError(f"conf_level must be between 0 and 1, got {conf_level!r}.")
+    conf_level = check_conf_level(conf_level, "cohort.km")
     rho = _check_rho(rho)
     prep = _prepared(data, endpoint, by, strata, "cohort.km", timefix)
     n = _group_n(prep)
