@@ -883,14 +883,18 @@ class RMSTResult:
     notes: tuple[str, ...]
 
 
-def _rmst_one(time: np.ndarray, event: np.ndarray, tau: float) -> tuple[float, float]:
+def _rmst_one(
+    time: np.ndarray, event: np.ndarray, tau: float, weights: np.ndarray | None = None
+) -> tuple[float, float]:
     """RMST and its SE as R's ``survmean`` (``print(survfit, rmean=tau)``).
+
+    ``weights`` are integer patient counts per row (the Dask path's compressed rows).
 
     Variance: sum over times t_j <= tau of A_j^2 d_j / (n_j (n_j - d_j)), A_j the area under the
     curve from t_j to tau. The point estimate equals lifelines' ``restricted_mean_survival_time``
     (tested); both come from one pass over the curve because the variance needs the areas A_j.
     """
-    tab = _km_table(time, event, 0.95, "log")
+    tab = _km_table(time, event, 0.95, "log", weights=weights)
     t = tab["time"].to_numpy()
     s = tab["survival"].to_numpy()
     n = tab["at_risk"].to_numpy(dtype=float)
@@ -905,6 +909,29 @@ def _rmst_one(time: np.ndarray, event: np.ndarray, tau: float) -> tuple[float, f
     # A_j = area from t_j to tau = sum of rectangles after j
     area_after = np.cumsum(rect[::-1])[::-1][1:]
     return float(rect.sum()), float(np.sqrt(np.sum(area_after**2 * h)))
+
+
+def _rmst_differences(table: pd.DataFrame, z: float) -> pd.DataFrame:
+    """Each group against the first: RMST difference and ratio with CIs and p (survRM2 ``rmst2``)."""
+    ref = table.iloc[0]
+    diffs = []
+    for _, row in table.iloc[1:].iterrows():
+        dif = row["rmst"] - ref["rmst"]
+        se = float(np.hypot(row["se"], ref["se"]))
+        p = float(2 * stats.norm.sf(abs(dif) / se)) if se > 0 else np.nan
+        log_ratio = float(np.log(row["rmst"] / ref["rmst"]))
+        se_log = float(np.hypot(row["se"] / row["rmst"], ref["se"] / ref["rmst"]))
+        p_ratio = float(2 * stats.norm.sf(abs(log_ratio) / se_log)) if se_log > 0 else np.nan
+        diffs.append(
+            (row["group"], ref["group"], dif, se, dif - z * se, dif + z * se, p)
+            + (np.exp(log_ratio), np.exp(log_ratio - z * se_log))
+            + (np.exp(log_ratio + z * se_log), p_ratio)
+        )
+    return pd.DataFrame(
+        diffs,
+        columns=["group", "reference", "difference", "se", "lower", "upper", "p_value"]
+        + ["ratio", "ratio_lower", "ratio_upper", "ratio_p_value"],
+    )
 
 
 @scales("rmst")
@@ -968,27 +995,7 @@ def rmst(
     table = pd.DataFrame(
         rows, columns=["group", "n", "events", "tau", "rmst", "se", "lower", "upper"]
     )
-    difference = None
-    if prep.by and len(table) > 1:
-        ref = table.iloc[0]
-        diffs = []
-        for _, row in table.iloc[1:].iterrows():
-            dif = row["rmst"] - ref["rmst"]
-            se = float(np.hypot(row["se"], ref["se"]))
-            p = float(2 * stats.norm.sf(abs(dif) / se)) if se > 0 else np.nan
-            log_ratio = float(np.log(row["rmst"] / ref["rmst"]))
-            se_log = float(np.hypot(row["se"] / row["rmst"], ref["se"] / ref["rmst"]))
-            p_ratio = float(2 * stats.norm.sf(abs(log_ratio) / se_log)) if se_log > 0 else np.nan
-            diffs.append(
-                (row["group"], ref["group"], dif, se, dif - z * se, dif + z * se, p)
-                + (np.exp(log_ratio), np.exp(log_ratio - z * se_log))
-                + (np.exp(log_ratio + z * se_log), p_ratio)
-            )
-        difference = pd.DataFrame(
-            diffs,
-            columns=["group", "reference", "difference", "se", "lower", "upper", "p_value"]
-            + ["ratio", "ratio_lower", "ratio_upper", "ratio_p_value"],
-        )
+    difference = _rmst_differences(table, z) if prep.by and len(table) > 1 else None
     return RMSTResult(
         table,
         difference,

@@ -225,25 +225,6 @@ def pairwise_logrank(
     return _pairwise_prepared(prep, adjust, rho)
 
 
-def _rmst_counts(time, event, w, tau):
-    """``cohort.survival._rmst_one`` on rows weighted by patient counts (same formula)."""
-    from cohort.survival import _km_table
-
-    tab = _km_table(time, event, 0.95, "log", weights=w)
-    t = tab["time"].to_numpy()
-    s = tab["survival"].to_numpy()
-    n = tab["at_risk"].to_numpy(dtype=float)
-    d = tab["events"].to_numpy(dtype=float)
-    keep = t <= tau
-    t, s, n, d = t[keep], s[keep], n[keep], d[keep]
-    grid = np.concatenate([[min(0.0, t.min() if len(t) else 0.0)], t, [tau]])
-    rect = np.diff(grid) * np.concatenate([[1.0], s])
-    with np.errstate(divide="ignore", invalid="ignore"):
-        h = np.where(n - d == 0, 0.0, d / (n * (n - d)))
-    area_after = np.cumsum(rect[::-1])[::-1][1:]
-    return float(rect.sum()), float(np.sqrt(np.sum(area_after**2 * h)))
-
-
 def rmst(
     data: Any,
     tau: float,
@@ -256,7 +237,7 @@ def rmst(
     from scipy import stats
 
     from cohort.errors import StatisticalWarning
-    from cohort.survival import RMSTResult
+    from cohort.survival import RMSTResult, _rmst_differences, _rmst_one
 
     if not np.isfinite(tau) or tau <= 0:
         raise ModelError(f"cohort.rmst: tau must be a positive number of days, got {tau!r}.")
@@ -267,7 +248,7 @@ def rmst(
     for code, label in enumerate(prep.labels):
         m = prep.group_codes == code
         time, event, wts, _ = prep.rows(m)
-        est, se = _rmst_counts(time, event, wts, float(tau))
+        est, se = _rmst_one(time, event, float(tau), weights=wts)
         if time.max() < tau:
             warnings.warn(
                 f"cohort.rmst: tau={tau} is beyond the last follow-up of group {label} "
@@ -283,29 +264,4 @@ def rmst(
     difference = _rmst_differences(table, z) if prep.by and len(table) > 1 else None
     return RMSTResult(
         table, difference, float(tau), conf_level, endpoint_key(endpoint), prep.excluded, prep.notes
-    )
-
-
-def _rmst_differences(table: pd.DataFrame, z: float) -> pd.DataFrame:
-    """Each group against the first, as :func:`cohort.rmst` (difference and ratio)."""
-    from scipy import stats
-
-    ref = table.iloc[0]
-    diffs = []
-    for _, row in table.iloc[1:].iterrows():
-        dif = row["rmst"] - ref["rmst"]
-        se = float(np.hypot(row["se"], ref["se"]))
-        p = float(2 * stats.norm.sf(abs(dif) / se)) if se > 0 else np.nan
-        log_ratio = float(np.log(row["rmst"] / ref["rmst"]))
-        se_log = float(np.hypot(row["se"] / row["rmst"], ref["se"] / ref["rmst"]))
-        p_ratio = float(2 * stats.norm.sf(abs(log_ratio) / se_log)) if se_log > 0 else np.nan
-        diffs.append(
-            (row["group"], ref["group"], dif, se, dif - z * se, dif + z * se, p)
-            + (np.exp(log_ratio), np.exp(log_ratio - z * se_log))
-            + (np.exp(log_ratio + z * se_log), p_ratio)
-        )
-    return pd.DataFrame(
-        diffs,
-        columns=["group", "reference", "difference", "se", "lower", "upper", "p_value"]
-        + ["ratio", "ratio_lower", "ratio_upper", "ratio_p_value"],
     )
