@@ -19,7 +19,7 @@ from cohort.report.extra_blocks import (
 )
 from cohort.report.needs import CYTOGENETICS, has, section_needs
 from cohort.report.runner import run_script
-from cohort.stratify._common import ELN_CATEGORIES
+from cohort.stratify.rule_table import ELN_CATEGORIES
 
 TITLE = "NPM1-mutated AML by FLT3-ITD allelic ratio"
 QUESTION = (

@@ -5,7 +5,7 @@ disease *AML with mutated NPM1* under system X, and if not, why not?". Patients 
 mutation are returned as ``"not NPM1-mutated AML"`` (their own entity is not worked out). The rules,
 their sources and the ambiguities turned into options are in ``docs/diagnostic_classes.md``.
 
-The rule tables run on the shared three-valued engine (:mod:`cohort.stratify._common`): a missing
+The rule tables run on the shared three-valued engine (:mod:`cohort.stratify.walk`): a missing
 input never counts as absent, and a patient whose class depends on one gets ``category`` missing and
 ``candidates`` listing what is still possible.
 """
@@ -20,17 +20,12 @@ import pandas as pd
 
 from cohort.cohort import as_frame
 from cohort.errors import ClassificationError
-from cohort.stratify._common import (
-    RESULT_COLUMNS,
-    Inputs,
-    Option,
-    Rule,
-    Terms,
-    Tri,
-    explain_rules,
-    resolve_options,
-    walk,
-)
+from cohort.stratify.explanation import explain_rules
+from cohort.stratify.inputs import Inputs
+from cohort.stratify.logic import Tri
+from cohort.stratify.rule_table import RESULT_COLUMNS, Option, Rule, resolve_options
+from cohort.stratify.terms import Terms
+from cohort.stratify.walk import walk
 
 NPM1_AML = "AML with mutated NPM1"
 NOT_NPM1 = "not NPM1-mutated AML"

@@ -34,19 +34,12 @@ import numpy as np
 import pandas as pd
 
 from cohort.stratify import eln2017
-from cohort.stratify._common import (
-    ELN_CATEGORIES,
-    Inputs,
-    Modifier,
-    Option,
-    Rule,
-    Terms,
-    Tri,
-    explain_rules,
-    resolve_options,
-    row_frame,
-    run,
-)
+from cohort.stratify.explanation import explain_rules, row_frame
+from cohort.stratify.inputs import Inputs
+from cohort.stratify.logic import Tri
+from cohort.stratify.rule_table import ELN_CATEGORIES, Modifier, Option, Rule, resolve_options
+from cohort.stratify.terms import Terms
+from cohort.stratify.walk import run
 
 SYSTEM = "eln2017_eisfeld2020"
 CATEGORIES = ELN_CATEGORIES

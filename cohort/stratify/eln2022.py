@@ -16,20 +16,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from cohort.stratify._common import (
-    ELN_CATEGORIES,
-    NOT_APPLICABLE,
-    Inputs,
-    Option,
-    Rule,
-    Terms,
-    Tri,
-    explain_rules,
-    resolve_options,
-    row_frame,
-    run,
-)
 from cohort.stratify.eln2017 import CYTOGENETIC_FLAGS
+from cohort.stratify.explanation import explain_rules, row_frame
+from cohort.stratify.inputs import Inputs
+from cohort.stratify.logic import Tri
+from cohort.stratify.rule_table import ELN_CATEGORIES, NOT_APPLICABLE, Option, Rule, resolve_options
+from cohort.stratify.terms import Terms
+from cohort.stratify.walk import run
 
 SYSTEM = "eln2022"
 CATEGORIES = ELN_CATEGORIES
