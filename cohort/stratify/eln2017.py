@@ -19,7 +19,14 @@ import pandas as pd
 from cohort.stratify.explanation import explain_rules, row_frame
 from cohort.stratify.inputs import Inputs
 from cohort.stratify.logic import Tri
-from cohort.stratify.rule_table import ELN_CATEGORIES, NOT_APPLICABLE, Option, Rule, resolve_options
+from cohort.stratify.rule_table import (
+    ELN_CATEGORIES,
+    NOT_APPLICABLE,
+    Option,
+    Rule,
+    resolve_options,
+    rows_condition,
+)
 from cohort.stratify.terms import Terms
 from cohort.stratify.walk import run
 
@@ -365,9 +372,14 @@ def conflict_notes(t: Terms, o: Any) -> list[tuple[str, Any]]:
     return out
 
 
+FAVORABLE_ROWS = ("ELN2017-F1", "ELN2017-F2", "ELN2017-F3", "ELN2017-F4")
+
+
 def notes(t: Terms, o: Any) -> list[tuple[str, Any]]:
-    npm1_cebpa = ((t.npm1 & t.itd_low_or_none) | t.cebpa_biallelic) & ~t.cyto_overrides_npm1_cebpa
-    fav_rows = ((t.cbf & ~t.cyto_overrides_cbf) | npm1_cebpa) & ~t.tp53_overrides_favorable
+    """The per-patient notes; a note about the patients of a row reads that row (the rows are
+    those of :data:`RULES`, which the Eisfeld 2020 refinement keeps)."""
+    fav_rows = rows_condition(RULES, FAVORABLE_ROWS, t)
+    t911_kept = rows_condition(RULES, ("ELN2017-I3",), t)
     out = flt3_notes(t, o)
     out.extend(conflict_notes(t, o))
     out.append(
@@ -379,7 +391,7 @@ def notes(t: Terms, o: Any) -> list[tuple[str, Any]]:
     out.append(
         (
             "t(9;11) takes precedence over a concurrent adverse gene mutation (footnote)",
-            (t.t_9_11 & ~t.t911_overridden).true & (t.runx1 | t.asxl1 | t.tp53).true,
+            t911_kept.true & (t.runx1 | t.asxl1 | t.tp53).true,
         )
     )
     return out  # fmt: skip

@@ -37,7 +37,14 @@ from cohort.stratify import eln2017
 from cohort.stratify.explanation import explain_rules, row_frame
 from cohort.stratify.inputs import Inputs
 from cohort.stratify.logic import Tri
-from cohort.stratify.rule_table import ELN_CATEGORIES, Modifier, Option, Rule, resolve_options
+from cohort.stratify.rule_table import (
+    ELN_CATEGORIES,
+    Modifier,
+    Option,
+    Rule,
+    resolve_options,
+    rows_condition,
+)
 from cohort.stratify.terms import Terms
 from cohort.stratify.walk import run
 
@@ -84,7 +91,7 @@ def build_terms(inputs: Inputs, o: Any) -> Terms:
     t.derive(
         "t911_protects",
         "t(9;11) taking precedence over adverse gene mutations",
-        lambda t: t.t_9_11 & ~t.t911_overridden,
+        lambda t: rows_condition(eln2017.RULES, ("ELN2017-I3",), t),
     )
     return t  # fmt: skip
 

@@ -20,7 +20,14 @@ from cohort.stratify.eln2017 import CYTOGENETIC_FLAGS
 from cohort.stratify.explanation import explain_rules, row_frame
 from cohort.stratify.inputs import Inputs
 from cohort.stratify.logic import Tri
-from cohort.stratify.rule_table import ELN_CATEGORIES, NOT_APPLICABLE, Option, Rule, resolve_options
+from cohort.stratify.rule_table import (
+    ELN_CATEGORIES,
+    NOT_APPLICABLE,
+    Option,
+    Rule,
+    resolve_options,
+    rows_condition,
+)
 from cohort.stratify.terms import Terms
 from cohort.stratify.walk import run
 
@@ -287,12 +294,15 @@ RULES: tuple[Rule, ...] = (
 )  # fmt: skip
 
 
+CBF_ROWS = ("ELN2022-F1", "ELN2022-F2")
+FAVORABLE_ROWS = (*CBF_ROWS, "ELN2022-F3", "ELN2022-F4")
+
+
 def notes(t: Terms, o: Any) -> list[tuple[str, np.ndarray]]:
-    fav = (
-        (t.cbf & ~t.tp53_overrides_favorable & ~t.cyto_overrides_cbf)
-        | (t.npm1 & ~t.flt3_itd & ~t.adverse_cytogenetics & ~t.tp53_overrides_favorable)
-        | (t.cebpa_bzip & ~t.tp53_overrides_favorable & ~t.cyto_overrides_cebpa)
-    )
+    """The per-patient footnote notes; a note about the patients of a row reads that row."""
+    fav = rows_condition(RULES, FAVORABLE_ROWS, t)
+    cbf_kept = rows_condition(RULES, CBF_ROWS, t)
+    t911_kept = rows_condition(RULES, ("ELN2022-I3",), t)
     inputs = t.inputs
     kit_flt3 = inputs.flag("kit") | inputs.flag("flt3_tkd") | t.flt3_itd
     tp53_vaf_unknown = t.tp53.true & inputs.unknown("tp53_vaf")
@@ -303,12 +313,12 @@ def notes(t: Terms, o: Any) -> list[tuple[str, np.ndarray]]:
         ),
         (
             "‡: KIT/FLT3 mutation does not alter CBF risk",
-            (t.cbf & ~t.tp53_overrides_favorable & ~t.cyto_overrides_cbf).true & kit_flt3.true,
+            cbf_kept.true & kit_flt3.true,
         ),
         ("‡‡: MR-gene mutation not used (favorable subtype)", fav.true & t.mr_gene.true),
         (
             "¶: t(9;11) takes precedence over a concurrent adverse gene mutation",
-            (t.t_9_11 & ~t.t911_overridden).true & (t.mr_gene | t.tp53_adverse).true,
+            t911_kept.true & (t.mr_gene | t.tp53_adverse).true,
         ),
         (
             f"TP53 mutated with VAF < {o.tp53_vaf_threshold:g}: not adverse (footnote a)",

@@ -286,7 +286,7 @@ def explain_patient(row: pd.Series | dict, **options: Any) -> list[str]:
     flag = Inputs(one).flag
 
     def state(t: Tri) -> str:
-        return "yes" if t.true[0] else "no" if t.false[0] else "unknown"
+        return t.value_at(0)
 
     lines = ["single-lesion classes (two or more: ambiguous):"]
     for cat, rid, cols in SINGLE_LESION_CLASSES:

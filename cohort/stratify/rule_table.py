@@ -180,3 +180,35 @@ def rules_table(rules: Sequence[Rule], modifiers: Sequence[Modifier] = ()) -> pd
         for m in modifiers
     ]
     return pd.DataFrame(rows, columns=["id", "category", "text", "footnote", "source"])
+
+
+def rows_condition(rules: Sequence[Rule], ids: Sequence[str], terms: Terms) -> Tri:
+    """Whether the condition of any of the rows ``ids`` holds, whatever the rows above them.
+
+    For notes about the patients a row covers (e.g. "MR-gene mutation not used: favorable
+    subtype"): the note reads the row itself, so that each guideline condition is written once.
+
+    Parameters
+    ----------
+    rules : sequence of Rule
+        The system's rows.
+    ids : sequence of str
+        Ids of rows of ``rules``.
+    terms : Terms
+        The patients' terms.
+
+    Returns
+    -------
+    Tri
+        The union of the rows' conditions (a gated row counts only where its gate is on).
+
+    Raises
+    ------
+    KeyError
+        For an id that is not a row of ``rules``.
+    """
+    by_id = {r.id: r for r in rules}
+    unknown = [i for i in ids if i not in by_id]
+    if unknown:
+        raise KeyError(f"no row {', '.join(unknown)} in the table (rows: {', '.join(by_id)})")
+    return Tri.any_of([by_id[i].condition(terms) for i in ids], terms.n)
