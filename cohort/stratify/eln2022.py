@@ -16,8 +16,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from cohort.stratify import eln2017
 from cohort.stratify.eln2017 import CYTOGENETIC_FLAGS
-from cohort.stratify.explanation import explain_rules, row_frame
 from cohort.stratify.inputs import Inputs
 from cohort.stratify.logic import Tri
 from cohort.stratify.rule_table import (
@@ -25,11 +25,10 @@ from cohort.stratify.rule_table import (
     NOT_APPLICABLE,
     Option,
     Rule,
-    resolve_options,
     rows_condition,
 )
+from cohort.stratify.system import RuleSystem
 from cohort.stratify.terms import Terms
-from cohort.stratify.walk import run
 
 SYSTEM = "eln2022"
 CATEGORIES = ELN_CATEGORIES
@@ -220,13 +219,7 @@ def build_terms(inputs: Inputs, o: Any) -> Terms:
         "any adverse-risk genetic lesion (rows A1-A10)",
         lambda t: t.adverse_cytogenetics | t.mr_gene | t.tp53_adverse,
     )
-    t.const("opt_apl", o.apl == "exclude", "option apl='exclude'")
-    if hasattr(o, "tp53_with_favorable"):
-        t.const(
-            "opt_tp53_undetermined",
-            o.tp53_with_favorable == "undetermined",
-            "option tp53_with_favorable='undetermined'",
-        )
+    eln2017.add_option_gates(t, o)
     return t  # fmt: skip
 
 
@@ -342,6 +335,10 @@ def notes(t: Terms, o: Any) -> list[tuple[str, np.ndarray]]:
     return out  # fmt: skip
 
 
+RULE_SYSTEM = RuleSystem(SYSTEM, OPTIONS, RULES, CATEGORIES, make_inputs, build_terms, notes)
+"""The parts of the system, assembled (:class:`~cohort.stratify.system.RuleSystem`)."""
+
+
 def classify_eln2022(frame: pd.DataFrame, **options: Any) -> pd.DataFrame:
     """ELN 2022 genetic risk category of every patient.
 
@@ -358,18 +355,9 @@ def classify_eln2022(frame: pd.DataFrame, **options: Any) -> pd.DataFrame:
     pandas.DataFrame
         ``category``, ``rule``, ``candidates``, ``notes``; indexed like ``frame``.
     """
-    o = resolve_options(SYSTEM, OPTIONS, options)
-    return run(
-        make_inputs(frame, o),
-        frame.index,
-        lambda i: build_terms(i, o),
-        RULES,
-        CATEGORIES,
-        notes=lambda t: notes(t, o),
-    )
+    return RULE_SYSTEM.classify(frame, options)
 
 
 def explain_patient(row: pd.Series, result: Any = None, **options: Any) -> list[str]:
     """The ELN 2022 rows considered for one patient and why each did or did not apply."""
-    o = resolve_options(SYSTEM, OPTIONS, options)
-    return explain_rules(RULES, build_terms(make_inputs(row_frame(row), o), o), result=result)
+    return RULE_SYSTEM.explain(row, result, options)
