@@ -338,7 +338,8 @@ def test_tiny_cohort_is_reported_not_crashed(default_cohort, tmp_path, name):
 
 def test_guarded_blocks_report_small_groups_and_count_everyone(default_cohort):
     from cohort.report.document import Report
-    from cohort.report.extra_blocks import MIN_PATIENTS, group_flow, guarded_cox, guarded_km
+    from cohort.report.guarded import MIN_PATIENTS, guarded_cox, guarded_km
+    from cohort.report.subsets import group_flow
 
     d = default_cohort.data.iloc[:200].copy()
     labels = pd.Series("big", index=d.index, dtype="object")

@@ -9,7 +9,6 @@ import pandas as pd
 import pytest
 
 from cohort.errors import ClassificationError, SchemaError
-from cohort.stratify._common import RESULT_COLUMNS
 from cohort.stratify.diagnostic import (
     AML_MR,
     AML_MRC,
@@ -25,6 +24,7 @@ from cohort.stratify.diagnostic import (
     explain_patient,
     explain_who2017,
 )
+from cohort.stratify.rule_table import RESULT_COLUMNS
 
 FLAGS = (
     "t_8_21", "inv_16", "t_15_17", "t_9_11", "kmt2a_r", "t_6_9", "inv_3", "t_9_22",

@@ -181,7 +181,8 @@ def test_missing_karyotype_npm1_undetermined_because_of_section_footnote():
 
 def test_split_search_budget_exhausted_keeps_a_sound_superset_with_note():
     from cohort.stratify import eln2022
-    from cohort.stratify._common import resolve_options, run
+    from cohort.stratify.rule_table import resolve_options
+    from cohort.stratify.walk import run
 
     flags = {f: None for f in [*CYTOGENETIC_FLAGS, "complex_karyotype_2022"]}
     frame = patient(npm1=True, **flags)

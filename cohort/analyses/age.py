@@ -1,17 +1,10 @@
 """The favorable NPM1-mutated/FLT3-ITD-negative genotype in patients up to 60 and over 65 years."""
 
 from cohort.report.blocks import table_one_block
-from cohort.report.extra_blocks import (
-    describe_cox,
-    describe_cuminc,
-    describe_km,
-    group_flow,
-    guarded_cox,
-    guarded_cuminc,
-    guarded_km,
-    ordered,
-)
+from cohort.report.guarded import guarded_cox, guarded_cuminc, guarded_km
+from cohort.report.prose import describe_cox, describe_cuminc, describe_km
 from cohort.report.runner import run_script
+from cohort.report.subsets import group_flow, ordered
 
 TITLE = "The favorable NPM1 genotype by age"
 QUESTION = (

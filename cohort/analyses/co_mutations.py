@@ -2,20 +2,12 @@
 
 import pandas as pd
 
-from cohort.report.blocks import table_one_block
-from cohort.report.extra_blocks import (
-    MIN_EVENTS,
-    MIN_PATIENTS,
-    comutation_block,
-    describe_km,
-    fmt_p,
-    group_flow,
-    guarded_km,
-    npm1_mutated,
-    ordered,
-)
+from cohort.report.blocks import comutation_block, table_one_block
+from cohort.report.guarded import MIN_EVENTS, MIN_PATIENTS, guarded_km
 from cohort.report.needs import AnyOf, has
+from cohort.report.prose import describe_km, fmt_p
 from cohort.report.runner import run_script
+from cohort.report.subsets import group_flow, npm1_mutated, ordered
 
 TITLE = "Co-mutations in NPM1-mutated AML"
 QUESTION = (

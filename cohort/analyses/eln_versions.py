@@ -3,16 +3,12 @@
 import pandas as pd
 
 from cohort.report.blocks import classification_block, table_one_block
-from cohort.report.extra_blocks import (
-    MIN_PATIENTS,
-    compare_systems_block,
-    describe_km,
-    guarded_km,
-    ordered,
-    reclassification_block,
-)
+from cohort.report.classification_blocks import compare_systems_block, reclassification_block
+from cohort.report.guarded import MIN_PATIENTS, guarded_km
 from cohort.report.needs import CYTOGENETICS, has, section_needs
+from cohort.report.prose import describe_km
 from cohort.report.runner import run_script
+from cohort.report.subsets import ordered
 
 TITLE = "ELN 2017, ELN 2017 refined (Eisfeld 2020) and ELN 2022"
 QUESTION = (

@@ -6,19 +6,12 @@ import pandas as pd
 
 from cohort._counts import counts_by_frequency
 from cohort.report.blocks import table_one_block
-from cohort.report.extra_blocks import (
-    MIN_PATIENTS,
-    describe_cox,
-    describe_cuminc,
-    describe_km,
-    group_flow,
-    landmark_block,
-    mrd_block,
-    npm1_mutated,
-    ordered,
-)
+from cohort.report.exposure_blocks import landmark_block, mrd_block
+from cohort.report.guarded import MIN_PATIENTS
 from cohort.report.needs import section_needs
+from cohort.report.prose import describe_cox, describe_cuminc, describe_km
 from cohort.report.runner import run_script
+from cohort.report.subsets import group_flow, npm1_mutated, ordered
 
 TITLE = "NPM1 MRD after two cycles: landmark analysis"
 QUESTION = (

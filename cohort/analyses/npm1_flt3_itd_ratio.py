@@ -3,23 +3,17 @@
 import pandas as pd
 
 from cohort._counts import counts_by_frequency
-from cohort.report.blocks import table_one_block
-from cohort.report.extra_blocks import (
-    classification,
-    describe_cox,
-    describe_cuminc,
-    describe_km,
-    group_flow,
-    guarded_cox,
-    guarded_cuminc,
-    guarded_km,
-    npm1_mutated,
-    ordered,
-    reclassification_block,
-)
+from cohort.report.classification_blocks import reclassification_block
+from cohort.report.guarded import guarded_cox, guarded_outcomes
 from cohort.report.needs import CYTOGENETICS, has, section_needs
+from cohort.report.prose import describe_cox, describe_cuminc, describe_km
 from cohort.report.runner import run_script
-from cohort.stratify._common import ELN_CATEGORIES
+from cohort.report.subsets import (
+    classification,
+    npm1_mutated_groups,
+    ordered,
+)
+from cohort.stratify.rule_table import ELN_CATEGORIES
 
 TITLE = "NPM1-mutated AML by FLT3-ITD allelic ratio"
 QUESTION = (
@@ -46,27 +40,15 @@ def analyse(cohort, report):
         "FLT3-ITD status are counted in the flow and not analysed.",
     )
 
-    mutated = npm1_mutated(report, data).copy()
-    itd_group = groups.loc[mutated.index].str.replace("NPM1mut/", "", regex=False)
-    mutated["itd_group"] = ordered(itd_group, GROUPS)
-    counts = group_flow(report, mutated["itd_group"], order=GROUPS, prefix="NPM1-mutated, ")
-    report.table("group_sizes", counts, "NPM1-mutated patients by FLT3-ITD group")
-
-    report.heading("Patient characteristics")
-    table_one_block(report, mutated, "itd_group", title="NPM1-mutated patients by FLT3-ITD group")
+    mutated, counts = npm1_mutated_groups(
+        report, data, groups.str.replace("NPM1mut/", "", regex=False), "itd_group", GROUPS,
+        caption="NPM1-mutated patients by FLT3-ITD group",
+    )  # fmt: skip
 
     report.heading("Survival and relapse")
-    os_res = guarded_km(
-        report, "os_by_itd", mutated, "itd_group", endpoint="os",
-        title="Overall survival of NPM1-mutated AML by FLT3-ITD group",
-    )  # fmt: skip
-    efs_res = guarded_km(
-        report, "efs_by_itd", mutated, "itd_group", endpoint="efs",
-        title="Event-free survival of NPM1-mutated AML by FLT3-ITD group",
-    )  # fmt: skip
-    cir_res = guarded_cuminc(
-        report, "cir_by_itd", mutated, "itd_group",
-        title="Cumulative incidence of relapse of NPM1-mutated AML by FLT3-ITD group",
+    os_res, efs_res, cir_res = guarded_outcomes(
+        report, mutated, "itd_group", name="{}_by_itd",
+        title="{} of NPM1-mutated AML by FLT3-ITD group",
     )  # fmt: skip
     model_rows = mutated[mutated["itd_group"].isin(GROUPS[:3])].copy()
     model_rows["itd_group"] = ordered(model_rows["itd_group"].astype("object"), GROUPS[:3])

@@ -1,7 +1,8 @@
 """Who is in the cohort, and how do NPM1-mutated and wild-type AML fare?"""
 
 from cohort.report.blocks import table_one_block
-from cohort.report.extra_blocks import describe_km, guarded_cox, guarded_cuminc, guarded_km
+from cohort.report.guarded import guarded_cox, guarded_cuminc, guarded_km
+from cohort.report.prose import describe_km
 from cohort.report.runner import run_script
 
 TITLE = "Cohort overview"

@@ -3,16 +3,12 @@
 import pandas as pd
 
 from cohort.report.blocks import table_one_block
-from cohort.report.extra_blocks import (
-    MIN_PATIENTS,
-    describe_cox,
-    fmt_p,
-    group_flow,
-    simon_makuch_block,
-    time_varying_block,
-)
+from cohort.report.exposure_blocks import simon_makuch_block, time_varying_block
+from cohort.report.guarded import MIN_PATIENTS
 from cohort.report.needs import has, section_needs
+from cohort.report.prose import describe_cox, fmt_p
 from cohort.report.runner import run_script
+from cohort.report.subsets import group_flow
 
 TITLE = "Allogeneic transplantation in first remission"
 QUESTION = (

@@ -1,19 +1,10 @@
 """NPM1/FLT3-ITD/DNMT3A triple-mutated AML versus the other NPM1-mutated AML."""
 
-from cohort.report.blocks import table_one_block
-from cohort.report.extra_blocks import (
-    describe_cox,
-    describe_cuminc,
-    describe_km,
-    group_flow,
-    guarded_cox,
-    guarded_cuminc,
-    guarded_km,
-    npm1_mutated,
-    ordered,
-)
+from cohort.report.guarded import guarded_cox, guarded_km, guarded_outcomes
 from cohort.report.needs import has
+from cohort.report.prose import describe_cox, describe_cuminc, describe_km
 from cohort.report.runner import run_script
+from cohort.report.subsets import npm1_mutated_groups, ordered
 
 TITLE = "Triple-mutated NPM1/FLT3-ITD/DNMT3A AML"
 QUESTION = (
@@ -32,18 +23,19 @@ def analyse(cohort, report):
 
     data = cohort.data
     groups = genotype_groups(cohort)
-    mutated = npm1_mutated(report, data).copy()
-    triple = groups.loc[mutated.index, "triple_mutated"].replace({"not triple-mutated": OTHER})
-    mutated["triple"] = ordered(triple, (OTHER, TRIPLE))
-    covariates = " + ".join(c for c in ("flt3_itd", "age") if has(cohort, c))
-    counts = group_flow(
-        report,
-        mutated["triple"],
-        order=(OTHER, TRIPLE),
-        prefix="NPM1-mutated, ",
-        undetermined_note="FLT3-ITD or DNMT3A unknown, and not ruled out by a known wild type",
+    report.method(
+        "triple",
+        "Triple-mutated AML: NPM1, FLT3-ITD (any allelic ratio) and DNMT3A all mutated "
+        "(Papaemmanuil et al., NEJM 2016; Bezerra et al., Blood Adv 2020). A patient is 'other "
+        "NPM1-mutated' when FLT3-ITD or DNMT3A is known to be wild type; one with an unknown gene that "
+        "could complete the triple is undetermined.",
     )
-    report.table("group_sizes", counts, "NPM1-mutated patients: triple-mutated or not")
+    mutated, counts = npm1_mutated_groups(
+        report, data, groups["triple_mutated"].replace({"not triple-mutated": OTHER}), "triple",
+        (OTHER, TRIPLE), caption="NPM1-mutated patients: triple-mutated or not",
+        undetermined_note="FLT3-ITD or DNMT3A unknown, and not ruled out by a known wild type",
+    )  # fmt: skip
+    covariates = " + ".join(c for c in ("flt3_itd", "age") if has(cohort, c))
     itd = mutated["flt3_itd"].astype("boolean")
     dnmt3a = mutated["dnmt3a"].astype("boolean")
     four = (
@@ -52,29 +44,11 @@ def analyse(cohort, report):
         + dnmt3a.map({True: "+", False: "-"}).astype("object")
     )
     mutated["itd_dnmt3a"] = ordered(four.where(itd.notna() & dnmt3a.notna()), SUBGROUPS)
-    report.method(
-        "triple",
-        "Triple-mutated AML: NPM1, FLT3-ITD (any allelic ratio) and DNMT3A all mutated "
-        "(Papaemmanuil et al., NEJM 2016; Bezerra et al., Blood Adv 2020). A patient is 'other "
-        "NPM1-mutated' when FLT3-ITD or DNMT3A is known to be wild type; one with an unknown gene that "
-        "could complete the triple is undetermined.",
-    )
-
-    report.heading("Patient characteristics")
-    table_one_block(report, mutated, "triple", title="NPM1-mutated patients: triple-mutated or not")
 
     report.heading("Triple-mutated versus other NPM1-mutated")
-    os_res = guarded_km(
-        report, "os_triple", mutated, "triple", endpoint="os",
-        title="Overall survival: triple-mutated versus other NPM1-mutated",
-    )  # fmt: skip
-    efs_res = guarded_km(
-        report, "efs_triple", mutated, "triple", endpoint="efs",
-        title="Event-free survival: triple-mutated versus other NPM1-mutated",
-    )  # fmt: skip
-    cir_res = guarded_cuminc(
-        report, "cir_triple", mutated, "triple",
-        title="Cumulative incidence of relapse: triple-mutated versus other NPM1-mutated",
+    os_res, efs_res, cir_res = guarded_outcomes(
+        report, mutated, "triple", name="{}_triple",
+        title="{}: triple-mutated versus other NPM1-mutated",
     )  # fmt: skip
 
     report.heading("The four FLT3-ITD x DNMT3A subgroups of NPM1-mutated AML")

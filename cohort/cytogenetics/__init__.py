@@ -6,7 +6,8 @@ nullable-boolean flags per input karyotype. Counting rules are documented in
 """
 
 from cohort.cytogenetics.flags import FLAG_COLUMNS, CountingRules, flags, flags_one
-from cohort.cytogenetics.parser import Abnormality, Clone, Karyotype, parse, parse_abnormality
+from cohort.cytogenetics.karyotype import Abnormality, Clone, Karyotype
+from cohort.cytogenetics.parser import parse, parse_abnormality
 
 __all__ = [
     "FLAG_COLUMNS",

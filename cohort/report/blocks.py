@@ -218,6 +218,32 @@ def classification_block(
     return result["category"]
 
 
+def comutation_block(
+    report: Report, name: str, data: pd.DataFrame, genes: Sequence[str], *, title: str = ""
+) -> pd.DataFrame:
+    """Co-mutation matrix within NPM1-mutated patients, with the counts as a table."""
+    from cohort.plots import comutation_plot, comutation_table
+
+    present = [g for g in genes if g in data.columns]
+    sub = data[data["npm1"].astype("boolean").fillna(False)]
+    fig = comutation_plot(data, present, within="npm1", title=title or None)
+    table = comutation_table(sub, present).rename_axis("gene").reset_index()
+    known = pd.DataFrame(
+        {
+            "gene": present,
+            "n_known": [int(sub[g].notna().sum()) for g in present],
+            "n_mutated": [int(sub[g].astype("boolean").fillna(False).sum()) for g in present],
+        }
+    )
+    report.figure(
+        name,
+        fig,
+        title or "Co-mutations within NPM1-mutated AML (diagonal: mutated patients)",
+        {"pairs": table, "tested": known},
+    )
+    return table
+
+
 # ------------------------------------------------------------------------------------ headlines
 def km_headline(res: Any, time_unit: str, title: str = "") -> str:
     """One sentence for the front page: medians per group and the log-rank p."""

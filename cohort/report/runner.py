@@ -183,7 +183,6 @@ class ReportRun:
         return [o for o in self.outcomes if o.status == "failed"]
 
 
-@scales("report", position=1, keyword="c")
 def run_analysis(
     name: str | None,
     c: Cohort,
@@ -221,6 +220,27 @@ def run_analysis(
     module = _module(name, analysis_file=analysis_file)
     if analysis_file is not None:
         name = _report_stem(Path(analysis_file))
+    return _analyse(
+        module, name, c, include_ids=include_ids, command_line=command_line, time_unit=time_unit
+    )
+
+
+@scales("report", position=2, keyword="c")
+def _analyse(
+    module: ModuleType,
+    name: str,
+    c: Cohort,
+    *,
+    include_ids: bool = False,
+    command_line: str = "",
+    time_unit: str = "months",
+) -> Report:
+    """The report of the already loaded analysis ``module`` on ``c`` (see :func:`run_analysis`).
+
+    Taking the module, not its name or file, is what makes a user's analysis file execute once
+    per run: :func:`run_report` loads it once (to refuse a file without ``analyse`` before the
+    cohort is loaded) and hands that module to each step.
+    """
     report = Report(
         c,
         title=getattr(module, "TITLE", name),
@@ -302,9 +322,12 @@ def run_report(
 
     if time_unit not in TIME_UNITS:
         raise OutputError(f"time unit {time_unit!r}: use one of {', '.join(TIME_UNITS)}.")
+    loaded: dict[str, ModuleType] = {}
     if analysis_file is not None:
-        _module(None, analysis_file=analysis_file)  # a file that defines no analyse() is bad input
+        # executed here, once: a file that defines no analyse() is bad input, refused before the
+        # cohort is loaded; the analysis then runs on this module (the file is not run again)
         names = [_report_stem(_user_path(analysis_file))]
+        loaded[names[0]] = _module(None, analysis_file=analysis_file)
     elif analysis == "all":
         names = available_analyses()
         if not names:
@@ -318,7 +341,9 @@ def run_report(
     for i, name in enumerate(names):
         if progress is not None:
             progress(name, i, len(names))
-        outcomes.append(_run_one(name, c, out, include_ids, command_line, analysis_file, time_unit))
+        outcomes.append(
+            _run_one(name, c, out, include_ids, command_line, loaded.get(name), time_unit)
+        )
     if progress is not None:
         progress("done", len(names), len(names))
     written = [p for o in outcomes for p in o.files]
@@ -333,21 +358,17 @@ def _run_one(
     out: Path,
     include_ids: bool,
     command_line: str,
-    analysis_file: str | Path | None = None,
+    module: ModuleType | None = None,
     time_unit: str = "months",
 ) -> AnalysisOutcome:
-    """Run and write one analysis; any error becomes a ``failed`` outcome."""
+    """Run and write one analysis (``module``: a user's file already loaded, else the shipped
+    analysis ``name``); any error becomes a ``failed`` outcome."""
     title, question = name, ""
     try:
-        module = _module(name, analysis_file=analysis_file)
+        module = module if module is not None else _module(name)
         title, question = getattr(module, "TITLE", name), getattr(module, "QUESTION", "")
-        report = run_analysis(
-            name,
-            c,
-            include_ids=include_ids,
-            command_line=command_line,
-            analysis_file=analysis_file,
-            time_unit=time_unit,
+        report = _analyse(
+            module, name, c, include_ids=include_ids, command_line=command_line, time_unit=time_unit
         )
         files = report.write(out, stem=name)
         _check_inside(out, files)

@@ -9,8 +9,8 @@ patient_id)`` prints, for one patient, every rule considered and why it did or d
 Systems are registered in :data:`SYSTEMS` as ``"module:function"`` strings and imported on first
 use. Every system function has the signature ``fn(frame, **options) -> DataFrame`` with exactly the
 four result columns; its module may define ``explain_patient(row, **options) -> list[str]`` (used by
-:func:`explain`), ``OPTIONS`` (a sequence of :class:`cohort.stratify._common.Option`), ``CATEGORIES``
-and ``RULES``. The shared three-valued rule engine is documented in ``cohort/stratify/_common.py``.
+:func:`explain`), ``OPTIONS`` (a sequence of :class:`cohort.stratify.rule_table.Option`), ``CATEGORIES``
+and ``RULES``. The shared three-valued rule engine is documented in ``cohort/stratify/walk.py``.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from cohort._counts import counts_by_frequency
 from cohort.cohort import Cohort, as_frame
 from cohort.errors import ClassificationError
 from cohort.scale.dispatch import scales
-from cohort.stratify._common import ELN_CATEGORIES, RESULT_COLUMNS, Option, options_table
+from cohort.stratify.rule_table import ELN_CATEGORIES, RESULT_COLUMNS, Option, options_table
 
 SYSTEMS: dict[str, str] = {
     "eln2017": "cohort.stratify.eln2017:classify_eln2017",
@@ -297,7 +297,7 @@ def categories(system: str) -> tuple[str, ...]:
 
 def rules(system: str) -> pd.DataFrame:
     """The rule rows of a system in precedence order (id, category, text, footnote, source)."""
-    from cohort.stratify._common import rules_table
+    from cohort.stratify.rule_table import rules_table
 
     module, _ = _module_and_function(system)
     table = getattr(module, "RULES", None)

@@ -5,7 +5,7 @@ disease *AML with mutated NPM1* under system X, and if not, why not?". Patients 
 mutation are returned as ``"not NPM1-mutated AML"`` (their own entity is not worked out). The rules,
 their sources and the ambiguities turned into options are in ``docs/diagnostic_classes.md``.
 
-The rule tables run on the shared three-valued engine (:mod:`cohort.stratify._common`): a missing
+The rule tables run on the shared three-valued engine (:mod:`cohort.stratify.walk`): a missing
 input never counts as absent, and a patient whose class depends on one gets ``category`` missing and
 ``candidates`` listing what is still possible.
 """
@@ -20,17 +20,12 @@ import pandas as pd
 
 from cohort.cohort import as_frame
 from cohort.errors import ClassificationError
-from cohort.stratify._common import (
-    RESULT_COLUMNS,
-    Inputs,
-    Option,
-    Rule,
-    Terms,
-    Tri,
-    explain_rules,
-    resolve_options,
-    walk,
-)
+from cohort.stratify.explanation import explain_rules
+from cohort.stratify.inputs import Inputs
+from cohort.stratify.logic import Tri
+from cohort.stratify.rule_table import RESULT_COLUMNS, Option, Rule, resolve_options
+from cohort.stratify.terms import Terms
+from cohort.stratify.walk import walk
 
 NPM1_AML = "AML with mutated NPM1"
 NOT_NPM1 = "not NPM1-mutated AML"
@@ -139,6 +134,16 @@ def _terms(frame: pd.DataFrame, o: Any, mr_cyto: Sequence[str], mr_genes: Sequen
     return t
 
 
+def _mrc_criterion(t: Terms) -> Tri:
+    """WHO 2016 AML-MRC criterion (other than a dysplasia count): MDS history or MR cytogenetics."""
+    return t.mds | t.mr_cyto
+
+
+def _aml_mr_criterion(t: Terms) -> Tri:
+    """WHO 2022 AML-MR criterion: MDS history, an MR gene mutation or MR cytogenetics."""
+    return t.mds | t.mr_genes | t.mr_cyto
+
+
 def _blast_note(minimum: float | None) -> str:
     return f"bone-marrow blasts below {minimum:g}%"
 
@@ -219,7 +224,7 @@ def _who2017_build(o: Any) -> tuple[list[Rule], list[str], Sequence[str], Sequen
     if o.mrc_precedence == "mrc":
         rules.append(
             Rule("WHO2016-MRC", AML_MRC, "antecedent MDS or MDS/MPN, or MDS-related cytogenetics",
-                 "option mrc_precedence='mrc'", S_D2, lambda t: t.mds | t.mr_cyto)
+                 "option mrc_precedence='mrc'", S_D2, _mrc_criterion)
         )  # fmt: skip
     rules.append(_npm1_rule("WHO2016", S_D1))
     return rules, list(CATEGORIES["who2017"]), WHO2016_MR_CYTO, ()
@@ -228,7 +233,7 @@ def _who2017_build(o: Any) -> tuple[list[Rule], list[str], Sequence[str], Sequen
 def _who2017_notes(t: Terms, o: Any) -> list[tuple[str, np.ndarray]]:
     npm1 = t.npm1.true
     other = "npm1" if o.mrc_precedence == "mrc" else "mrc"
-    mrc = t.mds | t.mr_cyto
+    mrc = _mrc_criterion(t)
     reached = npm1 & ~t.therapy_related.true & ~t.recurrent.true & ~t.blasts_met.false
     blasts_missing = t.inputs.unknown("bm_blasts_pct")
     return [
@@ -366,7 +371,7 @@ def _who2022_build(o: Any) -> tuple[list[Rule], list[str], Sequence[str], Sequen
         rules.append(
             Rule("WHO2022-AML-MR", AML_MR, "MR gene mutation (8 genes, no RUNX1), MR cytogenetics "
                  "or antecedent MDS/MDS-MPN", "option mr_precedence='aml_mr'", S_D8,
-                 lambda t: t.mds | t.mr_genes | t.mr_cyto)
+                 _aml_mr_criterion)
         )  # fmt: skip
     rules.append(_npm1_rule("WHO2022", S_D8))
     return rules, list(CATEGORIES["who2022"]), WHO2022_MR_CYTO, WHO2022_MR_GENES
@@ -375,7 +380,7 @@ def _who2022_build(o: Any) -> tuple[list[Rule], list[str], Sequence[str], Sequen
 def _who2022_notes(t: Terms, o: Any) -> list[tuple[str, np.ndarray]]:
     npm1 = t.npm1.true
     other = "npm1" if o.mr_precedence == "aml_mr" else "aml_mr"
-    mr = t.mds | t.mr_genes | t.mr_cyto
+    mr = _aml_mr_criterion(t)
     notes = [
         ("post cytotoxic therapy", npm1 & t.therapy_related.true),
         ("antecedent MDS or MDS/MPN", npm1 & t.mds.true),

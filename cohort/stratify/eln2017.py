@@ -16,19 +16,17 @@ from typing import Any
 
 import pandas as pd
 
-from cohort.stratify._common import (
+from cohort.stratify.inputs import Inputs
+from cohort.stratify.logic import Tri
+from cohort.stratify.rule_table import (
     ELN_CATEGORIES,
     NOT_APPLICABLE,
-    Inputs,
     Option,
     Rule,
-    Terms,
-    Tri,
-    explain_rules,
-    resolve_options,
-    row_frame,
-    run,
+    rows_condition,
 )
+from cohort.stratify.system import RuleSystem
+from cohort.stratify.terms import Terms
 
 SYSTEM = "eln2017"
 CATEGORIES = ELN_CATEGORIES
@@ -149,6 +147,19 @@ def make_inputs(frame: pd.DataFrame, o: Any) -> Inputs:
     )
 
 
+def add_option_gates(t: Terms, o: Any) -> None:
+    """The constant terms that switch the option rows on or off: ``opt_apl`` (row APL, option
+    ``apl``) and, for a system with option ``tp53_with_favorable``, ``opt_tp53_undetermined``
+    (row TP53?). Shared by the ELN 2017, 2022 and 2024 tables."""
+    t.const("opt_apl", o.apl == "exclude", "option apl='exclude'")
+    if hasattr(o, "tp53_with_favorable"):
+        t.const(
+            "opt_tp53_undetermined",
+            o.tp53_with_favorable == "undetermined",
+            "option tp53_with_favorable='undetermined'",
+        )
+
+
 def build_terms(inputs: Inputs, o: Any) -> Terms:
     t = Terms(inputs)
     add_cytogenetic_terms(t)
@@ -219,13 +230,7 @@ def build_terms(inputs: Inputs, o: Any) -> Terms:
         lambda t: t.adverse_cytogenetics | (~t.npm1 & t.itd_high) | t.runx1 | t.asxl1 | t.tp53,
     )
     conflict_terms(t)
-    t.const("opt_apl", o.apl == "exclude", "option apl='exclude'")
-    if hasattr(o, "tp53_with_favorable"):
-        t.const(
-            "opt_tp53_undetermined",
-            o.tp53_with_favorable == "undetermined",
-            "option tp53_with_favorable='undetermined'",
-        )
+    add_option_gates(t, o)
     return t  # fmt: skip
 
 
@@ -372,9 +377,14 @@ def conflict_notes(t: Terms, o: Any) -> list[tuple[str, Any]]:
     return out
 
 
+FAVORABLE_ROWS = ("ELN2017-F1", "ELN2017-F2", "ELN2017-F3", "ELN2017-F4")
+
+
 def notes(t: Terms, o: Any) -> list[tuple[str, Any]]:
-    npm1_cebpa = ((t.npm1 & t.itd_low_or_none) | t.cebpa_biallelic) & ~t.cyto_overrides_npm1_cebpa
-    fav_rows = ((t.cbf & ~t.cyto_overrides_cbf) | npm1_cebpa) & ~t.tp53_overrides_favorable
+    """The per-patient notes; a note about the patients of a row reads that row (the rows are
+    those of :data:`RULES`, which the Eisfeld 2020 refinement keeps)."""
+    fav_rows = rows_condition(RULES, FAVORABLE_ROWS, t)
+    t911_kept = rows_condition(RULES, ("ELN2017-I3",), t)
     out = flt3_notes(t, o)
     out.extend(conflict_notes(t, o))
     out.append(
@@ -386,10 +396,14 @@ def notes(t: Terms, o: Any) -> list[tuple[str, Any]]:
     out.append(
         (
             "t(9;11) takes precedence over a concurrent adverse gene mutation (footnote)",
-            (t.t_9_11 & ~t.t911_overridden).true & (t.runx1 | t.asxl1 | t.tp53).true,
+            t911_kept.true & (t.runx1 | t.asxl1 | t.tp53).true,
         )
     )
     return out  # fmt: skip
+
+
+RULE_SYSTEM = RuleSystem(SYSTEM, OPTIONS, RULES, CATEGORIES, make_inputs, build_terms, notes)
+"""The parts of the system, assembled (:class:`~cohort.stratify.system.RuleSystem`)."""
 
 
 def classify_eln2017(frame: pd.DataFrame, **options: Any) -> pd.DataFrame:
@@ -409,19 +423,9 @@ def classify_eln2017(frame: pd.DataFrame, **options: Any) -> pd.DataFrame:
         ``category`` (favorable/intermediate/adverse, missing when undetermined), ``rule``,
         ``candidates``, ``notes``; indexed like ``frame``.
     """
-    o = resolve_options(SYSTEM, OPTIONS, options)
-    return run(
-        make_inputs(frame, o),
-        frame.index,
-        lambda i: build_terms(i, o),
-        RULES,
-        CATEGORIES,
-        notes=lambda t: notes(t, o),
-    )
+    return RULE_SYSTEM.classify(frame, options)
 
 
 def explain_patient(row: pd.Series, result: Any = None, **options: Any) -> list[str]:
     """The ELN 2017 rows considered for one patient and why each did or did not apply."""
-    o = resolve_options(SYSTEM, OPTIONS, options)
-    t = build_terms(make_inputs(row_frame(row), o), o)
-    return explain_rules(RULES, t, result=result)
+    return RULE_SYSTEM.explain(row, result, options)

@@ -34,19 +34,17 @@ import numpy as np
 import pandas as pd
 
 from cohort.stratify import eln2017
-from cohort.stratify._common import (
+from cohort.stratify.inputs import Inputs
+from cohort.stratify.logic import Tri
+from cohort.stratify.rule_table import (
     ELN_CATEGORIES,
-    Inputs,
     Modifier,
     Option,
     Rule,
-    Terms,
-    Tri,
-    explain_rules,
-    resolve_options,
-    row_frame,
-    run,
+    rows_condition,
 )
+from cohort.stratify.system import RuleSystem
+from cohort.stratify.terms import Terms
 
 SYSTEM = "eln2017_eisfeld2020"
 CATEGORIES = ELN_CATEGORIES
@@ -91,7 +89,7 @@ def build_terms(inputs: Inputs, o: Any) -> Terms:
     t.derive(
         "t911_protects",
         "t(9;11) taking precedence over adverse gene mutations",
-        lambda t: t.t_9_11 & ~t.t911_overridden,
+        lambda t: rows_condition(eln2017.RULES, ("ELN2017-I3",), t),
     )
     return t  # fmt: skip
 
@@ -151,6 +149,17 @@ MODIFIERS: tuple[Modifier, ...] = (
 )  # fmt: skip
 
 
+def notes(t: Terms, o: Any) -> list[tuple[str, Any]]:
+    """The ELN 2017 notes and the refinement's scope notes (:func:`scope_notes`)."""
+    return [*eln2017.notes(t, o), *scope_notes(t)]
+
+
+RULE_SYSTEM = RuleSystem(
+    SYSTEM, OPTIONS, RULES, CATEGORIES, make_inputs, build_terms, notes, modifiers=MODIFIERS
+)
+"""The parts of the system, assembled (:class:`~cohort.stratify.system.RuleSystem`)."""
+
+
 def classify_eln2017_eisfeld2020(frame: pd.DataFrame, **options: Any) -> pd.DataFrame:
     """ELN 2017 with the Eisfeld et al. 2020 refinements (**experimental**, see the module docstring).
 
@@ -170,16 +179,7 @@ def classify_eln2017_eisfeld2020(frame: pd.DataFrame, **options: Any) -> pd.Data
         ``category``, ``rule``, ``candidates``, ``notes``; a refinement that moved a patient is
         appended to the rule, e.g. ``"ELN2017-A8>EISFELD2020-IDH"``.
     """
-    o = resolve_options(SYSTEM, OPTIONS, options)
-    return run(
-        make_inputs(frame, o),
-        frame.index,
-        lambda i: build_terms(i, o),
-        RULES,
-        CATEGORIES,
-        notes=lambda t: [*eln2017.notes(t, o), *scope_notes(t)],
-        modifiers=MODIFIERS,
-    )
+    return RULE_SYSTEM.classify(frame, options)
 
 
 EXPERIMENTAL_NOTE = "experimental: Eisfeld 2020 refinement (read from the abstract; derived in de novo AML under 60)"
@@ -220,10 +220,7 @@ def scope_notes(t: Terms) -> list[tuple[str, Any]]:
 
 def explain_patient(row: pd.Series, result: Any = None, **options: Any) -> list[str]:
     """The refined ELN 2017 rows and refinements considered for one patient."""
-    o = resolve_options(SYSTEM, OPTIONS, options)
-    return explain_rules(
-        RULES, build_terms(make_inputs(row_frame(row), o), o), MODIFIERS, result=result
-    )
+    return RULE_SYSTEM.explain(row, result, options)
 
 
 __all__ = ["CATEGORIES", "MODIFIERS", "OPTIONS", "RULES", "Tri", "classify_eln2017_eisfeld2020"]

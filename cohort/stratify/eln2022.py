@@ -16,20 +16,19 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from cohort.stratify._common import (
+from cohort.stratify import eln2017
+from cohort.stratify.eln2017 import CYTOGENETIC_FLAGS
+from cohort.stratify.inputs import Inputs
+from cohort.stratify.logic import Tri
+from cohort.stratify.rule_table import (
     ELN_CATEGORIES,
     NOT_APPLICABLE,
-    Inputs,
     Option,
     Rule,
-    Terms,
-    Tri,
-    explain_rules,
-    resolve_options,
-    row_frame,
-    run,
+    rows_condition,
 )
-from cohort.stratify.eln2017 import CYTOGENETIC_FLAGS
+from cohort.stratify.system import RuleSystem
+from cohort.stratify.terms import Terms
 
 SYSTEM = "eln2022"
 CATEGORIES = ELN_CATEGORIES
@@ -220,13 +219,7 @@ def build_terms(inputs: Inputs, o: Any) -> Terms:
         "any adverse-risk genetic lesion (rows A1-A10)",
         lambda t: t.adverse_cytogenetics | t.mr_gene | t.tp53_adverse,
     )
-    t.const("opt_apl", o.apl == "exclude", "option apl='exclude'")
-    if hasattr(o, "tp53_with_favorable"):
-        t.const(
-            "opt_tp53_undetermined",
-            o.tp53_with_favorable == "undetermined",
-            "option tp53_with_favorable='undetermined'",
-        )
+    eln2017.add_option_gates(t, o)
     return t  # fmt: skip
 
 
@@ -294,12 +287,15 @@ RULES: tuple[Rule, ...] = (
 )  # fmt: skip
 
 
+CBF_ROWS = ("ELN2022-F1", "ELN2022-F2")
+FAVORABLE_ROWS = (*CBF_ROWS, "ELN2022-F3", "ELN2022-F4")
+
+
 def notes(t: Terms, o: Any) -> list[tuple[str, np.ndarray]]:
-    fav = (
-        (t.cbf & ~t.tp53_overrides_favorable & ~t.cyto_overrides_cbf)
-        | (t.npm1 & ~t.flt3_itd & ~t.adverse_cytogenetics & ~t.tp53_overrides_favorable)
-        | (t.cebpa_bzip & ~t.tp53_overrides_favorable & ~t.cyto_overrides_cebpa)
-    )
+    """The per-patient footnote notes; a note about the patients of a row reads that row."""
+    fav = rows_condition(RULES, FAVORABLE_ROWS, t)
+    cbf_kept = rows_condition(RULES, CBF_ROWS, t)
+    t911_kept = rows_condition(RULES, ("ELN2022-I3",), t)
     inputs = t.inputs
     kit_flt3 = inputs.flag("kit") | inputs.flag("flt3_tkd") | t.flt3_itd
     tp53_vaf_unknown = t.tp53.true & inputs.unknown("tp53_vaf")
@@ -310,12 +306,12 @@ def notes(t: Terms, o: Any) -> list[tuple[str, np.ndarray]]:
         ),
         (
             "‡: KIT/FLT3 mutation does not alter CBF risk",
-            (t.cbf & ~t.tp53_overrides_favorable & ~t.cyto_overrides_cbf).true & kit_flt3.true,
+            cbf_kept.true & kit_flt3.true,
         ),
         ("‡‡: MR-gene mutation not used (favorable subtype)", fav.true & t.mr_gene.true),
         (
             "¶: t(9;11) takes precedence over a concurrent adverse gene mutation",
-            (t.t_9_11 & ~t.t911_overridden).true & (t.mr_gene | t.tp53_adverse).true,
+            t911_kept.true & (t.mr_gene | t.tp53_adverse).true,
         ),
         (
             f"TP53 mutated with VAF < {o.tp53_vaf_threshold:g}: not adverse (footnote a)",
@@ -339,6 +335,10 @@ def notes(t: Terms, o: Any) -> list[tuple[str, np.ndarray]]:
     return out  # fmt: skip
 
 
+RULE_SYSTEM = RuleSystem(SYSTEM, OPTIONS, RULES, CATEGORIES, make_inputs, build_terms, notes)
+"""The parts of the system, assembled (:class:`~cohort.stratify.system.RuleSystem`)."""
+
+
 def classify_eln2022(frame: pd.DataFrame, **options: Any) -> pd.DataFrame:
     """ELN 2022 genetic risk category of every patient.
 
@@ -355,18 +355,9 @@ def classify_eln2022(frame: pd.DataFrame, **options: Any) -> pd.DataFrame:
     pandas.DataFrame
         ``category``, ``rule``, ``candidates``, ``notes``; indexed like ``frame``.
     """
-    o = resolve_options(SYSTEM, OPTIONS, options)
-    return run(
-        make_inputs(frame, o),
-        frame.index,
-        lambda i: build_terms(i, o),
-        RULES,
-        CATEGORIES,
-        notes=lambda t: notes(t, o),
-    )
+    return RULE_SYSTEM.classify(frame, options)
 
 
 def explain_patient(row: pd.Series, result: Any = None, **options: Any) -> list[str]:
     """The ELN 2022 rows considered for one patient and why each did or did not apply."""
-    o = resolve_options(SYSTEM, OPTIONS, options)
-    return explain_rules(RULES, build_terms(make_inputs(row_frame(row), o), o), result=result)
+    return RULE_SYSTEM.explain(row, result, options)

@@ -17,18 +17,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from cohort.stratify._common import (
-    ELN_CATEGORIES,
-    NOT_APPLICABLE,
-    Inputs,
-    Option,
-    Rule,
-    Terms,
-    explain_rules,
-    resolve_options,
-    row_frame,
-    run,
-)
+from cohort.stratify import eln2017
+from cohort.stratify.inputs import Inputs
+from cohort.stratify.rule_table import ELN_CATEGORIES, NOT_APPLICABLE, Option, Rule
+from cohort.stratify.system import RuleSystem
+from cohort.stratify.terms import Terms
 
 SYSTEM = "eln2024"
 CATEGORIES = ELN_CATEGORIES
@@ -111,13 +104,7 @@ def build_terms(inputs: Inputs, o: Any) -> Terms:
         lambda t: ~t.signaling & ~t.tp53_mut,
     )
     t.const("ddx41_first", o.ddx41_with_tp53 == "favorable", "option ddx41_with_tp53='favorable'")
-    t.const("opt_apl", o.apl == "exclude", "option apl='exclude'")
-    if hasattr(o, "tp53_with_favorable"):
-        t.const(
-            "opt_tp53_undetermined",
-            o.tp53_with_favorable == "undetermined",
-            "option tp53_with_favorable='undetermined'",
-        )
+    eln2017.add_option_gates(t, o)
     return t  # fmt: skip
 
 
@@ -184,6 +171,10 @@ def notes(t: Terms, o: Any) -> list[tuple[str, np.ndarray]]:
     return out  # fmt: skip
 
 
+RULE_SYSTEM = RuleSystem(SYSTEM, OPTIONS, RULES, CATEGORIES, make_inputs, build_terms, notes)
+"""The parts of the system, assembled (:class:`~cohort.stratify.system.RuleSystem`)."""
+
+
 def classify_eln2024(frame: pd.DataFrame, **options: Any) -> pd.DataFrame:
     """ELN 2024 genetic risk category for less-intensive therapy.
 
@@ -202,18 +193,9 @@ def classify_eln2024(frame: pd.DataFrame, **options: Any) -> pd.DataFrame:
         ``category``, ``rule``, ``candidates``, ``notes``; a patient outside the scope has no category,
         rule ``ELN2024-NA1``/``NA2``/``NA3`` and a note.
     """
-    o = resolve_options(SYSTEM, OPTIONS, options)
-    return run(
-        make_inputs(frame, o),
-        frame.index,
-        lambda i: build_terms(i, o),
-        RULES,
-        CATEGORIES,
-        notes=lambda t: notes(t, o),
-    )
+    return RULE_SYSTEM.classify(frame, options)
 
 
 def explain_patient(row: pd.Series, result: Any = None, **options: Any) -> list[str]:
     """The ELN 2024 rows considered for one patient and why each did or did not apply."""
-    o = resolve_options(SYSTEM, OPTIONS, options)
-    return explain_rules(RULES, build_terms(make_inputs(row_frame(row), o), o), result=result)
+    return RULE_SYSTEM.explain(row, result, options)

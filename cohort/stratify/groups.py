@@ -17,7 +17,8 @@ import pandas as pd
 from cohort.cohort import Cohort, as_frame
 from cohort.errors import ClassificationError
 from cohort.scale.dispatch import scales
-from cohort.stratify._common import Inputs, Tri
+from cohort.stratify.inputs import Inputs
+from cohort.stratify.logic import Tri
 
 CO_MUTATIONS: dict[str, tuple[str, tuple[str, ...]]] = {
     "npm1_dnmt3a": ("DNMT3A", ("dnmt3a",)),

@@ -39,7 +39,7 @@ import numpy as np
 import pandas as pd
 
 from cohort.schema import CYTOGENETIC_FLAGS
-from cohort.stratify._common import recording_columns
+from cohort.stratify.inputs import recording_columns
 
 #: The flags completed together as the test ``"karyotype"``.
 KARYOTYPE_COLUMNS: tuple[str, ...] = (*CYTOGENETIC_FLAGS, "complex_karyotype_2022")
@@ -122,7 +122,7 @@ def _outcomes(test: str, row: pd.Series, frame: pd.DataFrame) -> list[dict[str, 
 
 def _key_columns(frame: pd.DataFrame, read: set[str]) -> list[str]:
     """Columns a classifier may read (identical values -> identical needs): those it read through
-    :class:`~cohort.stratify._common.Inputs`, the numeric inputs, and low-cardinality text columns
+    :class:`~cohort.stratify.inputs.Inputs`, the numeric inputs, and low-cardinality text columns
     (such as ``aml_type``, read directly by the diagnostic systems)."""
     out = []
     for c in frame.columns:

@@ -29,7 +29,9 @@ import pandas as pd
 from cohort.cohort import as_frame
 from cohort.errors import ClassificationError
 from cohort.schema import CYTOGENETIC_FLAGS, GENES
-from cohort.stratify._common import RESULT_COLUMNS, Inputs, Tri
+from cohort.stratify.inputs import Inputs
+from cohort.stratify.logic import Tri
+from cohort.stratify.rule_table import RESULT_COLUMNS
 
 # Single-lesion classes in the order the paper lists them: (category, rule id, input columns).
 SINGLE_LESION_CLASSES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
@@ -54,7 +56,7 @@ ANEUPLOIDY_COLUMNS = ("del_5q", "minus_7", "del_7q", "plus_8", "del_12p", "abn_1
 ``aneuploidy_columns`` when a table carries them."""
 
 # --- ordered rules under three-valued logic ---------------------------------------------------------
-# The shared engine (cohort.stratify._common.walk) packs categories into 8 bits; this system has 14,
+# The shared engine (cohort.stratify.walk.walk) packs categories into 8 bits; this system has 14,
 # so it keeps its own first-match walk with the same semantics.
 
 
@@ -284,7 +286,7 @@ def explain_patient(row: pd.Series | dict, **options: Any) -> list[str]:
     flag = Inputs(one).flag
 
     def state(t: Tri) -> str:
-        return "yes" if t.true[0] else "no" if t.false[0] else "unknown"
+        return t.value_at(0)
 
     lines = ["single-lesion classes (two or more: ambiguous):"]
     for cat, rid, cols in SINGLE_LESION_CLASSES:
