@@ -10,7 +10,7 @@ only through, per stratum and distinct time ``t`` and for the current ``beta``:
 
 Each partition computes these with one ``groupby(stratum, time).sum()``; the client adds the
 partitions' rows, forms the reverse cumulative sums and takes the Newton step of
-:func:`cohort._coxcore.fit_cox` (same start, step halving and stopping rule), so the fit equals
+:func:`cohort._newton.newton_coxph`, the loop the in-memory engine runs, so the fit equals
 :func:`cohort.cox` in memory. A partition boundary inside a tied time changes nothing: ties are
 added up on the client before Efron's steps.
 
@@ -43,8 +43,9 @@ import numpy as np
 import pandas as pd
 
 from cohort._arguments import check_conf_level
-from cohort._coxcore import TIES, CoxFit
+from cohort._coxcore import TIES, CoxFit, zph_tests
 from cohort._endpoint import endpoint_columns, endpoint_key, endpoint_label
+from cohort._newton import newton_coxph
 from cohort.coxph import CoxResult, _summary_table
 from cohort.errors import DataQualityWarning, ModelError, SchemaError
 from cohort.formula import Formula, _is_categorical, design_matrix, parse_formula
@@ -250,11 +251,13 @@ def _per_time(design: Any, beta: np.ndarray, mean: np.ndarray, keys: list[str]) 
     return _pieces(_per_part(design, beta, mean, keys), keys, keys[:-1], len(beta))
 
 
-def _event_time_terms(piece: tuple, ties: str, p: int) -> tuple[np.ndarray, np.ndarray]:
-    """Each event time's score and information (``cohort._coxcore.event_time_terms``)."""
+def _event_time_terms(piece: tuple, ties: str, p: int) -> tuple[np.ndarray, ...]:
+    """Each event time's log-likelihood (without ``sum x beta`` over its deaths), score and
+    information: Efron's (or Breslow's) steps over the tied deaths, as
+    :func:`cohort._coxcore.event_time_terms`."""
     s0, s1, s2, nd, d0, d1, d2, _, _, _, _, dx_t = piece
     eff = nd if ties == "efron" else np.ones(len(nd))
-    score, info = dx_t.copy(), np.zeros((len(nd), p, p))
+    ll, score, info = np.zeros(len(nd)), dx_t.copy(), np.zeros((len(nd), p, p))
     for step in range(int(eff.max()) if ties == "efron" and len(nd) else 1):
         act = eff > step
         frac = (step / eff[act]) if ties == "efron" else np.zeros(act.sum())
@@ -262,15 +265,14 @@ def _event_time_terms(piece: tuple, ties: str, p: int) -> tuple[np.ndarray, np.n
         den = s0[act] - frac * d0[act]
         a = (s1[act] - frac[:, None] * d1[act]) / den[:, None]
         c = (s2[act] - frac[:, None, None] * d2[act]) / den[:, None, None]
+        ll[act] -= wt * np.log(den)
         score[act] -= wt[:, None] * a
         info[act] += wt[:, None, None] * (c - a[:, :, None] * a[:, None, :])
-    return score, info
+    return ll, score, info
 
 
 def _zph_dask(fit: DaskCoxResult, transform: str) -> pd.DataFrame:
     """R ``cox.zph`` (as :func:`cohort.coxph._zph`) from one more pass of per-time sums."""
-    from scipy import stats
-
     from cohort.coxph import _TRANSFORMS
 
     if transform not in _TRANSFORMS:
@@ -301,24 +303,12 @@ def _zph_dask(fit: DaskCoxResult, transform: str) -> pd.DataFrame:
     u2, info = np.zeros(p), np.zeros((3, p, p))
     for piece in _pieces(per_part, keys, keys[:-1], p):
         gt = g[np.searchsorted(ut, piece[10])]
-        score_t, v_t = _event_time_terms(piece, fit.ties, p)
+        _, score_t, v_t = _event_time_terms(piece, fit.ties, p)
         u2 += gt @ score_t
         info[0] += v_t.sum(axis=0)
         info[1] += (gt[:, None, None] * v_t).sum(axis=0)
         info[2] += (gt[:, None, None] ** 2 * v_t).sum(axis=0)
-    imat = np.block([[info[0], info[1]], [info[1], info[2]]])
-    col = {name: i for i, name in enumerate(fit.summary.index)}
-    rows = []
-    for label, cols in fit.terms.items():
-        jj = [col[c] for c in cols]
-        kk = list(range(p)) + [p + j for j in jj]
-        u = np.concatenate([np.zeros(p), u2[jj]])
-        rows.append((label, float(u @ np.linalg.solve(imat[np.ix_(kk, kk)], u)), len(jj)))
-    u = np.concatenate([np.zeros(p), u2])
-    rows.append(("GLOBAL", float(u @ np.linalg.solve(imat, u)), p))
-    out = pd.DataFrame(rows, columns=["term", "chisq", "df"]).set_index("term")
-    out["p_value"] = stats.chi2.sf(out["chisq"], out["df"])
-    return out
+    return zph_tests(u2, info, fit.terms, list(fit.summary.index))
 
 
 def cox_sums(design: Any, beta: np.ndarray, mean: np.ndarray, keys: list[str], ties: str):
@@ -402,56 +392,31 @@ def _robust_var(design, fit: CoxFit, mean, keys, ties, strata, cluster) -> np.nd
 
 
 def _loglik_score_info(pieces, ties: str, p: int):
-    """Efron's (or Breslow's) steps over the tied deaths, as :mod:`cohort._coxcore`."""
+    """Log-likelihood, score and information: the per-event-time terms summed."""
     ll, u, imat = 0.0, np.zeros(p), np.zeros((p, p))
-    for s0, s1, s2, nd, d0, d1, d2, deta, dx, *_ in pieces:
-        ll += deta
-        u += dx
-        steps = int(nd.max()) if ties == "efron" and len(nd) else 1
-        eff = nd if ties == "efron" else np.ones(len(nd))
-        for k in range(steps):
-            act = eff > k
-            frac = (k / eff[act]) if ties == "efron" else np.zeros(act.sum())
-            wt = nd[act] / eff[act]
-            den = s0[act] - frac * d0[act]
-            a = (s1[act] - frac[:, None] * d1[act]) / den[:, None]
-            c = (s2[act] - frac[:, None, None] * d2[act]) / den[:, None, None]
-            ll -= float(wt @ np.log(den))
-            u -= (wt[:, None] * a).sum(axis=0)
-            imat += (wt[:, None, None] * (c - a[:, :, None] * a[:, None, :])).sum(axis=0)
+    for piece in pieces:
+        ll_t, score_t, info_t = _event_time_terms(piece, ties, p)
+        ll += piece[7] + float(ll_t.sum())
+        u += score_t.sum(axis=0)
+        imat += info_t.sum(axis=0)
     return ll, u, imat
 
 
-def _newton(design, mean, keys, ties, p, max_iter=50, tol=1e-12):
-    """The Newton iteration of :func:`cohort._coxcore.fit_cox` (same rule), one pass per step."""
-    beta = np.zeros(p)
-    ll0, u0, i0 = cox_sums(design, beta, mean, keys, ties)
-    score_test = float(u0 @ np.linalg.solve(i0, u0))
-    ll, u, imat = ll0, u0, i0
-    converged, it = False, 0
-    while it < max_iter:
-        it += 1
-        new = beta + np.linalg.solve(imat, u)
-        ll_new, u_new, i_new = cox_sums(design, new, mean, keys, ties)
-        halvings = 0
-        while (not np.isfinite(ll_new) or ll_new < ll - 1e-12 * abs(ll)) and halvings < 30:
-            new = (beta + new) / 2  # R: step halving when the likelihood got worse
-            ll_new, u_new, i_new = cox_sums(design, new, mean, keys, ties)
-            halvings += 1
-        done = abs(ll_new - ll) <= tol * abs(ll) and np.max(np.abs(new - beta)) < 1e-8
-        beta, ll, u, imat = new, ll_new, u_new, i_new
-        if done:
-            converged = True
-            break
+def _newton(design, mean, keys, ties, p, max_iter=50, tol=1e-12) -> CoxFit:
+    """coxph's Newton iteration (:func:`cohort._newton.newton_coxph`, with the ``eps`` and
+    ``max_iter`` of :func:`cohort._coxcore.fit_cox`), one pass over the partitions per step."""
+    newton = newton_coxph(
+        lambda b: cox_sums(design, b, mean, keys, ties), p, eps=tol, max_iter=max_iter
+    )
     return CoxFit(
-        coef=beta,
-        var=np.linalg.inv(imat),
+        coef=newton.coef,
+        var=np.linalg.inv(newton.information),
         robust_var=None,
-        loglik=float(ll),
-        loglik0=float(ll0),
-        score_test=score_test,
-        iterations=it,
-        converged=converged,
+        loglik=float(newton.loglik),
+        loglik0=float(newton.loglik_null),
+        score_test=newton.score_test,
+        iterations=newton.n_iter,
+        converged=newton.converged,
         ties=ties,
     )
 
