@@ -29,7 +29,15 @@ from cohort.scale.dispatch import NotDistributed, dask_frame
 if TYPE_CHECKING:  # pragma: no cover
     from cohort.survival import KaplanMeierResult, LogRankResult, RMSTResult
 
-__all__ = ["compress", "km", "logrank", "pairwise_logrank", "rmst"]
+__all__ = [
+    "compress",
+    "km",
+    "km_prepared",
+    "logrank",
+    "pairwise_logrank",
+    "prepared_counts",
+    "rmst",
+]
 
 COUNT = "_n patients"  # the weight column of the compressed rows (cannot clash: has a space)
 
@@ -97,10 +105,14 @@ def compress(
 
 def _prepared(data, endpoint, by, strata, what, timefix=True):
     """The in-memory ``_Prepared`` of the compressed rows, weighted by their patient counts."""
+    counts, excluded = compress(data, endpoint, _columns(by) + _columns(strata), what)
+    return prepared_counts(counts, excluded, endpoint, by, strata, what, timefix)
+
+
+def prepared_counts(counts, excluded, endpoint, by, strata, what, timefix=True):
+    """The in-memory ``_Prepared`` of rows compressed by :func:`compress`."""
     from cohort.survival import _prepare
 
-    by_cols, strata_cols = _columns(by), _columns(strata)
-    counts, excluded = compress(data, endpoint, by_cols + strata_cols, what)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DataQualityWarning)
         prep = _prepare(counts, endpoint, by, strata, what, weights=COUNT, timefix=timefix)
@@ -132,17 +144,7 @@ def km(
     timefix: bool = True,
 ) -> KaplanMeierResult:
     """:func:`cohort.km` of a Dask cohort (a :class:`cohort.survival.KaplanMeierResult`)."""
-    from cohort.errors import StatisticalWarning
-    from cohort.survival import (
-        _CONF_TYPES,
-        KaplanMeierResult,
-        _check_rho,
-        _group_curve,
-        _km_frames,
-        _km_table,
-        _logrank_prepared,
-        _median_row,
-    )
+    from cohort.survival import _CONF_TYPES, _check_rho
 
     if weights is not None or entry is not None:
         raise NotDistributed("case weights or delayed entry")
@@ -151,6 +153,22 @@ def km(
     conf_level = check_conf_level(conf_level, "cohort.km")
     rho = _check_rho(rho)
     prep = _prepared(data, endpoint, by, strata, "cohort.km", timefix)
+    return km_prepared(prep, endpoint, conf_level, conf_type, rho, "cohort.km")
+
+
+def km_prepared(prep, endpoint, conf_level, conf_type, rho, what) -> KaplanMeierResult:
+    """The :class:`~cohort.survival.KaplanMeierResult` of compressed rows (their counts as case
+    weights)."""
+    from cohort.errors import StatisticalWarning
+    from cohort.survival import (
+        KaplanMeierResult,
+        _group_curve,
+        _km_frames,
+        _km_table,
+        _logrank_prepared,
+        _median_row,
+    )
+
     n = _group_n(prep)
     summary, curves = [], []
     for code, label in enumerate(prep.labels):
@@ -166,7 +184,7 @@ def km(
         test = _fix_n(_logrank_prepared(prep, rho), prep)
     for label, ev in zip(table["group"], table["events"], strict=True):
         if ev == 0:
-            warnings.warn(f"cohort.km: group {label} has no events.", StatisticalWarning, 3)
+            warnings.warn(f"{what}: group {label} has no events.", StatisticalWarning, 4)
     return KaplanMeierResult(
         table=table,
         curves=curves_df,
