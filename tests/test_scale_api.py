@@ -173,6 +173,8 @@ def _cox_equal(got, want) -> None:
     assert got.model.score_test == pytest.approx(want.model.score_test, rel=TOL)
     assert (got.n, got.events, got.n_deleted) == (want.n, want.events, want.n_deleted)
     assert got.terms == want.terms
+    assert np.isfinite(want.concordance)
+    assert got.concordance == pytest.approx(want.concordance, rel=0, abs=1e-10)
 
 
 @pytest.mark.parametrize(
@@ -194,13 +196,28 @@ def test_cox(both, formula, options):
         _frames_equal(got.summary, want.summary)  # robust_se, and the limits and p that use it
         np.testing.assert_allclose(got.model.robust_var, want.model.robust_var, rtol=TOL)
     with pytest.raises(cohort.ModelError, match="Dask cohort"):
-        got.concordance_se  # noqa: B018 - Harrell's C compares pairs of patients
+        got.concordance_se  # noqa: B018 - needs per-patient pair counts
     if options.get("ties") == "breslow":
         with pytest.raises(cohort.ModelError, match="Efron"):
             got.ph_test  # noqa: B018 - as in memory
     else:
         _frames_equal(got.ph_test, want.ph_test)
         _frames_equal(got.zph("rank"), want.zph("rank"))
+
+
+def test_cox_concordance_above_the_row_limit_is_nan_with_a_warning(both, monkeypatch):
+    big, _ = both
+    monkeypatch.setattr(dispatch, "MATERIALISE_MAX_ROWS", 10)
+    with pytest.warns(ScaleWarning, match="concordance not computed"):
+        got = _quiet_but_scale(cohort.cox, big, "npm1 + age", "os")
+    assert np.isnan(got.concordance)
+    assert any("concordance not computed" in n for n in got.notes)
+
+
+def _quiet_but_scale(func, *args, **kwargs):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", cohort.DataQualityWarning)
+        return func(*args, **kwargs)
 
 
 def test_cox_level_missing_from_a_partition_and_clusters(frame, tmp_path):

@@ -22,10 +22,12 @@ turns the per-time sums at the final ``beta`` into the hazard terms of R's score
 partition computes its patients' residuals and returns their cross-product (or their sums per
 cluster, added up across partitions on the client), and ``var D'D var`` follows exactly.
 
-What does not aggregate this way, and is therefore not on the result (:class:`DaskCoxResult`
-says so when asked): Harrell's concordance (it compares the linear predictors of pairs of
-patients: ``concordance`` is NaN, ``concordance_se`` raises). ``ph_test`` / ``zph`` (R's
-``cox.zph`` score test) do aggregate: each event time's score and information come from the same
+Harrell's concordance is exact too: each partition returns its distinct (stratum, time, status,
+linear predictor) rows with their counts, and the client counts pairs on them with the counts as
+case weights (:func:`_concordance`; one row per distinct combination reaches the client). Its
+standard error (``concordance_se``) raises: R's variance needs each patient's concordant and
+discordant counts, which the in-memory counter does not take weights for. ``ph_test`` / ``zph`` (R's
+``cox.zph`` score test) aggregate: each event time's score and information come from the same
 per-time sums, and the time transform (KM, rank, identity, log) from per-time counts; one more
 pass at the fitted ``beta``. Case ``weights``,
 delayed ``entry`` and a ``penalizer`` run in memory when the cohort is small enough (see
@@ -47,7 +49,7 @@ from cohort._coxcore import TIES, CoxFit, zph_tests
 from cohort._endpoint import endpoint_columns, endpoint_key, endpoint_label
 from cohort._newton import newton_coxph
 from cohort.coxph import CoxResult, _summary_table
-from cohort.errors import DataQualityWarning, ModelError, SchemaError
+from cohort.errors import DataQualityWarning, ModelError, ScaleWarning, SchemaError
 from cohort.formula import Formula, _is_categorical, design_matrix, parse_formula
 from cohort.scale.dispatch import NotDistributed, dask_frame
 
@@ -60,8 +62,9 @@ TIME, EVENT = "_ time", "_ event"  # formula names are identifiers: these cannot
 class DaskCoxResult(CoxResult):
     """A :class:`cohort.coxph.CoxResult` fitted on a Dask cohort (per-time sums).
 
-    The same fields; ``concordance`` is NaN and ``concordance_se`` raises
-    :class:`~cohort.errors.ModelError` (Harrell's C compares pairs of patients). ``ph_test`` and
+    The same fields; ``concordance`` is counted from the distinct rows (NaN with a ScaleWarning
+    above ``MATERIALISE_MAX_ROWS`` of them) and ``concordance_se`` raises
+    :class:`~cohort.errors.ModelError`. ``ph_test`` and
     ``zph`` (R ``cox.zph``) take one more pass of per-time sums over the persisted design.
     """
 
@@ -69,8 +72,9 @@ class DaskCoxResult(CoxResult):
 
     def _not_kept(self, what: str):
         raise ModelError(
-            f"{what} of a Cox fit on a Dask cohort is not available: it needs the patient-level "
-            "design, which stays on the cluster. Fit the same model in memory on a sample, or "
+            f"{what} of a Cox fit on a Dask cohort is not available: R's variance of Harrell's C "
+            "needs each patient's concordant and discordant pair counts, which are not aggregated "
+            "(the concordance itself is). Fit the same model in memory on a sample, or "
             "on the cohort if it fits (dask_cohort.data.compute())."
         )
 
@@ -208,7 +212,8 @@ def _pieces(per_part: pd.DataFrame, keys: list[str], strata: list[str], p: int) 
     """Per stratum: risk-set sums at the event times (reverse cumulative sums over time) and the
     sums over the tied deaths, from the partitions' per-(stratum, time) rows added up."""
     tot = per_part.groupby(keys, sort=True, observed=True).sum()
-    groups = [tot] if not strata else [g for _, g in tot.groupby(level=strata, sort=False)]
+    level = strata[0] if len(strata) == 1 else strata
+    groups = [tot] if not strata else [g for _, g in tot.groupby(level=level, sort=False)]
     xs = [f"rx{j}" for j in range(p)]
     xxs = [f"rxx{j}" for j in range(p * p)]
     out = []
@@ -309,6 +314,73 @@ def _zph_dask(fit: DaskCoxResult, transform: str) -> pd.DataFrame:
         info[1] += (gt[:, None, None] * v_t).sum(axis=0)
         info[2] += (gt[:, None, None] ** 2 * v_t).sum(axis=0)
     return zph_tests(u2, info, fit.terms, list(fit.summary.index))
+
+
+LP, WEIGHT = "_ lp", "_ weight"
+
+
+def _concordance_part(part: pd.DataFrame, beta: np.ndarray, strata: list[str]) -> pd.DataFrame:
+    """The partition's distinct (stratum, time, status, linear predictor) rows and their counts."""
+    p = len(beta)
+    out = pd.DataFrame({c: part[c].to_numpy() for c in strata})
+    out[TIME] = part[TIME].to_numpy()
+    out[EVENT] = part[EVENT].to_numpy()
+    # column by column, not ``x @ beta``: BLAS may round the same row differently by its position
+    # in the block, and an ulp apart would split patients with equal covariates (tied risk)
+    lp = np.zeros(len(part))
+    for j in range(p):
+        lp += part[f"_ x{j}"].to_numpy(dtype=float) * beta[j]
+    out[LP] = lp
+    out[WEIGHT] = 1.0
+    keys = [*strata, TIME, EVENT, LP]
+    return out.groupby(keys, sort=False, observed=True)[WEIGHT].sum().reset_index()
+
+
+def _concordance(design: Any, beta: np.ndarray, strata: list[str], what: str) -> float:
+    """Harrell's C of the fit, exactly as in memory (:func:`cohort._cox_engine.concordance`).
+
+    The pair counts depend on the patients only through their (stratum, time, status, linear
+    predictor): each partition returns its distinct combinations with their counts, the client
+    adds them up and counts pairs with the counts as case weights (a pair weighs ``w_i w_j``; two
+    events at the same time are not a pair, so a weight ``k`` counts exactly as ``k`` identical
+    patients). The client then holds one row per distinct combination: few with categorical
+    covariates, up to one per patient with a continuous one. Above
+    :data:`cohort.scale.dispatch.MATERIALISE_MAX_ROWS` rows the concordance is not gathered:
+    NaN, with a :class:`~cohort.errors.ScaleWarning`.
+    """
+    from cohort._cox_engine import concordance
+    from cohort.scale import dispatch
+
+    meta = _concordance_part(design._meta, beta, strata)
+    rows = design.map_partitions(_concordance_part, beta, strata, meta=meta).persist()
+    n_rows = len(rows)
+    if n_rows > dispatch.MATERIALISE_MAX_ROWS:
+        warnings.warn(
+            f"{what}: concordance not computed: the fit's distinct (stratum, time, status, linear "
+            f"predictor) rows number {n_rows}, more than cohort.scale.dispatch."
+            f"MATERIALISE_MAX_ROWS = {dispatch.MATERIALISE_MAX_ROWS} (continuous covariates make "
+            "one per patient). Raise the limit if the client has the memory, or compute it on a "
+            "sample.",
+            ScaleWarning,
+            stacklevel=4,
+        )
+        return float("nan")
+    keys = [*strata, TIME, EVENT, LP]
+    tot = rows.compute().groupby(keys, sort=False, observed=True)[WEIGHT].sum().reset_index()
+    codes = (
+        None
+        if not strata
+        else tot.groupby(strata, sort=False, observed=True).ngroup().to_numpy(dtype=np.int64)
+    )
+    return float(
+        concordance(
+            tot[TIME].to_numpy(dtype=float),
+            tot[EVENT].to_numpy(),
+            tot[LP].to_numpy(dtype=float),
+            weights=tot[WEIGHT].to_numpy(dtype=float),
+            strata=codes,
+        )
+    )
 
 
 def cox_sums(design: Any, beta: np.ndarray, mean: np.ndarray, keys: list[str], ties: str):
@@ -528,14 +600,16 @@ def cox(
         rv = _robust_var(design, fit, mean, keys, ties, strata_cols, cluster)
         fit = replace(fit, robust_var=rv)
         robust_se = np.sqrt(np.diag(rv))
-    notes.append("concordance is not computed on a Dask cohort")
+    concordance = _concordance(design, fit.coef, strata_cols, what)
+    if np.isnan(concordance):
+        notes.append("concordance not computed: too many distinct rows to gather (ScaleWarning)")
     se = np.sqrt(np.diag(fit.var))
     return DaskCoxResult(
         summary=_summary_table(names, fit.coef, se, robust_se, conf_level),
         n=int(n),
         events=int(events),
         n_deleted=n_deleted,
-        concordance=float("nan"),
+        concordance=concordance,
         log_likelihood=fit.loglik,
         formula=parsed,
         terms=assign,
