@@ -537,7 +537,7 @@ def km_dask(
     DaskKaplanMeierResult
         ``table``, ``curves`` and ``test`` with the columns and values of :func:`cohort.km`.
     """
-    from cohort.scale.survival import km_prepared, prepared_counts
+    from cohort.scale.survival import COUNT, km_prepared, prepared_counts
     from cohort.survival import _CONF_TYPES
 
     if conf_type not in _CONF_TYPES:
@@ -560,9 +560,9 @@ def km_dask(
             stacklevel=2,
         )
     # the estimates of cohort.km on the compressed rows (labels, order, log-rank as in memory)
-    prep = prepared_counts(counts, excluded, endpoint, list(by_cols), None, "km_dask")
-    fit = km_prepared(prep, endpoint, conf_level, conf_type, 0.0, "km_dask")
-    n = np.rint(prep.weights).astype(np.int64)
+    prep, n = prepared_counts(counts, excluded, endpoint, list(by_cols), None, "km_dask")
+    fit = km_prepared(prep, n, endpoint, conf_level, conf_type, 0.0, "km_dask")
+    n = np.rint(n[COUNT].to_numpy()).astype(np.int64)
     per_time = (
         pd.DataFrame(
             {
