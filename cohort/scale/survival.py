@@ -8,8 +8,11 @@ case weights, which R and the in-memory code treat as replicated patients. The r
 result classes of :func:`cohort.km`, :func:`cohort.logrank`, :func:`cohort.pairwise_logrank` and
 :func:`cohort.rmst`, equal to the in-memory ones.
 
-Not covered here (the dispatcher falls back, see :mod:`cohort.scale.dispatch`): user case
-``weights`` and delayed ``entry``.
+Case ``weights`` and delayed ``entry`` aggregate too (:func:`compress`): the entry time is one more
+key of the compression, and each compressed row carries the sum of its patients' weights (the
+case weight the in-memory code sees), their minimum (the check of negative weights) and, for R's
+infinitesimal-jackknife variance of a Kaplan-Meier curve with non-integer weights, their sum of
+squares.
 """
 
 from __future__ import annotations
