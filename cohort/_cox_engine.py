@@ -32,6 +32,8 @@ from dataclasses import dataclass
 import numpy as np
 from threadpoolctl import threadpool_limits
 
+from cohort._newton import newton_coxph
+
 __all__ = ["CoxFit", "concordance", "concordance_counts", "fit_cox"]
 
 
@@ -269,31 +271,8 @@ def fit_cox(
 def _fit(x, stop, event, start, weights, strata, ties, cluster, robust, eps, max_iter) -> CoxFit:
     setup = _Setup(x, stop, event, start, weights, strata, ties)
     p = x.shape[1]
-    beta = np.zeros(p)
-    loglik, score, imat, _ = setup.pieces(beta)
-    loglik_null = loglik
-    step = _solve(imat, score)
-    score_test = float(score @ step)
-    newbeta = beta + step
-    halving = False
-    converged = False
-    n_iter = 0
-    for n_iter in range(1, max_iter + 1):  # noqa: B007 - reported
-        newlk, nscore, nimat, _ = setup.pieces(newbeta)
-        if np.isfinite(newlk) and abs(1 - loglik / newlk) <= eps and not halving:
-            beta, loglik, score, imat = newbeta, newlk, nscore, nimat
-            converged = True
-            break
-        if n_iter == max_iter:
-            beta, loglik, score, imat = newbeta, newlk, nscore, nimat
-            break
-        if not np.isfinite(newlk) or newlk < loglik:
-            halving = True
-            newbeta = (newbeta + beta) / 2
-        else:
-            halving = False
-            beta, loglik, score, imat = newbeta, newlk, nscore, nimat
-            newbeta = beta + _solve(imat, score)
+    newton = newton_coxph(lambda b: setup.pieces(b)[:3], p, eps=eps, max_iter=max_iter)
+    beta, imat = newton.coef, newton.information
     var = np.linalg.inv(imat)
     robust_var = None
     if robust or cluster is not None:
@@ -308,13 +287,13 @@ def _fit(x, stop, event, start, weights, strata, ties, cluster, robust, eps, max
         var=var,
         robust_var=robust_var,
         information=imat,
-        score=score,
-        loglik=loglik,
-        loglik_null=loglik_null,
-        n_iter=n_iter,
-        converged=converged,
+        score=newton.score,
+        loglik=newton.loglik,
+        loglik_null=newton.loglik_null,
+        n_iter=newton.n_iter,
+        converged=newton.converged,
         linear_predictor=x @ beta,
-        score_test=score_test,
+        score_test=newton.score_test,
     )
 
 
@@ -327,13 +306,6 @@ def _gram(xt: np.ndarray, v: np.ndarray) -> np.ndarray:
         for k in range(j, p):
             out[j, k] = out[k, j] = xv @ xt[k]
     return out
-
-
-def _solve(imat: np.ndarray, score: np.ndarray) -> np.ndarray:
-    """Newton step ``I^-1 U`` through a Cholesky factor (raises LinAlgError when singular)."""
-    chol = np.linalg.cholesky(imat)
-    y = np.linalg.solve(chol, score)
-    return np.linalg.solve(chol.T, y)
 
 
 # --------------------------------------------------------------------------------------------

@@ -19,10 +19,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
+from scipy import stats
 
 from cohort import _cox_engine
 
-__all__ = ["TIES", "CoxFit", "event_time_terms", "fit_cox", "strata_index"]
+__all__ = ["TIES", "CoxFit", "event_time_terms", "fit_cox", "strata_index", "zph_tests"]
 
 TIES = ("efron", "breslow")
 
@@ -211,36 +213,17 @@ def fit_cox(
     max_iter: int = 50,
     tol: float = 1e-12,
 ) -> CoxFit:
-    """Newton-Raphson fit of the Cox model, equal to R ``coxph``.
+    """Newton-Raphson fit of the Cox model, equal to R ``coxph``: :func:`cohort._cox_engine.fit_cox`
+    (see it for the parameters) returned as a :class:`CoxFit`.
 
-    Parameters
-    ----------
-    x : numpy.ndarray
-        Design matrix (n, p), no intercept, no missing values.
-    time, event : numpy.ndarray
-        Exit times and 0/1 events.
-    entry : numpy.ndarray, optional
-        Delayed-entry times (``Surv(entry, time, event)``), each below its ``time``.
-    weights : numpy.ndarray, optional
-        Case weights (R ``weights=``).
-    strata : numpy.ndarray, optional
-        Integer stratum codes.
-    ties : {"efron", "breslow"}
-    robust : bool
-        Also compute the sandwich variance (each row its own cluster unless ``cluster`` is given).
-    cluster : numpy.ndarray, optional
-        Cluster codes: dfbeta residuals are summed within clusters (implies ``robust``).
-    max_iter, tol :
-        coxph's iteration (step halving, stop when ``|1 - loglik_old / loglik_new| <= tol`` after
-        a full step); R's default ``tol`` is 1e-9, tighter here so results agree with R to its
-        printed precision.
-
-    Returns
-    -------
-    CoxFit
+    ``entry`` is the engine's ``start`` and ``tol`` its ``eps``; the defaults (``tol=1e-12``,
+    ``max_iter=50``) are tighter than R's (1e-9, 20) so results agree with R to its printed
+    precision. The Dask path (:mod:`cohort.scale.cox`) iterates with the same values.
 
     Raises
     ------
+    ValueError
+        ``ties`` not one of :data:`TIES`.
     numpy.linalg.LinAlgError
         Singular information (collinear covariates); the caller names the covariates.
     """
@@ -270,3 +253,40 @@ def fit_cox(
         converged=fit.converged,
         ties=ties,
     )
+
+
+def zph_tests(
+    u2: np.ndarray, info: np.ndarray, terms: dict[str, list[str]], names: list[str]
+) -> pd.DataFrame:
+    """R ``cox.zph``'s score tests from the summed per-event-time terms.
+
+    Parameters
+    ----------
+    u2 : numpy.ndarray
+        ``sum_t g(t) U_t`` (p,): the score of the time interactions.
+    info : numpy.ndarray
+        ``(sum V_t, sum g V_t, sum g^2 V_t)`` (3, p, p).
+    terms : dict
+        Term label -> its design columns.
+    names : list of str
+        The design columns in coefficient order.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``chisq``, ``df``, ``p_value`` per term and ``GLOBAL`` (index ``term``).
+    """
+    p = len(names)
+    imat = np.block([[info[0], info[1]], [info[1], info[2]]])
+    col = {name: i for i, name in enumerate(names)}
+    rows = []
+    for label, cols in terms.items():
+        jj = [col[c] for c in cols]
+        kk = list(range(p)) + [p + j for j in jj]
+        u = np.concatenate([np.zeros(p), u2[jj]])
+        rows.append((label, float(u @ np.linalg.solve(imat[np.ix_(kk, kk)], u)), len(jj)))
+    u = np.concatenate([np.zeros(p), u2])
+    rows.append(("GLOBAL", float(u @ np.linalg.solve(imat, u)), p))
+    out = pd.DataFrame(rows, columns=["term", "chisq", "df"]).set_index("term")
+    out["p_value"] = stats.chi2.sf(out["chisq"], out["df"])
+    return out

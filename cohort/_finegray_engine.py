@@ -20,6 +20,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from cohort._newton import newton_crr
+
 __all__ = ["FineGrayFit", "fit_finegray"]
 
 
@@ -189,35 +191,15 @@ def fit_finegray(
     """
     prob = _Problem(time, status, x, failcode)
     p = prob.x.shape[1]
-    beta = np.zeros(p)
-    loglik_null = prob.loglik(beta)
-    converged = False
-    n_iter = 0
-    for n_iter in range(max_iter + 1):  # noqa: B007 - reported
-        loglik, score, info, s0, e = prob.derivatives(beta)
-        if np.max(np.abs(score) * np.maximum(np.abs(beta), 1)) < max(abs(loglik), 1) * gtol:
-            converged = True
-            break
-        if n_iter == max_iter:
-            break
-        try:
-            step = np.linalg.solve(info, score)
-        except np.linalg.LinAlgError:
-            break
-        for _ in range(21):  # crr's step halving (Armijo rule on -loglik)
-            new = beta + step
-            ll_new = prob.loglik(new)
-            if np.isfinite(ll_new) and -ll_new <= -loglik - 1e-4 * float(step @ score):
-                break
-            step = step * 0.5
-        else:
-            break
-        beta = new
+    newton = newton_crr(
+        lambda b: prob.derivatives(b)[:3], prob.loglik, p, gtol=gtol, max_iter=max_iter
+    )
+    beta, converged, n_iter = newton.coef, newton.converged, newton.n_iter
     loglik, score, info, s0, e = prob.derivatives(beta)
     try:
         var = prob.sandwich(beta, info, s0, e)
     except np.linalg.LinAlgError:
         var = np.full((p, p), np.nan)
     return FineGrayFit(
-        beta, var, info, score, loglik, loglik_null, converged, n_iter, prob.s, prob.d / s0
+        beta, var, info, score, loglik, newton.loglik_null, converged, n_iter, prob.s, prob.d / s0
     )

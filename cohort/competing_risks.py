@@ -149,19 +149,35 @@ def _cmprsk_variance(
     return var
 
 
-def _group_table(time: np.ndarray, status: np.ndarray, causes: tuple[int, ...]) -> pd.DataFrame:
-    """One row per (cause, distinct time): at_risk, events, cif, var (cmprsk)."""
+def _group_table(
+    time: np.ndarray,
+    status: np.ndarray,
+    causes: tuple[int, ...],
+    weights: np.ndarray | None = None,
+) -> pd.DataFrame:
+    """One row per (cause, distinct time): at_risk, events, cif, var (cmprsk).
+
+    ``weights`` are patient counts per row (the compressed rows of the Dask path): the cumulative
+    incidence is then Aalen-Johansen's ``sum S(t-) d_c(t) / n(t)`` from the weighted counts (what
+    statsmodels' ``CumIncidenceRight`` computes from rows).
+    """
     from statsmodels.duration.survfunc import CumIncidenceRight
 
     utimes, inverse = np.unique(time, return_inverse=True)
     n_t = len(utimes)
-    removed = np.bincount(inverse, minlength=n_t)
-    at_risk = len(time) - np.r_[0, np.cumsum(removed)[:-1]]
-    counts = {c: np.bincount(inverse[status == c], minlength=n_t).astype(float) for c in causes}
+    removed = np.bincount(inverse, weights=weights, minlength=n_t)
+    at_risk = removed.sum() - np.r_[0, np.cumsum(removed)[:-1]]
+    w = np.ones(len(time)) if weights is None else weights
+    counts = {c: np.bincount(inverse, weights=w * (status == c), minlength=n_t) for c in causes}
     d_all = sum(counts.values())
     censored = removed - d_all
     cifs = {c: np.zeros(n_t) for c in causes}
-    if d_all.sum() > 0:
+    if weights is not None:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            km_after = np.cumprod(np.where(at_risk > 0, 1 - d_all / at_risk, 1.0))
+        km_before = np.r_[1.0, km_after[:-1]]
+        cifs = {c: np.cumsum(km_before * counts[c] / at_risk) for c in causes}
+    elif d_all.sum() > 0:
         # statsmodels' own standard errors divide by zero when a curve reaches 0; they are unused
         with np.errstate(divide="ignore", invalid="ignore"):
             fit = CumIncidenceRight(time, status)
@@ -186,10 +202,10 @@ def _group_table(time: np.ndarray, status: np.ndarray, causes: tuple[int, ...]) 
                 {
                     "event": c,
                     "time": utimes,
-                    "at_risk": at_risk.astype(np.int64),
-                    "events": d_cause.astype(np.int64),
-                    "competing": (d_all - d_cause).astype(np.int64),
-                    "censored": censored.astype(np.int64),
+                    "at_risk": np.rint(at_risk).astype(np.int64),
+                    "events": np.rint(d_cause).astype(np.int64),
+                    "competing": np.rint(d_all - d_cause).astype(np.int64),
+                    "censored": np.rint(censored).astype(np.int64),
                     "cif": cifs[c],
                     "var": var,
                 }
@@ -345,15 +361,35 @@ def cuminc(
     if not np.isfinite(rho):
         raise ModelError(f"{what}: rho must be a finite number, got {rho!r}.")
     prep = _prepare(data, endpoint, by, strata, what)
+    return _cuminc_prepared(prep, endpoint, rho, conf_level, conf_type, what)
+
+
+def _cuminc_prepared(
+    prep: _Prepared,
+    endpoint: Endpoint,
+    rho: float,
+    conf_level: float,
+    conf_type: ConfType,
+    what: str,
+    weights: np.ndarray | None = None,
+    excluded: dict[str, int] | None = None,
+    notes: tuple[str, ...] | None = None,
+) -> CumulativeIncidenceResult:
+    """The curves, table and Gray's test of :func:`cuminc` from prepared rows; ``weights`` are
+    patient counts per row (the Dask path's compressed rows), ``excluded`` and ``notes`` replace
+    the prepared ones."""
+    w = np.ones(len(prep.time)) if weights is None else weights
     curves, table = [], []
     for code, label in enumerate(prep.labels):
         m = prep.group_codes == code
-        tab = _group_table(prep.time[m], prep.status[m], prep.causes)
+        n = int(np.rint(w[m].sum()))
+        wm = None if weights is None else weights[m]
+        tab = _group_table(prep.time[m], prep.status[m], prep.causes, wm)
         for c, part in tab.groupby("event", sort=True):
-            table.append((label, int(c), int(m.sum()), int(part["events"].sum())))
+            table.append((label, int(c), n, int(part["events"].sum())))
             if part["time"].iloc[0] > 0:
                 start = pd.DataFrame(
-                    {"event": [c], "time": [0.0], "at_risk": [int(m.sum())], "events": [0],
+                    {"event": [c], "time": [0.0], "at_risk": [n], "events": [0],
                      "competing": [0], "censored": [0], "cif": [0.0], "var": [0.0]}
                 )  # fmt: skip
                 part = pd.concat([start, part], ignore_index=True)
@@ -377,14 +413,15 @@ def cuminc(
         rows = []
         for c in prep.causes:
             g = gray_test(
-                prep.time, prep.status, prep.group_codes, c, strata=prep.strata_codes, rho=rho
-            )
+                prep.time, prep.status, prep.group_codes, c, strata=prep.strata_codes, rho=rho,
+                weights=weights,
+            )  # fmt: skip
             if np.isnan(g.statistic):
                 warnings.warn(
                     f"{what}: Gray's test for event {c} is undefined (singular variance; a group may "
                     "have no patients at risk at the event times).",
                     StatisticalWarning,
-                    stacklevel=2,
+                    stacklevel=3,
                 )
             rows.append((c, g.statistic, g.dof, g.p_value))
         test = pd.DataFrame(rows, columns=["event", "statistic", "dof", "p_value"])
@@ -393,14 +430,14 @@ def cuminc(
             warnings.warn(
                 f"{what}: group {label} has no events of type {c}.",
                 StatisticalWarning,
-                stacklevel=2,
+                stacklevel=3,
             )
     return CumulativeIncidenceResult(
         curves=curves_df,
         table=table_df,
         test=test,
-        excluded=dict(prep.excluded),
-        notes=prep.notes,
+        excluded=dict(prep.excluded) if excluded is None else excluded,
+        notes=prep.notes if notes is None else notes,
         endpoint=endpoint_key(endpoint),
         by=prep.by,
         strata=prep.strata,

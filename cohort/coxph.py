@@ -574,7 +574,7 @@ def _zph(
     weights, delayed entry and strata) to ``U2 = sum g U_t`` and the blocks ``V``, ``g V``,
     ``g^2 V``. A stratum without events contributes nothing.
     """
-    from cohort._coxcore import event_time_terms, strata_index
+    from cohort._coxcore import event_time_terms, strata_index, zph_tests
 
     x, time, event = design.x, design.time, design.event
     p = x.shape[1]
@@ -594,17 +594,4 @@ def _zph(
         info[0] += v_t.sum(axis=0)
         info[1] += (g[:, None, None] * v_t).sum(axis=0)
         info[2] += (g[:, None, None] ** 2 * v_t).sum(axis=0)
-    imat = np.block([[info[0], info[1]], [info[1], info[2]]])
-    col = {name: i for i, name in enumerate(names)}
-    rows = []
-    for label, cols in terms.items():
-        jj = [col[c] for c in cols]
-        kk = list(range(p)) + [p + j for j in jj]
-        u = np.concatenate([np.zeros(p), u2[jj]])
-        stat = float(u @ np.linalg.solve(imat[np.ix_(kk, kk)], u))
-        rows.append((label, stat, len(jj)))
-    u = np.concatenate([np.zeros(p), u2])
-    rows.append(("GLOBAL", float(u @ np.linalg.solve(imat, u)), p))
-    out = pd.DataFrame(rows, columns=["term", "chisq", "df"]).set_index("term")
-    out["p_value"] = stats.chi2.sf(out["chisq"], out["df"])
-    return out
+    return zph_tests(u2, info, terms, names)

@@ -43,7 +43,6 @@ from cohort.errors import (
     ModelError,
     Problem,
     SchemaError,
-    StatisticalWarning,
 )
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -442,16 +441,10 @@ class DaskKaplanMeierResult:
         return KaplanMeierResult.survival_at(self, times)  # type: ignore[arg-type]
 
 
-def km_counts(data: Any, endpoint: str = "os", by: str | list[str] | None = None) -> pd.DataFrame:
-    """Events and censorings per group and distinct time, aggregated on the cluster.
-
-    Returns
-    -------
-    pandas.DataFrame
-        ``by`` columns, ``time``, ``events``, ``censored``, sorted; ``.attrs`` holds
-        ``n_missing_endpoint`` and ``n_missing_group`` (patients left out, never silently).
-    """
-    import dask
+def _km_compressed(data: Any, endpoint: str, by_cols: list[str]) -> tuple[pd.DataFrame, dict]:
+    """:func:`cohort.scale.survival.compress` (patients per group, time and event, on the
+    cluster), with km_dask's refusal of 'cir' and its check of times and event codes."""
+    from cohort.scale.survival import compress
 
     frame = _frame(data, "km_dask")
     key = endpoint_key(endpoint, what="km_dask")
@@ -461,107 +454,62 @@ def km_counts(data: Any, endpoint: str = "os", by: str | list[str] | None = None
             "incidence. Use cohort.cuminc on an in-memory cohort."
         )
     tcol, ecol = endpoint_columns(key)
-    by_cols = [by] if isinstance(by, str) else list(by or [])
     lacking = [c for c in [tcol, ecol, *by_cols] if c not in frame.columns]
     if lacking:
         raise SchemaError(
             f"km_dask: the data lack column(s) {', '.join(lacking)} (needed for endpoint "
             f"{key!r}{' by ' + ', '.join(by_cols) if by_cols else ''})."
         )
-    sub = frame[[tcol, ecol, *by_cols]]
-    known = sub[tcol].notnull() & sub[ecol].notnull()
-    grouped = known
-    for c in by_cols:
-        grouped = grouped & sub[c].notnull()
-    use = sub[grouped]
-    t = use[tcol].astype("float64")
-    e = use[ecol].astype("int64")
-    agg = (
-        use.assign(time=t, events=e, exits=1)
-        .groupby([*by_cols, "time"], dropna=False, observed=True)[["events", "exits"]]
-        .sum()
-    )
-    counts, n_missing, n_group, tmin, emin, emax = dask.compute(
-        agg, (~known).sum(), (known & ~grouped).sum(), t.min(), e.min(), e.max()
-    )
-    if len(counts) and (tmin < 0 or emin < 0 or emax > 1):
+    with warnings.catch_warnings():  # km_dask words its own warnings
+        warnings.simplefilter("ignore", DataQualityWarning)
+        counts, excluded = compress(frame, key, by_cols, "km_dask")
+    t, e = counts[tcol].astype("float64"), counts[ecol].astype("int64")
+    if t.min() < 0 or e.min() < 0 or e.max() > 1:
         raise CohortValidationError(
             [
                 Problem(
-                    reason="negative_time" if tmin < 0 else "event_out_of_range",
+                    reason="negative_time" if t.min() < 0 else "event_out_of_range",
                     message=(
-                        f"{tcol} has negative values (minimum {tmin:g})"
-                        if tmin < 0
-                        else f"{ecol} has codes outside 0/1 (range {emin}..{emax})"
+                        f"{tcol} has negative values (minimum {t.min():g})"
+                        if t.min() < 0
+                        else f"{ecol} has codes outside 0/1 (range {e.min()}..{e.max()})"
                     ),
-                    column=tcol if tmin < 0 else ecol,
+                    column=tcol if t.min() < 0 else ecol,
                     fix="Load the data with cohort.dask_engine.load_dask, which validates each row.",
                 )
             ],
             source="the Dask DataFrame",
         )
-    counts = counts.reset_index()
-    counts["censored"] = counts["exits"] - counts["events"]
-    counts = counts.drop(columns="exits").sort_values([*by_cols, "time"], ignore_index=True)
-    counts.attrs = {"n_missing_endpoint": int(n_missing), "n_missing_group": int(n_group)}
-    return counts
+    return counts, excluded
 
 
-def _km_table_counts(
-    time: np.ndarray, events: np.ndarray, censored: np.ndarray, conf_level: float, conf_type: str
-) -> pd.DataFrame:
-    """The table of :func:`cohort.survival._km_table`, from counts.
+def km_counts(data: Any, endpoint: str = "os", by: str | list[str] | None = None) -> pd.DataFrame:
+    """Events and censorings per group and distinct time, aggregated on the cluster.
 
-    Each distinct time is given once as an event and once as a censoring, weighted by the counts:
-    lifelines' event table, survival and hence everything downstream are those of the
-    patient-level fit.
+    Returns
+    -------
+    pandas.DataFrame
+        ``by`` columns, ``time``, ``events``, ``censored``, sorted; ``.attrs`` holds
+        ``n_missing_endpoint`` and ``n_missing_group`` (patients left out, never silently).
     """
-    from cohort.survival import _km_table
+    from cohort.scale.survival import COUNT
 
-    durations = np.concatenate([time, time])
-    observed = np.concatenate([np.ones(len(time)), np.zeros(len(time))])
-    weights = np.concatenate([events, censored]).astype(float)
-    keep = weights > 0
-    return _km_table(durations[keep], observed[keep], conf_level, conf_type, weights=weights[keep])
-
-
-def _logrank_counts(
-    codes: np.ndarray, time: np.ndarray, events: np.ndarray, exits: np.ndarray, k: int
-) -> tuple[float, int, float, np.ndarray, np.ndarray]:
-    """R ``survdiff`` (rho = 0) from counts: O, E and V of :func:`cohort.survival._oev`, with
-    deaths and exits per (time, group) taken from the aggregate instead of counted from rows."""
-    from scipy import stats
-
-    ut, tidx = np.unique(time, return_inverse=True)
-    nt = len(ut)
-    flat = tidx * k + codes
-    ex = np.bincount(flat, weights=exits, minlength=nt * k).reshape(nt, k)
-    de = np.bincount(flat, weights=events, minlength=nt * k).reshape(nt, k)
-    at_risk = np.cumsum(ex[::-1], axis=0)[::-1]
-    n = at_risk.sum(axis=1)
-    d = de.sum(axis=1)
-    use = d > 0
-    at_risk, n, d = at_risk[use], n[use], d[use]
-    frac = at_risk / n[:, None]
-    obs = de.sum(axis=0)
-    exp = (frac * d[:, None]).sum(axis=0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        w = np.where(n > 1, d * (n - d) / (n - 1), 0.0)
-    var = np.diag((w[:, None] * frac).sum(axis=0)) - frac.T @ (frac * w[:, None])
-    dof = int((exp > 0).sum()) - 1
-    if dof <= 0:
-        return 0.0, dof, np.nan, obs, exp
-    u = obs - exp
-    # V is singular (its rows sum to 0): drop the last group with expected events, as R's survdiff
-    # does. np.linalg.pinv of the full V is not safe here: rounding leaves a tiny eigenvalue
-    # that pinv inverts, and the statistic can be off in the second digit.
-    idx = np.flatnonzero(exp > 0)[:-1]
-    try:
-        statistic = float(u[idx] @ np.linalg.solve(var[np.ix_(idx, idx)], u[idx]))
-    except np.linalg.LinAlgError:
-        sub = var[np.ix_(idx, idx)]
-        statistic = float(u[idx] @ np.linalg.pinv(sub, rcond=1e-10, hermitian=True) @ u[idx])
-    return statistic, dof, float(stats.chi2.sf(statistic, dof)), obs, exp
+    by_cols = [by] if isinstance(by, str) else list(by or [])
+    counts, excluded = _km_compressed(data, endpoint, by_cols)
+    tcol, ecol = endpoint_columns(endpoint)
+    n = counts[COUNT]
+    out = (
+        counts.assign(time=counts[tcol].astype("float64"), events=n * (counts[ecol] == 1), exits=n)
+        .groupby([*by_cols, "time"], observed=True, sort=True)[["events", "exits"]]
+        .sum()
+        .reset_index()
+    )
+    out["censored"] = out.pop("exits") - out["events"]
+    out.attrs = {
+        "n_missing_endpoint": excluded.get("missing_endpoint", 0),
+        "n_missing_group": excluded.get("missing_group", 0),
+    }
+    return out
 
 
 def km_dask(
@@ -589,96 +537,53 @@ def km_dask(
     DaskKaplanMeierResult
         ``table``, ``curves`` and ``test`` with the columns and values of :func:`cohort.km`.
     """
-    from cohort._grouping import label as _label
-    from cohort._grouping import ordered_values as _ordered_values
-    from cohort.survival import (
-        _CONF_TYPES,
-        LogRankResult,
-        _group_curve,
-        _km_frames,
-        _median_row,
-    )
+    from cohort.scale.survival import COUNT, km_prepared, prepared_counts
+    from cohort.survival import _CONF_TYPES
 
     if conf_type not in _CONF_TYPES:
         raise ModelError(f"conf_type={conf_type!r}: use one of {', '.join(_CONF_TYPES)}.")
     conf_level = check_conf_level(conf_level, "cohort.km_dask")
     by_cols = tuple([by] if isinstance(by, str) else list(by or []))
-    counts = km_counts(data, endpoint, list(by_cols))
+    counts, excluded = _km_compressed(data, endpoint, list(by_cols))
     tcol, ecol = endpoint_columns(endpoint)
-    excluded: dict[str, int] = {}
-    if counts.attrs["n_missing_endpoint"]:
-        excluded["missing_endpoint"] = counts.attrs["n_missing_endpoint"]
+    if "missing_endpoint" in excluded:
         warnings.warn(
             f"km_dask: {excluded['missing_endpoint']} patient(s) without {tcol}/{ecol} left out.",
             DataQualityWarning,
             stacklevel=2,
         )
-    if counts.attrs["n_missing_group"]:
-        excluded["missing_group"] = counts.attrs["n_missing_group"]
+    if "missing_group" in excluded:
         warnings.warn(
             f"km_dask: {excluded['missing_group']} patient(s) with missing {', '.join(by_cols)} "
             "left out.",
             DataQualityWarning,
             stacklevel=2,
         )
-    if len(counts) == 0:
-        raise ModelError(f"km_dask: no patient has a known {tcol}, {ecol}.")
-    # group labels and order exactly as cohort.km: levels sorted per column, "col=value, ..."
-    if by_cols:
-        per_col = []
-        for c in by_cols:
-            levels = _ordered_values(counts[c])
-            lookup = {v: i for i, v in enumerate(levels)}
-            per_col.append((levels, counts[c].astype(object).map(lookup).to_numpy(np.int64)))
-        combos = np.stack([codes for _, codes in per_col], axis=1)
-        uniq, codes = np.unique(combos, axis=0, return_inverse=True)
-        codes = codes.reshape(-1)
-        labels = tuple(
-            ", ".join(
-                f"{c}={_label(per_col[j][0][v])}"
-                for j, (c, v) in enumerate(zip(by_cols, row, strict=True))
-            )
-            for row in uniq
+    # the estimates of cohort.km on the compressed rows (labels, order, log-rank as in memory)
+    prep, n = prepared_counts(counts, excluded, endpoint, list(by_cols), None, "km_dask")
+    fit = km_prepared(prep, n, endpoint, conf_level, conf_type, 0.0, "km_dask")
+    n = np.rint(n[COUNT].to_numpy()).astype(np.int64)
+    per_time = (
+        pd.DataFrame(
+            {
+                "group": np.asarray(prep.labels, dtype=object)[prep.group_codes],
+                "time": prep.time,
+                "events": n * (prep.event == 1),
+                "censored": n * (prep.event == 0),
+            }
         )
-    else:
-        codes = np.zeros(len(counts), dtype=np.int64)
-        labels = ("all",)
-    time = counts["time"].to_numpy(float)
-    ev = counts["events"].to_numpy(float)
-    ce = counts["censored"].to_numpy(float)
-    summary, curves = [], []
-    for code, label in enumerate(labels):
-        m = codes == code
-        tab = _km_table_counts(time[m], ev[m], ce[m], conf_level, conf_type)
-        n_group = int(ev[m].sum() + ce[m].sum())
-        med, lo, up = _median_row(tab)
-        summary.append((label, n_group, int(ev[m].sum()), med, lo, up))
-        curves.append(_group_curve(label, n_group, tab))
-    table, curves_df = _km_frames(summary, curves)
-    test = None
-    if by_cols and len(labels) > 1:
-        stat, dof, p, obs, exp = _logrank_counts(codes, time, ev, ev + ce, len(labels))
-        groups = pd.DataFrame(
-            {"group": list(labels), "n": table["n"].to_numpy(), "observed": obs, "expected": exp}
-        )
-        test = LogRankResult(stat, dof, p, "log-rank", groups)
-    for label, n_ev in zip(table["group"], table["events"], strict=True):
-        if n_ev == 0:
-            warnings.warn(
-                f"km_dask: group {label} has no events.", StatisticalWarning, stacklevel=2
-            )
-    out_counts = pd.DataFrame(
-        {"group": [labels[c] for c in codes], "time": time, "events": ev.astype(np.int64),
-         "censored": ce.astype(np.int64)}
-    )  # fmt: skip
+        .groupby(["group", "time"], sort=False)
+        .sum()
+        .reset_index()
+    )
     return DaskKaplanMeierResult(
-        table=table,
-        curves=curves_df,
-        test=test,
+        table=fit.table,
+        curves=fit.curves,
+        test=fit.test,
         excluded=excluded,
         endpoint=endpoint_key(endpoint),
         by=by_cols,
         conf_level=conf_level,
         conf_type=conf_type,
-        counts=out_counts,
+        counts=per_time,
     )

@@ -16,13 +16,20 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from cohort._endpoint import endpoint_arrays, endpoint_key
 from cohort.cohort import Cohort
-from cohort.errors import DataQualityWarning, ModelError, SchemaError, StatisticalWarning
+from cohort.errors import (
+    DataQualityWarning,
+    ModelError,
+    ScaleError,
+    SchemaError,
+    StatisticalWarning,
+)
 from cohort.scale.dispatch import scales
 
 __all__ = ["LandmarkResult", "landmark"]
@@ -211,29 +218,48 @@ def landmark(
     frame[tcol] = frame[tcol] - at
     frame.attrs = {}
 
+    return _estimates(frame, key, by_cols, adjust, competing, conf_level, conf_type, what,
+                      excluded, at, n_input, notes)  # fmt: skip
+
+
+def _estimates(
+    frame: Any,
+    key: Any,
+    by_cols: tuple[str, ...],
+    adjust: str | None,
+    competing: bool,
+    conf_level: float,
+    conf_type: str,
+    what: str,
+    excluded: dict[str, int],
+    at: float,
+    n_input: int,
+    notes: list[str],
+) -> LandmarkResult:
+    """KM and Cox (or cumulative incidence and Fine-Gray) of the landmark rows, through the
+    public calls: ``frame`` is a pandas DataFrame or, from :mod:`cohort.scale.landmark`, a lazy
+    dask one (the calls then take their distributed paths)."""
+    # through the public API map, so a renamed module does not break this one
+    import cohort
+
     formula = " + ".join(by_cols) + (f" + {adjust}" if adjust else "")
     km_res = cox_res = ci_res = fg_res = None
     if competing:
-        from cohort.competing_risks import cuminc, finegray
-
-        ci_res = cuminc(frame, key, by=list(by_cols), conf_level=conf_level, conf_type=conf_type)
+        ci_res = cohort.cuminc(
+            frame, key, by=list(by_cols), conf_level=conf_level, conf_type=conf_type
+        )
         try:
-            fg_res = finegray(frame, formula, key, event=1, conf_level=conf_level)
-        except ModelError as exc:
+            fg_res = cohort.finegray(frame, formula, key, event=1, conf_level=conf_level)
+        except (ModelError, ScaleError) as exc:
             notes.append(f"Fine-Gray model not fitted: {exc}")
-            warnings.warn(
-                f"{what}: Fine-Gray model not fitted: {exc}", StatisticalWarning, stacklevel=2
-            )
+            warnings.warn(f"{what}: Fine-Gray model not fitted: {exc}", StatisticalWarning, 3)
     else:
-        # through the public API map, so a renamed module does not break this one
-        from cohort import cox, km
-
-        km_res = km(frame, key, by=list(by_cols), conf_level=conf_level, conf_type=conf_type)
+        km_res = cohort.km(frame, key, by=list(by_cols), conf_level=conf_level, conf_type=conf_type)
         try:
-            cox_res = cox(frame, formula, key, conf_level=conf_level)
+            cox_res = cohort.cox(frame, formula, key, conf_level=conf_level)
         except ModelError as exc:
             notes.append(f"Cox model not fitted: {exc}")
-            warnings.warn(f"{what}: Cox model not fitted: {exc}", StatisticalWarning, stacklevel=2)
+            warnings.warn(f"{what}: Cox model not fitted: {exc}", StatisticalWarning, 3)
     return LandmarkResult(
         data=frame,
         excluded=excluded,
@@ -244,6 +270,6 @@ def landmark(
         at_days=at,
         endpoint=key,
         by=by_cols,
-        n_input=n_input,
+        n_input=int(n_input),
         notes=tuple(notes),
     )

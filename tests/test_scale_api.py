@@ -151,12 +151,12 @@ def _text(frame: pd.DataFrame) -> pd.DataFrame:
 def test_no_distributed_path_gathers_small_cohorts_with_a_warning(both, monkeypatch):
     big, small = both
     with pytest.warns(ScaleWarning, match="gathered into memory"):
-        got = cohort.km(big, "os", by="npm1", weights="age")
-    want = _quiet(cohort.km, small, "os", by="npm1", weights="age")
-    _frames_equal(got.table, want.table)
+        got = cohort.cox(big, "npm1 + age", "os", weights="age")
+    want = _quiet(cohort.cox, small, "npm1 + age", "os", weights="age")
+    _frames_equal(got.summary, want.summary)
     monkeypatch.setattr(dispatch, "MATERIALISE_MAX_ROWS", 100)
     with pytest.raises(ScaleError, match="MATERIALISE_MAX_ROWS"):
-        cohort.km(big, "os", by="npm1", weights="age")
+        cohort.cox(big, "npm1 + age", "os", weights="age")
 
 
 def test_in_memory_input_is_untouched(both):
@@ -173,6 +173,8 @@ def _cox_equal(got, want) -> None:
     assert got.model.score_test == pytest.approx(want.model.score_test, rel=TOL)
     assert (got.n, got.events, got.n_deleted) == (want.n, want.events, want.n_deleted)
     assert got.terms == want.terms
+    assert np.isfinite(want.concordance)
+    assert got.concordance == pytest.approx(want.concordance, rel=0, abs=1e-10)
 
 
 @pytest.mark.parametrize(
@@ -194,13 +196,28 @@ def test_cox(both, formula, options):
         _frames_equal(got.summary, want.summary)  # robust_se, and the limits and p that use it
         np.testing.assert_allclose(got.model.robust_var, want.model.robust_var, rtol=TOL)
     with pytest.raises(cohort.ModelError, match="Dask cohort"):
-        got.concordance_se  # noqa: B018 - Harrell's C compares pairs of patients
+        got.concordance_se  # noqa: B018 - needs per-patient pair counts
     if options.get("ties") == "breslow":
         with pytest.raises(cohort.ModelError, match="Efron"):
             got.ph_test  # noqa: B018 - as in memory
     else:
         _frames_equal(got.ph_test, want.ph_test)
         _frames_equal(got.zph("rank"), want.zph("rank"))
+
+
+def test_cox_concordance_above_the_row_limit_is_nan_with_a_warning(both, monkeypatch):
+    big, _ = both
+    monkeypatch.setattr(dispatch, "MATERIALISE_MAX_ROWS", 10)
+    with pytest.warns(ScaleWarning, match="concordance not computed"):
+        got = _quiet_but_scale(cohort.cox, big, "npm1 + age", "os")
+    assert np.isnan(got.concordance)
+    assert any("concordance not computed" in n for n in got.notes)
+
+
+def _quiet_but_scale(func, *args, **kwargs):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", cohort.DataQualityWarning)
+        return func(*args, **kwargs)
 
 
 def test_cox_level_missing_from_a_partition_and_clusters(frame, tmp_path):
@@ -244,6 +261,44 @@ def test_partition_boundary_inside_a_tied_time_changes_nothing(frame, tmp_path):
     got = _no_gathering(cohort.km, big, "os", by="npm1")
     want = _quiet(cohort.km, small, "os", by="npm1")
     _frames_equal(got.curves, want.curves)
+
+
+@pytest.fixture(scope="module")
+def weighted(frame, tmp_path_factory):
+    """The cohort with case weights ``w`` and delayed entry ``entry`` (a few of each missing)."""
+    rng = np.random.default_rng(7)
+    d = frame.copy()
+    d["w"] = rng.choice([0.5, 1.0, 2.0, 3.25], len(d))
+    d.loc[rng.choice(len(d), 5, replace=False), "w"] = np.nan
+    os_days = d["os_days"].to_numpy(float, na_value=np.nan)
+    late = np.floor(os_days * rng.uniform(0, 1, len(d)) / 10) * 10
+    d["entry"] = np.where(rng.uniform(size=len(d)) < 0.6, -1.0, np.where(os_days > 0, late, -1.0))
+    d.loc[rng.choice(len(d), 4, replace=False), "entry"] = np.nan
+    folder = tmp_path_factory.mktemp("weighted") / "three"
+    _write(d, folder, [i * PART for i in range(N_PARTS + 1)])
+    big = _quiet(cohort.load, folder, engine="dask")
+    return replace(big, data=big.data.persist()), _quiet(cohort.load, d)
+
+
+@pytest.mark.parametrize(
+    "case", [{"weights": "w"}, {"entry": "entry"}, {"weights": "w", "entry": "entry"}]
+)
+def test_km_and_logrank_with_weights_and_entry_aggregate(weighted, case):
+    big, small = weighted
+    got = _no_gathering(cohort.km, big, "os", by="npm1", strata="flt3_itd", **case)
+    want = _quiet(cohort.km, small, "os", by="npm1", strata="flt3_itd", **case)
+    _frames_equal(got.curves, want.curves)
+    _frames_equal(got.table, want.table)
+    assert got.excluded == want.excluded and sum(got.excluded.values()) > 0
+    assert got.test.statistic == pytest.approx(want.test.statistic, rel=TOL)
+    _frames_equal(got.test.groups, want.test.groups)
+    got_lr = _no_gathering(cohort.logrank, big, "npm1", "os", rho=1, **case)
+    want_lr = _quiet(cohort.logrank, small, "npm1", "os", rho=1, **case)
+    assert got_lr.statistic == pytest.approx(want_lr.statistic, rel=TOL)
+    _frames_equal(
+        _no_gathering(cohort.pairwise_logrank, big, ["npm1", "flt3_itd"], "os", **case),
+        _quiet(cohort.pairwise_logrank, small, ["npm1", "flt3_itd"], "os", **case),
+    )
 
 
 @pytest.mark.parametrize(

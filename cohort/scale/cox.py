@@ -10,7 +10,7 @@ only through, per stratum and distinct time ``t`` and for the current ``beta``:
 
 Each partition computes these with one ``groupby(stratum, time).sum()``; the client adds the
 partitions' rows, forms the reverse cumulative sums and takes the Newton step of
-:func:`cohort._coxcore.fit_cox` (same start, step halving and stopping rule), so the fit equals
+:func:`cohort._newton.newton_coxph`, the loop the in-memory engine runs, so the fit equals
 :func:`cohort.cox` in memory. A partition boundary inside a tied time changes nothing: ties are
 added up on the client before Efron's steps.
 
@@ -22,10 +22,12 @@ turns the per-time sums at the final ``beta`` into the hazard terms of R's score
 partition computes its patients' residuals and returns their cross-product (or their sums per
 cluster, added up across partitions on the client), and ``var D'D var`` follows exactly.
 
-What does not aggregate this way, and is therefore not on the result (:class:`DaskCoxResult`
-says so when asked): Harrell's concordance (it compares the linear predictors of pairs of
-patients: ``concordance`` is NaN, ``concordance_se`` raises). ``ph_test`` / ``zph`` (R's
-``cox.zph`` score test) do aggregate: each event time's score and information come from the same
+Harrell's concordance is exact too: each partition returns its distinct (stratum, time, status,
+linear predictor) rows with their counts, and the client counts pairs on them with the counts as
+case weights (:func:`_concordance`; one row per distinct combination reaches the client). Its
+standard error (``concordance_se``) raises: R's variance needs each patient's concordant and
+discordant counts, which the in-memory counter does not take weights for. ``ph_test`` / ``zph`` (R's
+``cox.zph`` score test) aggregate: each event time's score and information come from the same
 per-time sums, and the time transform (KM, rank, identity, log) from per-time counts; one more
 pass at the fitted ``beta``. Case ``weights``,
 delayed ``entry`` and a ``penalizer`` run in memory when the cohort is small enough (see
@@ -43,10 +45,11 @@ import numpy as np
 import pandas as pd
 
 from cohort._arguments import check_conf_level
-from cohort._coxcore import TIES, CoxFit
+from cohort._coxcore import TIES, CoxFit, zph_tests
 from cohort._endpoint import endpoint_columns, endpoint_key, endpoint_label
+from cohort._newton import newton_coxph
 from cohort.coxph import CoxResult, _summary_table
-from cohort.errors import DataQualityWarning, ModelError, SchemaError
+from cohort.errors import DataQualityWarning, ModelError, ScaleWarning, SchemaError
 from cohort.formula import Formula, _is_categorical, design_matrix, parse_formula
 from cohort.scale.dispatch import NotDistributed, dask_frame
 
@@ -59,8 +62,9 @@ TIME, EVENT = "_ time", "_ event"  # formula names are identifiers: these cannot
 class DaskCoxResult(CoxResult):
     """A :class:`cohort.coxph.CoxResult` fitted on a Dask cohort (per-time sums).
 
-    The same fields; ``concordance`` is NaN and ``concordance_se`` raises
-    :class:`~cohort.errors.ModelError` (Harrell's C compares pairs of patients). ``ph_test`` and
+    The same fields; ``concordance`` is counted from the distinct rows (NaN with a ScaleWarning
+    above ``MATERIALISE_MAX_ROWS`` of them) and ``concordance_se`` raises
+    :class:`~cohort.errors.ModelError`. ``ph_test`` and
     ``zph`` (R ``cox.zph``) take one more pass of per-time sums over the persisted design.
     """
 
@@ -68,8 +72,9 @@ class DaskCoxResult(CoxResult):
 
     def _not_kept(self, what: str):
         raise ModelError(
-            f"{what} of a Cox fit on a Dask cohort is not available: it needs the patient-level "
-            "design, which stays on the cluster. Fit the same model in memory on a sample, or "
+            f"{what} of a Cox fit on a Dask cohort is not available: R's variance of Harrell's C "
+            "needs each patient's concordant and discordant pair counts, which are not aggregated "
+            "(the concordance itself is). Fit the same model in memory on a sample, or "
             "on the cohort if it fits (dask_cohort.data.compute())."
         )
 
@@ -207,7 +212,8 @@ def _pieces(per_part: pd.DataFrame, keys: list[str], strata: list[str], p: int) 
     """Per stratum: risk-set sums at the event times (reverse cumulative sums over time) and the
     sums over the tied deaths, from the partitions' per-(stratum, time) rows added up."""
     tot = per_part.groupby(keys, sort=True, observed=True).sum()
-    groups = [tot] if not strata else [g for _, g in tot.groupby(level=strata, sort=False)]
+    level = strata[0] if len(strata) == 1 else strata
+    groups = [tot] if not strata else [g for _, g in tot.groupby(level=level, sort=False)]
     xs = [f"rx{j}" for j in range(p)]
     xxs = [f"rxx{j}" for j in range(p * p)]
     out = []
@@ -250,11 +256,13 @@ def _per_time(design: Any, beta: np.ndarray, mean: np.ndarray, keys: list[str]) 
     return _pieces(_per_part(design, beta, mean, keys), keys, keys[:-1], len(beta))
 
 
-def _event_time_terms(piece: tuple, ties: str, p: int) -> tuple[np.ndarray, np.ndarray]:
-    """Each event time's score and information (``cohort._coxcore.event_time_terms``)."""
+def _event_time_terms(piece: tuple, ties: str, p: int) -> tuple[np.ndarray, ...]:
+    """Each event time's log-likelihood (without ``sum x beta`` over its deaths), score and
+    information: Efron's (or Breslow's) steps over the tied deaths, as
+    :func:`cohort._coxcore.event_time_terms`."""
     s0, s1, s2, nd, d0, d1, d2, _, _, _, _, dx_t = piece
     eff = nd if ties == "efron" else np.ones(len(nd))
-    score, info = dx_t.copy(), np.zeros((len(nd), p, p))
+    ll, score, info = np.zeros(len(nd)), dx_t.copy(), np.zeros((len(nd), p, p))
     for step in range(int(eff.max()) if ties == "efron" and len(nd) else 1):
         act = eff > step
         frac = (step / eff[act]) if ties == "efron" else np.zeros(act.sum())
@@ -262,15 +270,14 @@ def _event_time_terms(piece: tuple, ties: str, p: int) -> tuple[np.ndarray, np.n
         den = s0[act] - frac * d0[act]
         a = (s1[act] - frac[:, None] * d1[act]) / den[:, None]
         c = (s2[act] - frac[:, None, None] * d2[act]) / den[:, None, None]
+        ll[act] -= wt * np.log(den)
         score[act] -= wt[:, None] * a
         info[act] += wt[:, None, None] * (c - a[:, :, None] * a[:, None, :])
-    return score, info
+    return ll, score, info
 
 
 def _zph_dask(fit: DaskCoxResult, transform: str) -> pd.DataFrame:
     """R ``cox.zph`` (as :func:`cohort.coxph._zph`) from one more pass of per-time sums."""
-    from scipy import stats
-
     from cohort.coxph import _TRANSFORMS
 
     if transform not in _TRANSFORMS:
@@ -301,24 +308,79 @@ def _zph_dask(fit: DaskCoxResult, transform: str) -> pd.DataFrame:
     u2, info = np.zeros(p), np.zeros((3, p, p))
     for piece in _pieces(per_part, keys, keys[:-1], p):
         gt = g[np.searchsorted(ut, piece[10])]
-        score_t, v_t = _event_time_terms(piece, fit.ties, p)
+        _, score_t, v_t = _event_time_terms(piece, fit.ties, p)
         u2 += gt @ score_t
         info[0] += v_t.sum(axis=0)
         info[1] += (gt[:, None, None] * v_t).sum(axis=0)
         info[2] += (gt[:, None, None] ** 2 * v_t).sum(axis=0)
-    imat = np.block([[info[0], info[1]], [info[1], info[2]]])
-    col = {name: i for i, name in enumerate(fit.summary.index)}
-    rows = []
-    for label, cols in fit.terms.items():
-        jj = [col[c] for c in cols]
-        kk = list(range(p)) + [p + j for j in jj]
-        u = np.concatenate([np.zeros(p), u2[jj]])
-        rows.append((label, float(u @ np.linalg.solve(imat[np.ix_(kk, kk)], u)), len(jj)))
-    u = np.concatenate([np.zeros(p), u2])
-    rows.append(("GLOBAL", float(u @ np.linalg.solve(imat, u)), p))
-    out = pd.DataFrame(rows, columns=["term", "chisq", "df"]).set_index("term")
-    out["p_value"] = stats.chi2.sf(out["chisq"], out["df"])
-    return out
+    return zph_tests(u2, info, fit.terms, list(fit.summary.index))
+
+
+LP, WEIGHT = "_ lp", "_ weight"
+
+
+def _concordance_part(part: pd.DataFrame, beta: np.ndarray, strata: list[str]) -> pd.DataFrame:
+    """The partition's distinct (stratum, time, status, linear predictor) rows and their counts."""
+    p = len(beta)
+    out = pd.DataFrame({c: part[c].to_numpy() for c in strata})
+    out[TIME] = part[TIME].to_numpy()
+    out[EVENT] = part[EVENT].to_numpy()
+    # column by column, not ``x @ beta``: BLAS may round the same row differently by its position
+    # in the block, and an ulp apart would split patients with equal covariates (tied risk)
+    lp = np.zeros(len(part))
+    for j in range(p):
+        lp += part[f"_ x{j}"].to_numpy(dtype=float) * beta[j]
+    out[LP] = lp
+    out[WEIGHT] = 1.0
+    keys = [*strata, TIME, EVENT, LP]
+    return out.groupby(keys, sort=False, observed=True)[WEIGHT].sum().reset_index()
+
+
+def _concordance(design: Any, beta: np.ndarray, strata: list[str], what: str) -> float:
+    """Harrell's C of the fit, exactly as in memory (:func:`cohort._cox_engine.concordance`).
+
+    The pair counts depend on the patients only through their (stratum, time, status, linear
+    predictor): each partition returns its distinct combinations with their counts, the client
+    adds them up and counts pairs with the counts as case weights (a pair weighs ``w_i w_j``; two
+    events at the same time are not a pair, so a weight ``k`` counts exactly as ``k`` identical
+    patients). The client then holds one row per distinct combination: few with categorical
+    covariates, up to one per patient with a continuous one. Above
+    :data:`cohort.scale.dispatch.MATERIALISE_MAX_ROWS` rows the concordance is not gathered:
+    NaN, with a :class:`~cohort.errors.ScaleWarning`.
+    """
+    from cohort._cox_engine import concordance
+    from cohort.scale import dispatch
+
+    meta = _concordance_part(design._meta, beta, strata)
+    rows = design.map_partitions(_concordance_part, beta, strata, meta=meta).persist()
+    n_rows = len(rows)
+    if n_rows > dispatch.MATERIALISE_MAX_ROWS:
+        warnings.warn(
+            f"{what}: concordance not computed: the fit's distinct (stratum, time, status, linear "
+            f"predictor) rows number {n_rows}, more than cohort.scale.dispatch."
+            f"MATERIALISE_MAX_ROWS = {dispatch.MATERIALISE_MAX_ROWS} (continuous covariates make "
+            "one per patient). Raise the limit if the client has the memory, or compute it on a "
+            "sample.",
+            ScaleWarning,
+            stacklevel=4,
+        )
+        return float("nan")
+    keys = [*strata, TIME, EVENT, LP]
+    tot = rows.compute().groupby(keys, sort=False, observed=True)[WEIGHT].sum().reset_index()
+    codes = (
+        None
+        if not strata
+        else tot.groupby(strata, sort=False, observed=True).ngroup().to_numpy(dtype=np.int64)
+    )
+    return float(
+        concordance(
+            tot[TIME].to_numpy(dtype=float),
+            tot[EVENT].to_numpy(),
+            tot[LP].to_numpy(dtype=float),
+            weights=tot[WEIGHT].to_numpy(dtype=float),
+            strata=codes,
+        )
+    )
 
 
 def cox_sums(design: Any, beta: np.ndarray, mean: np.ndarray, keys: list[str], ties: str):
@@ -402,56 +464,31 @@ def _robust_var(design, fit: CoxFit, mean, keys, ties, strata, cluster) -> np.nd
 
 
 def _loglik_score_info(pieces, ties: str, p: int):
-    """Efron's (or Breslow's) steps over the tied deaths, as :mod:`cohort._coxcore`."""
+    """Log-likelihood, score and information: the per-event-time terms summed."""
     ll, u, imat = 0.0, np.zeros(p), np.zeros((p, p))
-    for s0, s1, s2, nd, d0, d1, d2, deta, dx, *_ in pieces:
-        ll += deta
-        u += dx
-        steps = int(nd.max()) if ties == "efron" and len(nd) else 1
-        eff = nd if ties == "efron" else np.ones(len(nd))
-        for k in range(steps):
-            act = eff > k
-            frac = (k / eff[act]) if ties == "efron" else np.zeros(act.sum())
-            wt = nd[act] / eff[act]
-            den = s0[act] - frac * d0[act]
-            a = (s1[act] - frac[:, None] * d1[act]) / den[:, None]
-            c = (s2[act] - frac[:, None, None] * d2[act]) / den[:, None, None]
-            ll -= float(wt @ np.log(den))
-            u -= (wt[:, None] * a).sum(axis=0)
-            imat += (wt[:, None, None] * (c - a[:, :, None] * a[:, None, :])).sum(axis=0)
+    for piece in pieces:
+        ll_t, score_t, info_t = _event_time_terms(piece, ties, p)
+        ll += piece[7] + float(ll_t.sum())
+        u += score_t.sum(axis=0)
+        imat += info_t.sum(axis=0)
     return ll, u, imat
 
 
-def _newton(design, mean, keys, ties, p, max_iter=50, tol=1e-12):
-    """The Newton iteration of :func:`cohort._coxcore.fit_cox` (same rule), one pass per step."""
-    beta = np.zeros(p)
-    ll0, u0, i0 = cox_sums(design, beta, mean, keys, ties)
-    score_test = float(u0 @ np.linalg.solve(i0, u0))
-    ll, u, imat = ll0, u0, i0
-    converged, it = False, 0
-    while it < max_iter:
-        it += 1
-        new = beta + np.linalg.solve(imat, u)
-        ll_new, u_new, i_new = cox_sums(design, new, mean, keys, ties)
-        halvings = 0
-        while (not np.isfinite(ll_new) or ll_new < ll - 1e-12 * abs(ll)) and halvings < 30:
-            new = (beta + new) / 2  # R: step halving when the likelihood got worse
-            ll_new, u_new, i_new = cox_sums(design, new, mean, keys, ties)
-            halvings += 1
-        done = abs(ll_new - ll) <= tol * abs(ll) and np.max(np.abs(new - beta)) < 1e-8
-        beta, ll, u, imat = new, ll_new, u_new, i_new
-        if done:
-            converged = True
-            break
+def _newton(design, mean, keys, ties, p, max_iter=50, tol=1e-12) -> CoxFit:
+    """coxph's Newton iteration (:func:`cohort._newton.newton_coxph`, with the ``eps`` and
+    ``max_iter`` of :func:`cohort._coxcore.fit_cox`), one pass over the partitions per step."""
+    newton = newton_coxph(
+        lambda b: cox_sums(design, b, mean, keys, ties), p, eps=tol, max_iter=max_iter
+    )
     return CoxFit(
-        coef=beta,
-        var=np.linalg.inv(imat),
+        coef=newton.coef,
+        var=np.linalg.inv(newton.information),
         robust_var=None,
-        loglik=float(ll),
-        loglik0=float(ll0),
-        score_test=score_test,
-        iterations=it,
-        converged=converged,
+        loglik=float(newton.loglik),
+        loglik0=float(newton.loglik_null),
+        score_test=newton.score_test,
+        iterations=newton.n_iter,
+        converged=newton.converged,
         ties=ties,
     )
 
@@ -563,14 +600,16 @@ def cox(
         rv = _robust_var(design, fit, mean, keys, ties, strata_cols, cluster)
         fit = replace(fit, robust_var=rv)
         robust_se = np.sqrt(np.diag(rv))
-    notes.append("concordance is not computed on a Dask cohort")
+    concordance = _concordance(design, fit.coef, strata_cols, what)
+    if np.isnan(concordance):
+        notes.append("concordance not computed: too many distinct rows to gather (ScaleWarning)")
     se = np.sqrt(np.diag(fit.var))
     return DaskCoxResult(
         summary=_summary_table(names, fit.coef, se, robust_se, conf_level),
         n=int(n),
         events=int(events),
         n_deleted=n_deleted,
-        concordance=float("nan"),
+        concordance=concordance,
         log_likelihood=fit.loglik,
         formula=parsed,
         terms=assign,

@@ -23,6 +23,7 @@ import pandas as pd
 from cohort._arguments import check_conf_level
 from cohort._endpoint import endpoint_columns, endpoint_key
 from cohort._finegray import FineGrayFit
+from cohort._newton import newton_crr
 from cohort.errors import ConvergenceWarning, DataQualityWarning, ModelError, SchemaError
 from cohort.scale.cox import EVENT, TIME, _categorical, global_levels, persisted_design
 from cohort.scale.dispatch import dask_frame
@@ -185,39 +186,41 @@ def _sandwich(design, sums: _Sums, beta, info, e, failcode) -> np.ndarray:
 
 
 def _fit(design, p: int, failcode: int, gtol: float, max_iter: int = 50) -> FineGrayFit:
-    """crr's Newton-Raphson with step halving (the loop of ``cohort._finegray_engine``)."""
-    beta = np.zeros(p)
-    sums = _Sums(design, beta, failcode)
-    loglik_null = sums.loglik(beta)
-    converged, n_iter = False, 0
-    for n_iter in range(max_iter + 1):  # noqa: B007 - reported
-        loglik, score, info, e = sums.derivatives(beta)
-        if np.max(np.abs(score) * np.maximum(np.abs(beta), 1)) < max(abs(loglik), 1) * gtol:
-            converged = True
-            break
-        if n_iter == max_iter:
-            break
-        try:
-            step = np.linalg.solve(info, score)
-        except np.linalg.LinAlgError:
-            break
-        for _ in range(21):  # crr's step halving (Armijo rule on -loglik)
-            new = beta + step
-            trial = _Sums(design, new, failcode)
-            ll_new = trial.loglik(new)
-            if np.isfinite(ll_new) and -ll_new <= -loglik - 1e-4 * float(step @ score):
-                break
-            step = step * 0.5
-        else:
-            break
-        beta, sums = new, trial
+    """crr's Newton-Raphson (:func:`cohort._newton.newton_crr`), one pass per trial point."""
+    cache: dict[bytes, _Sums] = {}
+
+    def sums_at(beta: np.ndarray) -> _Sums:  # the accepted trial point is evaluated once
+        key = beta.tobytes()
+        if key not in cache:
+            cache.clear()
+            cache[key] = _Sums(design, beta, failcode)
+        return cache[key]
+
+    newton = newton_crr(
+        lambda b: sums_at(b).derivatives(b)[:3],
+        lambda b: sums_at(b).loglik(b),
+        p,
+        gtol=gtol,
+        max_iter=max_iter,
+    )
+    beta, converged, n_iter = newton.coef, newton.converged, newton.n_iter
+    sums = sums_at(beta)
     loglik, score, info, e = sums.derivatives(beta)
     try:
         var = _sandwich(design, sums, beta, info, e, failcode)
     except np.linalg.LinAlgError:
         var = np.full((p, p), np.nan)
     return FineGrayFit(
-        beta, var, info, score, loglik, loglik_null, converged, n_iter, sums.s, sums.d / sums.s0
+        beta,
+        var,
+        info,
+        score,
+        loglik,
+        newton.loglik_null,
+        converged,
+        n_iter,
+        sums.s,
+        sums.d / sums.s0,
     )
 
 

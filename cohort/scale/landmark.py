@@ -16,13 +16,7 @@ import numpy as np
 import pandas as pd
 
 from cohort._endpoint import endpoint_columns, endpoint_key
-from cohort.errors import (
-    DataQualityWarning,
-    ModelError,
-    ScaleError,
-    SchemaError,
-    StatisticalWarning,
-)
+from cohort.errors import DataQualityWarning, ModelError, SchemaError
 from cohort.scale.dispatch import NotDistributed, dask_frame
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -44,8 +38,7 @@ def landmark(
     """:func:`cohort.landmark` of a Dask cohort (a ``LandmarkResult``; ``data`` stays lazy)."""
     import dask
 
-    import cohort
-    from cohort.landmarking import LandmarkResult
+    from cohort.landmarking import _estimates
 
     what = "cohort.landmark"
     if isinstance(by, pd.Series):
@@ -103,34 +96,5 @@ def landmark(
     frame = frame0[grouped]
     frame = frame.assign(**{tcol: frame[tcol].astype("float64") - at})
 
-    formula = " + ".join(by_cols) + (f" + {adjust}" if adjust else "")
-    km_res = cox_res = ci_res = fg_res = None
-    if competing:
-        ci_res = cohort.cuminc(
-            frame, key, by=list(by_cols), conf_level=conf_level, conf_type=conf_type
-        )
-        try:
-            fg_res = cohort.finegray(frame, formula, key, event=1, conf_level=conf_level)
-        except (ModelError, ScaleError) as exc:
-            notes.append(f"Fine-Gray model not fitted: {exc}")
-            warnings.warn(f"{what}: Fine-Gray model not fitted: {exc}", StatisticalWarning, 3)
-    else:
-        km_res = cohort.km(frame, key, by=list(by_cols), conf_level=conf_level, conf_type=conf_type)
-        try:
-            cox_res = cohort.cox(frame, formula, key, conf_level=conf_level)
-        except ModelError as exc:
-            notes.append(f"Cox model not fitted: {exc}")
-            warnings.warn(f"{what}: Cox model not fitted: {exc}", StatisticalWarning, 3)
-    return LandmarkResult(
-        data=frame,
-        excluded=excluded,
-        km=km_res,
-        cox=cox_res,
-        cuminc=ci_res,
-        finegray=fg_res,
-        at_days=at,
-        endpoint=key,
-        by=by_cols,
-        n_input=int(n_input),
-        notes=tuple(notes),
-    )
+    return _estimates(frame, key, by_cols, adjust, competing, conf_level, conf_type, what,
+                      excluded, at, n_input, notes)  # fmt: skip
