@@ -15,6 +15,7 @@ import io
 import json
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from cohort.errors import LoadError
@@ -111,7 +112,102 @@ def scan_records(
     characters in a cell (pandas ends the cell there) and cells too long to be real (an unclosed
     quote swallowing the rest of the file). The returned line numbers count the file's own lines
     (header = 1), skipping blank lines exactly as pandas does, so messages name the right row.
+
+    The check runs with array operations over the bytes (:func:`_fast_lines`); the exact record
+    by record pass below runs only when that finds a problem (to build the message) or meets a
+    construct it does not decide (a NUL, a quote inside a cell, a lone carriage return).
     """
+    fast = _fast_lines(text, sep, skip, len(header))
+    if fast is not None:
+        return fast
+    return _scan_records_exact(text, sep, skip, header, name, declared)
+
+
+# Bytes that make a record certainly not blank: ASCII other than the whitespace str.strip() removes
+# (\t \n \v \f \r \x1c-\x1f and space) and the quote; the separator is cleared per call.
+_SOLID = np.ones(256, dtype=bool)
+_SOLID[[9, 10, 11, 12, 13, 28, 29, 30, 31, 32, ord('"')]] = False
+_SOLID[128:] = False  # a non-ASCII byte may be part of a Unicode space: decided exactly
+
+
+def _fast_lines(text: str, sep: str, skip: int, n_header: int) -> list[int] | None:
+    """:func:`scan_records` by array operations; ``None`` when the exact pass must decide.
+
+    Records end at line breaks outside quotes (quote state = parity of the quotes before a byte);
+    fields per record = separators outside quotes + 1. This equals ``csv.reader`` when every quote
+    opens a cell or closes one (checked), there is no NUL and no carriage return outside a CRLF,
+    and no record is longer than the csv field limit. Records that may be blank (starting with a
+    byte that ``str.strip`` removes, a separator or a quote, and holding no byte it keeps) are
+    parsed one by one with ``csv.reader``.
+    """
+    if "\x00" in text or len(sep) != 1 or ord(sep) > 127 or sep == '"':
+        return None
+    data = text.encode("utf-8", "surrogatepass")  # ASCII bytes keep their meaning in UTF-8
+    if data.count(b"\r") != data.count(b"\r\n"):
+        return None
+    arr = np.frombuffer(data, dtype=np.uint8)
+    n = len(arr)
+    newline = arr == 10
+    sep_mask = arr == ord(sep)
+    if b'"' in data:
+        quote = arr == 34
+        inside = (np.cumsum(quote, dtype=np.uint8) & 1).astype(bool)  # parity survives wrapping
+        if inside[-1]:
+            return None  # an unclosed quote: the exact pass names it
+        q = np.flatnonzero(quote)
+        opening, closing = q[inside[q]], q[~inside[q]]
+        before = arr[opening[opening > 0] - 1]
+        after = arr[closing[closing < n - 1] + 1]
+        if not np.isin(before, [10, 34, ord(sep)]).all():
+            return None  # a quote inside an unquoted cell is a literal quote
+        if not np.isin(after, [10, 13, 34, ord(sep)]).all():
+            return None  # text after a closing quote joins the cell
+        newline &= ~inside
+        sep_mask &= ~inside
+        all_breaks = np.flatnonzero(arr == 10)
+        ends = np.flatnonzero(newline)
+        first_line = np.searchsorted(all_breaks, ends) + 2  # line after each record's end
+    else:
+        ends = np.flatnonzero(newline)
+        first_line = np.arange(2, len(ends) + 2)
+    starts = np.concatenate(([0], ends + 1))
+    lines = np.concatenate(([1], first_line))
+    if starts[-1] >= n:  # the text ends with a line break: no record after it
+        starts, lines = starts[:-1], lines[:-1]
+    if not len(starts):
+        return []
+    if np.diff(np.append(starts, n)).max() > csv.field_size_limit():
+        return None  # a cell that may be over the csv field limit: the exact pass names it
+    bounds = np.append(starts, n)
+    n_fields = np.diff(np.searchsorted(np.flatnonzero(sep_mask), bounds)) + 1
+    # A record may be blank only if its first byte is not solid; those few are read exactly.
+    not_solid = bytes(b for b in range(256) if not _SOLID[b] or b == ord(sep))
+    maybe_blank = ~_SOLID[arr[starts]] | (arr[starts] == ord(sep))
+    blank = np.zeros(len(starts), dtype=bool)  # skipped like a blank line (not a data row)
+    unchecked = np.zeros(len(starts), dtype=bool)  # a row of bare separators: no count check
+    for k in np.flatnonzero(maybe_blank & (lines > skip)):
+        record = data[bounds[k] : bounds[k + 1]]
+        if record.translate(None, not_solid):
+            continue
+        cells = io.StringIO(record.decode("utf-8", "surrogatepass"))
+        fields = next(csv.reader(cells, delimiter=sep), [])
+        if not fields or (len(fields) == 1 and fields[0].strip() == ""):
+            blank[k] = True
+        elif all(f.strip() == "" for f in fields):
+            unchecked[k] = True  # otherwise (non-ASCII text) the separator count stands
+    keep = np.flatnonzero((lines > skip) & ~blank)
+    if not len(keep):
+        return []
+    rows = keep[1:]  # the first kept record is the header
+    if (n_fields[rows][~unchecked[rows]] != n_header).any():
+        return None  # a short or long row: the exact pass builds the message
+    return lines[rows].tolist()
+
+
+def _scan_records_exact(
+    text: str, sep: str, skip: int, header: list[str], name: str, declared: str | None
+) -> list[int]:
+    """The record-by-record pass of :func:`scan_records` (``csv.reader``); raises the message."""
     n_header = len(header)
     has_nul = "\x00" in text
     reader = csv.reader(io.StringIO(text), delimiter=sep)

@@ -288,12 +288,7 @@ def _read_text(
     data: bytes, name: str, sep: str | None, maf: bool, text_columns
 ) -> tuple[pd.DataFrame, list[int], list[str]]:
     text, bom_note = strip_inner_boms(_decode(data, name), name)
-    lines = text.split("\n")
-    skip = 0
-    if maf:
-        while skip < len(lines) and lines[skip].startswith("#"):
-            skip += 1
-    first = next((ln for ln in lines[skip:] if ln.strip()), "")
+    skip, first = _header_line(text, maf)
     if not first:
         raise LoadError(f"File {name} is empty.")
     declared = sep
@@ -316,6 +311,25 @@ def _read_text(
         skip_blank_lines=True,
     )
     return frame, file_lines, [bom_note] if bom_note else []
+
+
+def _header_line(text: str, maf: bool) -> tuple[int, str]:
+    """The number of leading ``#`` comment lines (MAF) and the first non-blank line after them.
+
+    Lines end at ``"\\n"``; only the lines up to the header are cut out of the text.
+    """
+    pos, skip, comments = 0, 0, maf
+    while pos <= len(text):
+        end = text.find("\n", pos)
+        end = len(text) if end < 0 else end
+        line, pos = text[pos:end], end + 1
+        if comments and line.startswith("#"):
+            skip += 1
+            continue
+        comments = False
+        if line.strip():
+            return skip, line
+    return skip, ""
 
 
 def _check_header(header: list[str], name: str) -> None:

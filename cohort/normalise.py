@@ -181,33 +181,52 @@ def _plain(value: Any) -> Any:
 def _map_cells(
     series: pd.Series, read: Callable[[Any], tuple[Any, str | None]]
 ) -> tuple[list[Any], list[tuple[int, Any, str]]]:
-    """Apply ``read`` to each distinct value; return the results and (position, value, error).
+    """Apply ``read`` to each distinct value; return the results and (position, value, error)."""
+    results, inverse, bad = _read_distinct(series, read)
+    return results[inverse].tolist(), bad
+
+
+def _read_distinct(
+    series: pd.Series, read: Callable[[Any], tuple[Any, str | None]]
+) -> tuple[np.ndarray, np.ndarray, list[tuple[int, Any, str]]]:
+    """``read`` once per distinct value: the results (object array), each cell's index into them,
+    and (position, value, error) of every cell whose value ``read`` refused.
 
     The distinct values come from ``pd.factorize`` (one hash pass in C), keyed by value *and* type so
-    that ``1``, ``1.0`` and ``True`` (equal in Python) are still read separately; ``read`` then runs
-    once per distinct value and the results are mapped back with ``take``.
+    that ``1``, ``1.0`` and ``True`` (equal in Python) are still read separately.
     """
     values = series.to_numpy(dtype=object)
     try:
-        value_codes, _ = pd.factorize(values, use_na_sentinel=False)
-        type_codes, _ = pd.factorize(pd.Series(values).map(type).to_numpy(dtype=object))
+        types = list(map(type, values))
+        kinds = set(types)
+        mixed = len(kinds) > 1
+        # all ``str``: no missing value to keep apart, and the sentinel pass skips isna()
+        value_codes, _ = pd.factorize(values, use_na_sentinel=kinds == {str})
+        if mixed:
+            type_codes, _ = pd.factorize(pd.Series(types, dtype=object).to_numpy())
     except TypeError:  # an unhashable cell (a list from JSON): read cell by cell
-        return _map_cells_slow(values, read)
-    combined = value_codes.astype(np.int64) * (int(type_codes.max(initial=0)) + 1) + type_codes
-    inverse = pd.factorize(combined)[0]
-    first_pos = np.unique(inverse, return_index=True)[1]  # codes follow first appearance
+        out, bad = _map_cells_slow(values, read)
+        results = np.empty(len(out), dtype=object)
+        results[:] = out
+        return results, np.arange(len(out)), bad
+    if not mixed:  # one type (a column read as text): the values decide
+        inverse = value_codes
+    else:
+        combined = value_codes.astype(np.int64) * (int(type_codes.max()) + 1) + type_codes
+        inverse = pd.factorize(combined)[0]
+    # codes follow first appearance, so the k-th first appearance is code k's
+    first_pos = np.flatnonzero(~pd.Series(inverse).duplicated().to_numpy())
     results = np.empty(len(first_pos), dtype=object)
     errors: list[str | None] = []
     for k, pos in enumerate(first_pos):
         res, err = read(values[pos])
         results[k] = res
         errors.append(err)
-    out = results[inverse].tolist()
     bad_codes = np.array([e is not None for e in errors], dtype=bool)
     bad = [
         (int(pos), values[pos], errors[inverse[pos]]) for pos in np.flatnonzero(bad_codes[inverse])
     ]
-    return out, bad
+    return results, inverse, bad
 
 
 def _map_cells_slow(
@@ -271,7 +290,7 @@ def normalise_boolean(series: pd.Series, column: str, ctx: Context) -> pd.Series
             return False, None
         return pd.NA, "unknown_code"
 
-    out, bad = _map_cells(series, read)
+    results, inverse, bad = _read_distinct(series, read)
     for pos, value, _ in bad:
         ctx.add(
             pos, "unknown_code", column, value,
@@ -280,7 +299,10 @@ def normalise_boolean(series: pd.Series, column: str, ctx: Context) -> pd.Series
             f"Declare it in the mapping under values: {{{column}: {{{value!r}: true}}}} (or false), "
             "list it under missing: if it means unknown, or correct the cell.",
         )  # fmt: skip
-    return pd.Series(out, index=series.index, dtype="boolean")
+    missing = np.array([r is pd.NA for r in results], dtype=bool)
+    truth = np.array([r is True for r in results], dtype=bool)
+    flags = pd.arrays.BooleanArray(truth[inverse], missing[inverse])
+    return pd.Series(flags, index=series.index)
 
 
 def normalise_category(series: pd.Series, column: str, ctx: Context) -> pd.Series:
@@ -337,14 +359,19 @@ def normalise_text(series: pd.Series, column: str, ctx: Context) -> pd.Series:
 def _text_column(values: np.ndarray, index: pd.Index, ctx: Context) -> pd.Series:
     """:func:`normalise_text` for a column of ``str`` only (identifiers: every value distinct), with
     pandas' string methods instead of one :func:`token` call per cell; the same steps as ``token``."""
-    text = pd.Series(values, dtype=object)
-    stripped = text.str.strip()
-    tok = stripped.str.lower().str.replace(_SPACES.pattern, " ", regex=True)
-    whole = tok.str.fullmatch(_WHOLE_DECIMAL.pattern)
-    if whole.any():
-        tok[whole] = tok[whole].map(lambda t: str(int(t.split(".")[0])))
+    stripped = list(map(str.strip, values))
+    lowered = list(map(str.lower, stripped))
+    # Letters and digits only: no space, "_" or ".", so token() is the lower-case text itself.
+    plain = np.fromiter(map(str.isalnum, lowered), dtype=bool, count=len(lowered))
+    tok = pd.Series(lowered, dtype=object)
+    if not plain.all():
+        rest = tok[~plain].str.replace(_SPACES.pattern, " ", regex=True)
+        whole = rest.str.fullmatch(_WHOLE_DECIMAL.pattern).to_numpy(dtype=bool)
+        if whole.any():
+            rest[whole] = rest[whole].map(lambda t: str(int(t.split(".")[0])))
+        tok[~plain] = rest
     missing = tok.isin(MISSING_TOKENS | _extra_missing(ctx)).to_numpy()
-    out = pd.Series(stripped.to_numpy(), index=index, dtype="string")
+    out = pd.Series(pd.array(stripped, dtype="string"), index=index)
     out[missing] = pd.NA
     return out
 
@@ -386,7 +413,7 @@ def normalise_number(series: pd.Series, column: str, ctx: Context) -> pd.Series:
             return np.nan, "not_an_integer"
         return x, None
 
-    out, bad = _map_cells(series, read)
+    results, inverse, bad = _read_distinct(series, read)
     for pos, value, err in bad:
         if err == "not_an_integer":
             ctx.add(
@@ -410,7 +437,8 @@ def normalise_number(series: pd.Series, column: str, ctx: Context) -> pd.Series:
                 "Write a plain number with a dot as decimal separator (no units or text), or "
                 "leave the cell empty if unknown.",
             )  # fmt: skip
-    return pd.Series(out, index=series.index, dtype="Float64")
+    numbers = results.astype(np.float64)[inverse]  # NaN (missing or refused) becomes <NA>
+    return pd.Series(pd.arrays.FloatingArray(numbers, np.isnan(numbers)), index=series.index)
 
 
 def _codes_text(column: str) -> str:

@@ -378,6 +378,29 @@ def _id_key(value: str) -> str:
     return _INVISIBLE.sub("", unicodedata.normalize("NFKC", value)).casefold()
 
 
+_ASCII_SPACE = re.compile(r"[\t\n\x0b\x0c\r\x1c-\x1f ]")
+
+
+def _clashing_values(values: np.ndarray) -> set[str]:
+    """The distinct identifiers whose :func:`_id_key` equals that of another distinct identifier.
+
+    For ASCII text NFKC changes nothing and the invisible characters are the ASCII spaces, so the
+    key is the text without them, lower-cased (``str`` methods mapped in C); only non-ASCII
+    identifiers go through NFKC one by one.
+    """
+    distinct = pd.unique(values)
+    if not len(distinct):
+        return set()
+    ascii_ = np.fromiter(map(str.isascii, distinct), dtype=bool, count=len(distinct))
+    plain = distinct[ascii_]
+    if _ASCII_SPACE.search("".join(plain)):
+        plain = [_ASCII_SPACE.sub("", v) for v in plain]
+    keys = np.empty(len(distinct), dtype=object)
+    keys[ascii_] = list(map(str.lower, plain))
+    keys[~ascii_] = [_id_key(v) for v in distinct[~ascii_]]
+    return set(distinct[pd.Series(keys).duplicated(keep=False).to_numpy()])
+
+
 def near_duplicate_ids(frame: pd.DataFrame, ctx: Context) -> None:
     """Warn about identifiers that differ only by case, Unicode form or an invisible character.
 
@@ -386,11 +409,14 @@ def near_duplicate_ids(frame: pd.DataFrame, ctx: Context) -> None:
     identifiers kept as given (they may be legitimately distinct in a case-sensitive system).
     """
     ids = frame["patient_id"]
+    present = ids.notna().to_numpy(dtype=bool)
+    suspects = _clashing_values(ids[present].astype(str).to_numpy(dtype=object))
     groups: dict[str, dict[str, list[int]]] = {}
-    for pos, value in enumerate(ids.tolist()):
-        if value is None or value is pd.NA:
-            continue
-        groups.setdefault(_id_key(str(value)), {}).setdefault(str(value), []).append(ctx.rows[pos])
+    if suspects:
+        texts = ids.astype(object).where(present, None)
+        for pos in np.flatnonzero(present & texts.isin(suspects).to_numpy(dtype=bool)):
+            value = str(texts.iloc[pos])
+            groups.setdefault(_id_key(value), {}).setdefault(value, []).append(ctx.rows[pos])
     clashes = [g for g in groups.values() if len(g) > 1]
     for group in clashes[:20]:
         shown = ", ".join(f"{v!r} (row {', '.join(map(str, rows))})" for v, rows in group.items())
