@@ -218,4 +218,4 @@ def case_columns(
         )
     w = arrays["weights"][keep] if "weights" in arrays else None
     e = arrays["entry"][keep] if "entry" in arrays else None
-    return frame.loc[keep], w, e, excluded
+    return (frame if keep.all() else frame.loc[keep]), w, e, excluded
