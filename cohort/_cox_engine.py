@@ -30,30 +30,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 from threadpoolctl import threadpool_limits
 
-__all__ = ["CoxFit", "concordance", "concordance_counts", "dense_ranks", "fit_cox"]
+from cohort._counting import dense_ranks
 
-
-def dense_ranks(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``np.unique(values, return_inverse=True)`` (no NaN), faster for few distinct values.
-
-    Whole-day times or a linear predictor of a few binary covariates have few distinct values: a
-    hash pass (``pd.factorize``) and a sort of the distinct values beat sorting every row. With many
-    distinct values sorting wins, so the choice is made on a sample of every ``n // 32768``-th row.
-    """
-    values = np.asarray(values)
-    n = len(values)
-    step = max(1, n // 32768)
-    if n > 65536 and len(pd.unique(values[::step])) <= 16384:
-        codes, uniq = pd.factorize(values)
-        order = np.argsort(uniq, kind="stable")
-        rank = np.empty(len(uniq), dtype=np.int64)
-        rank[order] = np.arange(len(uniq))
-        return np.asarray(uniq)[order], rank[codes]
-    uniq, inv = np.unique(values, return_inverse=True)
-    return uniq, inv.reshape(-1).astype(np.int64, copy=False)
+__all__ = ["CoxFit", "concordance", "concordance_counts", "fit_cox"]
 
 
 def _codes(labels: np.ndarray | None, n: int) -> np.ndarray:

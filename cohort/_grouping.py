@@ -67,7 +67,13 @@ def group_codes(frame: pd.DataFrame, cols: tuple[str, ...]) -> tuple[np.ndarray,
             codes = np.array([lookup[v] for v in uniques], dtype=np.int64)[row_codes]
         combined = combined * len(levels) + codes
         levels_per_col.append(levels)
-    present, inverse = np.unique(combined, return_inverse=True)
+    radix = int(np.prod([len(levels) for levels in levels_per_col], dtype=float))
+    if radix <= 4 * n + 1024:  # few combinations: dense codes by a count, not a sort
+        seen = np.bincount(combined, minlength=radix) > 0
+        present = np.flatnonzero(seen)
+        inverse = (np.cumsum(seen) - 1)[combined]
+    else:
+        present, inverse = np.unique(combined, return_inverse=True)
     labels = []
     for code in present.tolist():
         digits = []
