@@ -15,15 +15,38 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 __all__ = [
     "Counts",
+    "aalen_johansen",
     "count_table",
+    "dense_ranks",
     "gray_statistic",
     "km_columns",
     "logrank_oev",
     "survdiff_chisq",
 ]
+
+
+def dense_ranks(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(values, return_inverse=True)`` (no NaN), faster for few distinct values.
+
+    Whole-day times or a linear predictor of a few binary covariates have few distinct values: a
+    hash pass (``pd.factorize``) and a sort of the distinct values beat sorting every row. With many
+    distinct values sorting wins, so the choice is made on a sample of every ``n // 32768``-th row.
+    """
+    values = np.asarray(values)
+    n = len(values)
+    step = max(1, n // 32768)
+    if n > 65536 and len(pd.unique(values[::step])) <= 16384:
+        codes, uniq = pd.factorize(values)
+        order = np.argsort(uniq, kind="stable")
+        rank = np.empty(len(uniq), dtype=np.int64)
+        rank[order] = np.arange(len(uniq))
+        return np.asarray(uniq)[order], rank[codes]
+    uniq, inv = np.unique(values, return_inverse=True)
+    return uniq, inv.reshape(-1).astype(np.int64, copy=False)
 
 
 @dataclass(frozen=True)
@@ -79,35 +102,34 @@ def count_table(
         Delayed entry: a patient is at risk at ``t`` when ``entry < t <= time``.
     """
     time = np.asarray(time, dtype=float)
-    ut, ti = np.unique(time, return_inverse=True)
-    ti = ti.reshape(-1)
+    ut, ti = dense_ranks(time)
     n_t = len(ut)
-    s = np.zeros(len(time), dtype=np.int64) if strata is None else np.asarray(strata, np.int64)
-    n_s = int(s.max()) + 1 if len(s) else 1
-    cell = (s * n_t + ti) * k + np.asarray(group, dtype=np.int64)
-    size = n_s * n_t * k
+    cell = ti * k + np.asarray(group, dtype=np.int64)
+    if strata is not None:
+        cell += np.asarray(strata, np.int64) * (n_t * k)
+    n_s = 1 if strata is None or not len(time) else int(np.max(strata)) + 1
     shape = (n_s, n_t, k)
-    removed = np.bincount(cell, weights=weights, minlength=size).reshape(shape)
+    # one bincount over (cell, kind): kind 0 is censored or another code, 1.. the causes in order
     status = np.asarray(status)
-    events = np.stack(
-        [
-            np.bincount(
-                cell,
-                weights=(status == c) * (1.0 if weights is None else np.asarray(weights)),
-                minlength=size,
-            ).reshape(shape)
-            for c in causes
-        ],
-        axis=-1,
-    )
+    kind = np.zeros(len(time), dtype=np.int64)
+    for j, c in enumerate(causes):
+        kind[status == c] = j + 1
+    n_kind = len(causes) + 1
+    both = np.bincount(
+        cell * n_kind + kind, weights=weights, minlength=n_s * n_t * k * n_kind
+    ).reshape(shape + (n_kind,))
+    removed = both.sum(axis=-1)
+    events = both[..., 1:]
     at_risk = np.cumsum(removed[:, ::-1], axis=1)[:, ::-1]
     if entry is not None:
         # not yet at risk at every t <= entry: remove at the last such time, reverse-cumulate
         ei = np.searchsorted(ut, np.asarray(entry, dtype=float), side="right") - 1
         inside = ei >= 0
-        ecell = (s[inside] * n_t + ei[inside]) * k + np.asarray(group, np.int64)[inside]
+        ecell = ei[inside] * k + np.asarray(group, np.int64)[inside]
+        if strata is not None:
+            ecell += np.asarray(strata, np.int64)[inside] * (n_t * k)
         wts = None if weights is None else np.asarray(weights)[inside]
-        late = np.bincount(ecell, weights=wts, minlength=size).reshape(shape)
+        late = np.bincount(ecell, weights=wts, minlength=n_s * n_t * k).reshape(shape)
         at_risk = at_risk - np.cumsum(late[:, ::-1], axis=1)[:, ::-1]
     return Counts(ut, at_risk.astype(float), events.astype(float), removed.astype(float), causes)
 
@@ -126,6 +148,30 @@ def km_columns(
         surv = np.cumprod(1.0 - d / n)
         inc = np.where(d > 0, d / (n * (n - d)), 0.0)
     return {"mask": keep, "survival": surv, "std_err": np.sqrt(np.cumsum(inc))}
+
+
+def aalen_johansen(
+    at_risk: np.ndarray, events: np.ndarray, removed: np.ndarray
+) -> dict[str, np.ndarray]:
+    """Aalen-Johansen cumulative incidence of one group over the times where someone leaves.
+
+    ``at_risk`` and ``removed`` are (T,), ``events`` (T, C) per cause, as :func:`count_table`
+    gives them for one stratum and group. As cmprsk's ``cinc``: the all-cause Kaplan-Meier
+    ``S(t) = prod (n - d) / n`` and ``F_c(t) = sum S(u-) d_c(u) / n(u)`` over ``u <= t``.
+
+    Returns ``mask`` (the kept times), ``surv_before`` / ``surv_after`` (``S(t-)``, ``S(t)``;
+    exactly 0 once everybody at risk has failed) and ``cif`` (T', C).
+    """
+    keep = removed > 0
+    n, d = at_risk[keep], events[keep]
+    d_all = d.sum(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        surv_after = np.cumprod(np.where(n > 0, (n - d_all) / n, 1.0))
+        surv_before = np.r_[1.0, surv_after[:-1]]
+        cif = np.cumsum(
+            np.where(n[:, None] > 0, surv_before[:, None] * d / n[:, None], 0.0), axis=0
+        )
+    return {"mask": keep, "surv_before": surv_before, "surv_after": surv_after, "cif": cif}
 
 
 def logrank_oev(counts: Counts, rho: float = 0.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

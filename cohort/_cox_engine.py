@@ -32,9 +32,20 @@ from dataclasses import dataclass
 import numpy as np
 from threadpoolctl import threadpool_limits
 
+from cohort._counting import dense_ranks
 from cohort._newton import newton_coxph
 
 __all__ = ["CoxFit", "concordance", "concordance_counts", "fit_cox"]
+
+
+def _codes(labels: np.ndarray | None, n: int) -> np.ndarray:
+    """Dense int64 codes 0.. of ``labels`` in sorted order (zeros when None)."""
+    if labels is None:
+        return np.zeros(n, dtype=np.int64)
+    labels = np.asarray(labels)
+    if labels.dtype.kind in "iu" and n and labels.min() == labels.max():
+        return np.zeros(n, dtype=np.int64)
+    return dense_ranks(labels)[1]
 
 
 @dataclass(frozen=True)
@@ -82,23 +93,31 @@ class _Setup:
         self.xt = np.ascontiguousarray((x - x.mean(axis=0)).T)  # feature-major, centred as coxph
         self.w = np.ones(n) if weights is None else np.asarray(weights, dtype=float)
         dead = np.asarray(event) != 0
-        strata = np.zeros(n, dtype=np.int64) if strata is None else np.asarray(strata)
-        scode = np.unique(strata, return_inverse=True)[1].reshape(-1).astype(np.int64)
+        scode = _codes(strata, n)
         if start is None:
-            ut, rank_stop = np.unique(stop, return_inverse=True)
+            ut, rank_stop = dense_ranks(stop)
             rank_start = np.full(n, -1, dtype=np.int64)
         else:
-            ut, inv = np.unique(np.concatenate([stop, start]), return_inverse=True)
+            ut, inv = dense_ranks(np.concatenate([stop, start]))
             rank_stop, rank_start = inv[:n], inv[n:]
         m = len(ut) + 1
         key_stop = scode * m + rank_stop.reshape(-1) + 1
         key_start = scode * m + rank_start.reshape(-1) + 1
-        gkeys, d = np.unique(key_stop[dead], return_counts=True)
-        big_g = len(gkeys)
-        hi = np.searchsorted(gkeys, key_stop, side="right")
-        lo = np.searchsorted(gkeys, key_start, side="right")
-        # stratum segments over the groups
         n_strata = int(scode.max()) + 1 if n else 0
+        n_keys = n_strata * m + 1
+        if n_keys <= 4 * n + 1024:
+            # dense keys: event counts per key, and "groups with key <= k" as a lookup table
+            counts = np.bincount(key_stop[dead], minlength=n_keys)
+            gkeys = np.flatnonzero(counts)
+            d = counts[gkeys]
+            below = np.cumsum(counts > 0)
+            hi, lo = below[key_stop], below[key_start]
+        else:
+            gkeys, d = np.unique(key_stop[dead], return_counts=True)
+            hi = np.searchsorted(gkeys, key_stop, side="right")
+            lo = np.searchsorted(gkeys, key_start, side="right")
+        big_g = len(gkeys)
+        # stratum segments over the groups
         seg_lo = np.searchsorted(gkeys, np.arange(n_strata) * m)
         seg_hi = np.searchsorted(gkeys, (np.arange(n_strata) + 1) * m)
         self.bounds = [(a, b) for a, b in zip(seg_lo, seg_hi, strict=True) if b > a]
@@ -125,6 +144,7 @@ class _Setup:
         wd = np.bincount(self.g_dead, weights=self.w[self.dead], minlength=big_g)
         self.mw = (wd / self.d)[self.slot_g]  # mean death weight of the slot's group
         self.n, self.p = n, self.xt.shape[0]
+        self._risk_bounds: tuple[np.ndarray, np.ndarray] | None = None
 
     # -- cumulative-sum helpers --------------------------------------------------------------
 
@@ -145,45 +165,67 @@ class _Setup:
     def _over_risk_groups(self, c: np.ndarray) -> np.ndarray:
         """Per patient, ``sum_{g: i at risk in g} c_g`` (``c`` of shape (G,) or (G, k))."""
         rc = np.concatenate([self._rev_cumsum(c), np.zeros((1,) + c.shape[1:])])
-        active = self.hi > self.lo
-        lo = np.where(active, self.lo, self.big_g)
-        hi = np.where(active & (self.hi < self.seg_end), self.hi, self.big_g)
+        if self._risk_bounds is None:  # fixed across Newton steps: computed once
+            active = self.hi > self.lo
+            self._risk_bounds = (
+                np.where(active, self.lo, self.big_g),
+                np.where(active & (self.hi < self.seg_end), self.hi, self.big_g),
+            )
+        lo, hi = self._risk_bounds
         return rc[lo] - rc[hi]
 
     # -- likelihood --------------------------------------------------------------------------
 
-    def pieces(self, beta: np.ndarray, info: bool = True):
-        """Log-likelihood, score, information and the per-slot quantities at ``beta``."""
+    def pieces(self, beta: np.ndarray, info: bool = True, slots: bool = False):
+        """Log-likelihood, score, information (and, with ``slots``, per-slot means) at ``beta``.
+
+        The score and information need only per-group sums over the Efron slots: with
+        ``a_s = (S1_g - f_s E1_g) / den_s`` for slot ``s`` of group ``g``, ``sum_s mw_s a_s`` is
+        ``S1_g c1_g - E1_g c2_g`` and ``sum_s mw_s a_s a_s'`` expands into ``S1 S1'``, ``S1 E1'``
+        and ``E1 E1'`` weighted by per-group sums of ``mw / den^2`` times 1, ``f``, ``f^2``; so
+        no per-slot, per-covariate array is formed (the slot means ``a`` only for residuals).
+        """
         eta = beta @ self.xt
         shift = float(eta.max()) if self.n else 0.0
         r = np.exp(eta - shift)
         wr = self.w * r
-        g, dead, f = self.slot_g, self.dead, self.frac
+        g, dead, f, big_g = self.slot_g, self.dead, self.frac, self.big_g
         wr_dead = wr[dead]
         s0 = self._risk_sum(wr)
-        e0 = np.bincount(self.g_dead, weights=wr_dead, minlength=self.big_g)
+        e0 = np.bincount(self.g_dead, weights=wr_dead, minlength=big_g)
+        s1 = np.column_stack([self._risk_sum(wr * self.xt[j]) for j in range(self.p)])
+        e1 = np.column_stack(
+            [
+                np.bincount(self.g_dead, weights=wr_dead * self.xd[j], minlength=big_g)
+                for j in range(self.p)
+            ]
+        )
         den = s0[g] - f * e0[g]
-        a = np.empty((self.p, len(g)))  # feature-major
-        for j in range(self.p):
-            s1 = self._risk_sum(wr * self.xt[j])
-            e1 = np.bincount(self.g_dead, weights=wr_dead * self.xd[j], minlength=self.big_g)
-            a[j] = (s1[g] - f * e1[g]) / den
         with np.errstate(divide="ignore"):
             loglik = float(self.wdead @ eta[dead] - self.mw @ (np.log(den) + shift))
-        score = self.xd @ self.wdead - a @ self.mw
+        haz = self.mw / den
+        c1 = np.bincount(g, weights=haz, minlength=big_g)
+        c2 = np.bincount(g, weights=haz * f, minlength=big_g)
+        score = self.xd @ self.wdead - (c1 @ s1 - c2 @ e1)
         imat = None
         if info:
-            haz = self.mw / den
-            c1 = np.bincount(g, weights=haz, minlength=self.big_g)
-            c2 = np.bincount(g, weights=haz * f, minlength=self.big_g)
-            imat = _gram(self.xt, wr * self._over_risk_groups(c1))
-            imat -= _gram(self.xd, wr_dead * c2[self.g_dead])
-            imat -= _gram(a, self.mw)
-        return loglik, score, imat, (r, den, a.T)
+            v = wr * self._over_risk_groups(c1)
+            v[dead] -= wr_dead * c2[self.g_dead]  # the tied deaths' own Efron terms
+            imat = _gram(self.xt, v)
+            h2 = haz / den
+            ca = np.bincount(g, weights=h2, minlength=big_g)
+            cb = np.bincount(g, weights=h2 * f, minlength=big_g)
+            cc = np.bincount(g, weights=h2 * f * f, minlength=big_g)
+            cross = s1.T @ (cb[:, None] * e1)
+            imat -= s1.T @ (ca[:, None] * s1) - cross - cross.T + e1.T @ (cc[:, None] * e1)
+        a = None
+        if slots:
+            a = (s1[g] - f[:, None] * e1[g]) / den[:, None]
+        return loglik, score, imat, (r, den, a)
 
     def score_residuals(self, beta: np.ndarray) -> np.ndarray:
         """R ``residuals(fit, type = "score")`` (unweighted), shape (n, p), as ``coxscore``."""
-        _, _, _, (r, den, a) = self.pieces(beta, info=False)
+        _, _, _, (r, den, a) = self.pieces(beta, info=False, slots=True)
         g, f = self.slot_g, self.frac
         haz = self.mw / den
         big_h = np.bincount(g, weights=haz, minlength=self.big_g)
@@ -318,31 +360,41 @@ def _weighted_rank_less(values, weights, bits, ends, thresholds):
 
     A wavelet matrix over ``values`` (non-negative integers below ``2**bits``): one stable
     partition per bit, every query answered at once per level. ``weights`` None counts rows.
+    Positions are int32 below 2**31 rows, and the partitions reuse two buffers (``np.compress``
+    into them), so no level allocates a row-length array for the partition.
     """
-    cur_v, cur_w = values, weights
-    s = np.zeros(len(ends), dtype=np.int64)
-    e = np.asarray(ends, dtype=np.int64)
-    acc = np.zeros(len(ends))
-    for b in range(bits - 1, -1, -1):
-        one = ((cur_v >> b) & 1).astype(bool)
-        z0 = np.zeros(len(cur_v) + 1, dtype=np.int64)
-        np.cumsum(~one, out=z0[1:])
+    n = len(values)
+    idx = np.int32 if n < 2**31 - 1 else np.int64
+    s = np.zeros(len(ends), dtype=idx)
+    e = np.asarray(ends, dtype=idx)
+    thr = np.asarray(thresholds)
+    acc = np.zeros(len(ends), dtype=np.int64 if weights is None else float)
+    z0 = np.zeros(n + 1, dtype=idx)
+    wz = None if weights is None else np.zeros(n + 1)
+    cur = [values, weights]
+    bufs = [[np.empty_like(a), np.empty_like(a)] if a is not None else None for a in cur]
+    for level, b in enumerate(range(bits - 1, -1, -1)):
+        zero = (cur[0] & (1 << b)) == 0
+        np.cumsum(zero, out=z0[1:])
         nz = int(z0[-1])
-        qbit = ((thresholds >> b) & 1).astype(bool)
+        qbit = (thr & (1 << b)) != 0
         zs, ze = z0[s], z0[e]
-        if cur_w is None:
-            acc += np.where(qbit, ze - zs, 0)
+        if weights is None:
+            acc += (ze - zs) * qbit
         else:
-            wz = np.zeros(len(cur_v) + 1)
-            np.cumsum(np.where(one, 0.0, cur_w), out=wz[1:])
+            np.cumsum(np.where(zero, cur[1], 0.0), out=wz[1:])
             acc += np.where(qbit, wz[e] - wz[s], 0.0)
         s = np.where(qbit, nz + s - zs, zs)
         e = np.where(qbit, nz + e - ze, ze)
-        if b:  # stable partition, zeros first (boolean masks read sequentially)
-            zero = ~one
-            cur_v = np.concatenate([cur_v[zero], cur_v[one]])
-            cur_w = None if cur_w is None else np.concatenate([cur_w[zero], cur_w[one]])
-    return acc
+        if b:  # stable partition, zeros first, into the buffer the previous level did not fill
+            one = ~zero
+            for k, a in enumerate(cur):
+                if a is not None:
+                    out = bufs[k][level % 2]
+                    np.compress(zero, a, out=out[:nz])
+                    np.compress(one, a, out=out[nz:])
+                    cur[k] = out
+    return acc.astype(float)
 
 
 def _less_and_tied(vals, keys, w, dead, from_key):
@@ -356,12 +408,13 @@ def _less_and_tied(vals, keys, w, dead, from_key):
     ww = None if w is None else w[order]
     cum = np.zeros(n + 1)
     np.cumsum(np.ones(n) if ww is None else ww, out=cum[1:])
-    # process the events in the same order, so every searchsorted gets sorted queries
+    # process the events in the same order, so the searchsorted gets sorted queries
     ev = order[dead[order]]
     thr, frm = vals[ev], from_key[ev]
-    first = np.searchsorted(sorted_comp, thr * n_keys, side="left")
+    val_start = np.zeros(int(vals.max()) + 2, dtype=np.int64)  # first sorted row of each value
+    np.cumsum(np.bincount(vals), out=val_start[1:])
+    first, eq_hi = val_start[thr], val_start[thr + 1]
     eq_lo = np.searchsorted(sorted_comp, thr * n_keys + frm, side="left")
-    eq_hi = np.searchsorted(sorted_comp, (thr + 1) * n_keys, side="left")
     bits = max(1, int(n_keys).bit_length())
     seq = keys[order].astype(np.int32 if n_keys < 2**31 else np.int64)
     below = cum[first] - _weighted_rank_less(seq, ww, bits, first, frm)
@@ -390,15 +443,11 @@ def concordance_counts(
     w = None if weights is None else np.asarray(weights, dtype=float)
     wfull = np.ones(n) if w is None else w
     dead = np.asarray(event) != 0
-    scode = (
-        np.zeros(n, dtype=np.int64)
-        if strata is None
-        else np.unique(np.asarray(strata), return_inverse=True)[1].reshape(-1).astype(np.int64)
-    )
-    ranks = np.unique(np.asarray(lp, dtype=float), return_inverse=True)[1].reshape(-1)
+    scode = _codes(strata, n)
+    ranks = dense_ranks(np.asarray(lp, dtype=float))[1]
     vals = scode * (int(ranks.max()) + 1 if n else 1) + ranks
     # at risk without an event at t_i: stop_j > t_i, or stop_j == t_i and censored
-    ut, rank_stop = np.unique(stop, return_inverse=True)
+    ut, rank_stop = dense_ranks(stop)
     big_t = len(ut) + 1
     key = (scode * big_t + rank_stop.reshape(-1)) * 2 + (~dead)
     ev, lt, eq = _less_and_tied(vals, key, w, dead, key + 1)
@@ -407,9 +456,7 @@ def concordance_counts(
     tot = cum_key[np.minimum(to_key, len(cum_key) - 1)] - cum_key[key[ev] + 1]
     if start is not None:
         # minus rows not yet entered at t_i: start_j >= t_i
-        ub, inv = np.unique(
-            np.concatenate([stop, np.asarray(start, dtype=float)]), return_inverse=True
-        )
+        ub, inv = dense_ranks(np.concatenate([stop, np.asarray(start, dtype=float)]))
         big_t = len(ub) + 1
         inv = inv.reshape(-1)
         key2 = scode * big_t + inv[n:]

@@ -125,6 +125,9 @@ def _scalar(value: object) -> object:
 
 def _as_numbers(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """Float values and a mask of entries that were present but not numbers."""
+    if isinstance(series.dtype, np.dtype) and series.dtype.kind in "fiu":
+        # plain numpy numbers (the loader's float times, int events): no masked round trip
+        return series.to_numpy(dtype=float), np.zeros(len(series), dtype=bool)
     if isinstance(series.dtype, pd.BooleanDtype) or series.dtype == bool:
         values = series.astype("Float64")
     else:
@@ -166,8 +169,9 @@ def endpoint_arrays(
     Returns
     -------
     frame : pandas.DataFrame
-        A copy restricted to rows with a known time and event; ``time_col`` is float64 and
-        ``event_col`` int64. ``frame.attrs`` carries ``n_missing_endpoint`` (int),
+        A copy (shallow when no row is left out) restricted to rows with a known time and event;
+        ``time_col`` is float64 and ``event_col`` int64 (new arrays, never the caller's).
+        ``frame.attrs`` carries ``n_missing_endpoint`` (int),
         ``missing_index`` (list of index labels left out) and ``endpoint`` (the normalised key:
         a lower-case name or the column pair).
     time_col, event_col : str
@@ -241,7 +245,8 @@ def endpoint_arrays(
             DataQualityWarning,
             stacklevel=3,
         )
-    out = frame.loc[known].copy()
+    # all rows known (the usual case): a shallow copy, whose two replaced columns are new arrays
+    out = frame.copy(deep=False) if n_missing == 0 else frame.loc[known].copy()
     out[time_col] = times[known]
     out[event_col] = events[known].astype(np.int64)
     out.attrs = {"n_missing_endpoint": n_missing, "missing_index": missing_index, "endpoint": key}

@@ -18,9 +18,9 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-from cohort._counting import count_table, gray_statistic
+from cohort._counting import Counts, count_table, dense_ranks, gray_statistic
 
-__all__ = ["GrayTest", "gray_test"]
+__all__ = ["GrayTest", "gray_test", "gray_test_counts"]
 
 
 @dataclass(frozen=True)
@@ -76,13 +76,24 @@ def gray_test(
     if strata is None:
         strata = np.zeros(len(time), dtype=np.int64)
     m = np.where(status == cause, 1, np.where(status == 0, 0, 2))
-    codes = np.unique(strata, return_inverse=True)[1].reshape(-1)
+    codes = dense_ranks(strata)[1]
     counts = count_table(time, m, group, ng, strata=codes, causes=(1, 2), weights=weights)
+    return gray_test_counts(counts, 0, rho)
+
+
+def gray_test_counts(counts: Counts, cause_index: int, rho: float = 0.0) -> GrayTest:
+    """Gray's test from a count table (:func:`cohort._counting.count_table`, strata x times x
+    groups x causes): the cause ``counts.causes[cause_index]`` against all the other causes.
+
+    One table serves the test of every cause and the curves (``cohort.cuminc``).
+    """
+    ng = counts.at_risk.shape[-1]
     s = np.zeros(ng - 1)
     v = np.zeros((ng - 1, ng - 1))
     for k in range(counts.at_risk.shape[0]):
         events = counts.events[k]
-        sk, vk = gray_statistic(counts.at_risk[k], events[..., 0], events[..., 1], rho)
+        d1 = events[..., cause_index]
+        sk, vk = gray_statistic(counts.at_risk[k], d1, events.sum(axis=-1) - d1, rho)
         s += sk
         v += vk
     dof = ng - 1

@@ -67,7 +67,13 @@ def group_codes(frame: pd.DataFrame, cols: tuple[str, ...]) -> tuple[np.ndarray,
             codes = np.array([lookup[v] for v in uniques], dtype=np.int64)[row_codes]
         combined = combined * len(levels) + codes
         levels_per_col.append(levels)
-    present, inverse = np.unique(combined, return_inverse=True)
+    radix = int(np.prod([len(levels) for levels in levels_per_col], dtype=float))
+    if radix <= 4 * n + 1024:  # few combinations: dense codes by a count, not a sort
+        seen = np.bincount(combined, minlength=radix) > 0
+        present = np.flatnonzero(seen)
+        inverse = (np.cumsum(seen) - 1)[combined]
+    else:
+        present, inverse = np.unique(combined, return_inverse=True)
     labels = []
     for code in present.tolist():
         digits = []
@@ -218,4 +224,4 @@ def case_columns(
         )
     w = arrays["weights"][keep] if "weights" in arrays else None
     e = arrays["entry"][keep] if "entry" in arrays else None
-    return frame.loc[keep], w, e, excluded
+    return (frame if keep.all() else frame.loc[keep]), w, e, excluded

@@ -3,11 +3,13 @@
 Results equal R's ``cmprsk`` (``cuminc``, ``timepoints``, ``crr``); the tests compare against values
 written by ``tests/reference/reference_cmprsk.R``. What comes from where:
 
-- **Cumulative incidence**: statsmodels' ``CumIncidenceRight`` (Aalen-Johansen, exact for tied times;
-  lifelines' ``AalenJohansenFitter`` jitters ties and is not used).
+- **Cumulative incidence**: Aalen-Johansen (exact for tied times) from one count table per
+  stratum x time x group x cause (:mod:`cohort._counting`, one ``np.bincount``), by cumulative
+  products and sums; statsmodels' ``CumIncidenceRight`` gives the same numbers and is the test
+  oracle (lifelines' ``AalenJohansenFitter`` jitters ties and is not used).
 - **Its variance**: cmprsk's own delta-method variance (Fortran ``cinc``), which neither statsmodels
-  (Aalen-type) nor scikit-survival (Aalen/Dinse) reports. It is computed here from the estimates of
-  statsmodels (see :func:`_cmprsk_variance`), so ``var`` equals what ``cmprsk::timepoints`` prints.
+  (Aalen-type) nor scikit-survival (Aalen/Dinse) reports, from the same counts (see
+  :func:`_cmprsk_variance`), so ``var`` equals what ``cmprsk::timepoints`` prints.
 - **Confidence limits**: the log(-log) interval that cmprsk-based tools (tidycmprsk, ggsurvfit)
   show, ``F ** exp(±z * se / (F * log F))``; or ``"plain"`` ``F ± z * se`` clipped to [0, 1].
   cmprsk itself prints no interval.
@@ -26,9 +28,10 @@ import pandas as pd
 from scipy import stats
 
 from cohort._arguments import check_conf_level
+from cohort._counting import aalen_johansen, count_table
 from cohort._endpoint import Endpoint, endpoint_arrays, endpoint_key
 from cohort._finegray import fit_finegray
-from cohort._gray import gray_test
+from cohort._gray import gray_test_counts
 from cohort._grouping import analysable_rows
 from cohort._grouping import as_columns as _as_columns
 from cohort._grouping import group_codes as _group_codes
@@ -83,7 +86,7 @@ def _prepare(data, endpoint, by, strata, what) -> _Prepared:
         data, endpoint, by_cols, strata_cols, what, causes=True
     )
     status = frame[ecol].to_numpy(dtype=np.int64)
-    causes = tuple(int(c) for c in np.unique(status[status > 0]))
+    causes = tuple(int(c) for c in np.sort(pd.unique(status[status > 0])))
     if not causes:
         raise ModelError(f"{what}: no events among the {len(frame)} analysed patients.")
     codes, labels = _group_codes(frame, by_cols)
@@ -149,69 +152,58 @@ def _cmprsk_variance(
     return var
 
 
-def _group_table(
-    time: np.ndarray,
-    status: np.ndarray,
+def _cause_columns(
+    times: np.ndarray,
+    at_risk: np.ndarray,
+    events: np.ndarray,
+    removed: np.ndarray,
     causes: tuple[int, ...],
-    weights: np.ndarray | None = None,
-) -> pd.DataFrame:
-    """One row per (cause, distinct time): at_risk, events, cif, var (cmprsk).
+) -> list[dict[str, np.ndarray]]:
+    """Per cause, the columns of one group's curve over the times where someone in it leaves.
 
-    ``weights`` are patient counts per row (the compressed rows of the Dask path): the cumulative
-    incidence is then Aalen-Johansen's ``sum S(t-) d_c(t) / n(t)`` from the weighted counts (what
-    statsmodels' ``CumIncidenceRight`` computes from rows).
+    Inputs are one group's counts per distinct time of a count table
+    (:func:`cohort._counting.count_table`; ``events`` (T, C) per cause in ``causes`` order). The
+    Aalen-Johansen estimate is :func:`cohort._counting.aalen_johansen`, its variance cmprsk's
+    (:func:`_cmprsk_variance`); statsmodels' ``CumIncidenceRight`` is the test oracle.
     """
-    from statsmodels.duration.survfunc import CumIncidenceRight
-
-    utimes, inverse = np.unique(time, return_inverse=True)
-    n_t = len(utimes)
-    removed = np.bincount(inverse, weights=weights, minlength=n_t)
-    at_risk = removed.sum() - np.r_[0, np.cumsum(removed)[:-1]]
-    w = np.ones(len(time)) if weights is None else weights
-    counts = {c: np.bincount(inverse, weights=w * (status == c), minlength=n_t) for c in causes}
-    d_all = sum(counts.values())
-    censored = removed - d_all
-    cifs = {c: np.zeros(n_t) for c in causes}
-    if weights is not None:
-        with np.errstate(divide="ignore", invalid="ignore"):
-            km_after = np.cumprod(np.where(at_risk > 0, 1 - d_all / at_risk, 1.0))
-        km_before = np.r_[1.0, km_after[:-1]]
-        cifs = {c: np.cumsum(km_before * counts[c] / at_risk) for c in causes}
-    elif d_all.sum() > 0:
-        # statsmodels' own standard errors divide by zero when a curve reaches 0; they are unused
-        with np.errstate(divide="ignore", invalid="ignore"):
-            fit = CumIncidenceRight(time, status)
-        if not np.array_equal(fit.times, utimes):  # pragma: no cover - statsmodels contract
-            raise ModelError("statsmodels CumIncidenceRight returned unexpected times.")
-        for c in causes:
-            if c <= len(fit.cinc):
-                cifs[c] = np.asarray(fit.cinc[c - 1], dtype=float)
-    # all-cause Kaplan-Meier = 1 - sum of the cumulative incidences, but exactly 0 once everybody
-    # at risk has failed (cmprsk tests 'fkn > 0'; rounding would leave 1e-17 there)
-    extinct = np.maximum.accumulate(at_risk == d_all)
-    surv_after = np.where(extinct, 0.0, np.clip(1.0 - sum(cifs.values()), 0.0, 1.0))
-    surv_before = np.r_[1.0, surv_after[:-1]]
-    rows = []
-    for c in causes:
-        d_cause = counts[c]
+    aj = aalen_johansen(at_risk, events, removed)
+    keep = aj["mask"]
+    n, d = at_risk[keep], events[keep]
+    d_all = d.sum(axis=1)
+    censored = (removed[keep] - d_all).astype(np.int64)
+    out = []
+    for j, c in enumerate(causes):
+        d_cause = d[:, j]
+        cif = aj["cif"][:, j]
         var = _cmprsk_variance(
-            at_risk.astype(float), d_cause, d_all - d_cause, surv_before, surv_after, cifs[c]
+            n, d_cause, d_all - d_cause, aj["surv_before"], aj["surv_after"], cif
         )
-        rows.append(
-            pd.DataFrame(
-                {
-                    "event": c,
-                    "time": utimes,
-                    "at_risk": np.rint(at_risk).astype(np.int64),
-                    "events": np.rint(d_cause).astype(np.int64),
-                    "competing": np.rint(d_all - d_cause).astype(np.int64),
-                    "censored": np.rint(censored).astype(np.int64),
-                    "cif": cifs[c],
-                    "var": var,
-                }
-            )
+        out.append(
+            {
+                "event": np.full(len(n), c, dtype=np.int64),
+                "time": times[keep],
+                "at_risk": n.astype(np.int64),
+                "events": d_cause.astype(np.int64),
+                "competing": (d_all - d_cause).astype(np.int64),
+                "censored": censored,
+                "cif": cif,
+                "var": var,
+            }
         )
-    return pd.concat(rows, ignore_index=True)
+    return out
+
+
+def _group_table(time: np.ndarray, status: np.ndarray, causes: tuple[int, ...]) -> pd.DataFrame:
+    """One row per (cause, distinct time): at_risk, events, cif, var (cmprsk)."""
+    counts = count_table(time, status, np.zeros(len(time), dtype=np.int64), 1, causes=causes)
+    parts = _cause_columns(
+        counts.times,
+        counts.at_risk[0, :, 0],
+        counts.events[0, :, 0],
+        counts.removed[0, :, 0],
+        causes,
+    )
+    return pd.DataFrame({k: np.concatenate([p[k] for p in parts]) for k in parts[0]})
 
 
 def _limits(cif: np.ndarray, var: np.ndarray, conf_level: float, conf_type: str):
@@ -378,25 +370,36 @@ def _cuminc_prepared(
     """The curves, table and Gray's test of :func:`cuminc` from prepared rows; ``weights`` are
     patient counts per row (the Dask path's compressed rows), ``excluded`` and ``notes`` replace
     the prepared ones."""
-    w = np.ones(len(prep.time)) if weights is None else weights
-    curves, table = [], []
+    k = len(prep.labels)
+    # one count table (strata x times x groups x causes) for the curves and every Gray's test
+    counts = count_table(
+        prep.time,
+        prep.status,
+        prep.group_codes,
+        k,
+        strata=prep.strata_codes,
+        causes=prep.causes,
+        weights=weights,
+    )
+    at_risk, events = counts.at_risk.sum(axis=0), counts.events.sum(axis=0)
+    removed = counts.removed.sum(axis=0)
+    n_group = np.rint(np.bincount(prep.group_codes, weights=weights, minlength=k)).astype(np.int64)
+    columns: dict[str, list] = {}
+    table = []
     for code, label in enumerate(prep.labels):
-        m = prep.group_codes == code
-        n = int(np.rint(w[m].sum()))
-        wm = None if weights is None else weights[m]
-        tab = _group_table(prep.time[m], prep.status[m], prep.causes, wm)
-        for c, part in tab.groupby("event", sort=True):
-            table.append((label, int(c), n, int(part["events"].sum())))
-            if part["time"].iloc[0] > 0:
-                start = pd.DataFrame(
-                    {"event": [c], "time": [0.0], "at_risk": [n], "events": [0],
-                     "competing": [0], "censored": [0], "cif": [0.0], "var": [0.0]}
-                )  # fmt: skip
-                part = pd.concat([start, part], ignore_index=True)
-            part = part.copy()
-            part.insert(0, "group", label)
-            curves.append(part)
-    curves_df = pd.concat(curves, ignore_index=True)
+        parts = _cause_columns(
+            counts.times, at_risk[:, code], events[:, code], removed[:, code], prep.causes
+        )
+        for c, part in zip(prep.causes, parts, strict=True):
+            table.append((label, c, int(n_group[code]), int(part["events"].sum())))
+            if not len(part["time"]) or part["time"][0] > 0:  # the curve starts at time 0
+                start = {"event": c, "time": 0.0, "at_risk": n_group[code], "events": 0,
+                         "competing": 0, "censored": 0, "cif": 0.0, "var": 0.0}  # fmt: skip
+                part = {key: np.r_[np.asarray(start[key], v.dtype), v] for key, v in part.items()}
+            columns.setdefault("group", []).append(np.full(len(part["time"]), label, dtype=object))
+            for key, v in part.items():
+                columns.setdefault(key, []).append(v)
+    curves_df = pd.DataFrame({key: np.concatenate(v) for key, v in columns.items()})
     curves_df["std_err"] = np.sqrt(curves_df["var"])
     lower, upper = _limits(
         curves_df["cif"].to_numpy(), curves_df["var"].to_numpy(), conf_level, conf_type
@@ -411,11 +414,8 @@ def _cuminc_prepared(
     test = None
     if len(prep.labels) > 1:
         rows = []
-        for c in prep.causes:
-            g = gray_test(
-                prep.time, prep.status, prep.group_codes, c, strata=prep.strata_codes, rho=rho,
-                weights=weights,
-            )  # fmt: skip
+        for j, c in enumerate(prep.causes):
+            g = gray_test_counts(counts, j, rho)
             if np.isnan(g.statistic):
                 warnings.warn(
                     f"{what}: Gray's test for event {c} is undefined (singular variance; a group may "

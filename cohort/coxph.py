@@ -194,7 +194,7 @@ def _check_design(x: pd.DataFrame, event: np.ndarray, strata: np.ndarray) -> lis
                 f"covariate {name!r} takes a single value ({col[0]:g}) among the analysed patients, so "
                 "its effect cannot be estimated. Drop it from the formula or analyse a wider cohort."
             )
-        values = np.unique(col)
+        values = np.sort(pd.unique(col))  # hash-based distinct values, then sorted as np.unique
         if len(values) == 2:
             for v in values:
                 if event[col == v].sum() == 0:
@@ -328,7 +328,8 @@ def cox(
             DataQualityWarning,
             stacklevel=2,
         )
-    frame = frame.loc[~incomplete]
+    if incomplete.any():
+        frame = frame.loc[~incomplete]
     wts = None if wts is None else wts[~incomplete]
     if robust is None:  # R coxph: robust by default with a cluster or non-integer case weights
         robust = cluster is not None or (wts is not None and bool(np.any(wts != np.floor(wts))))

@@ -304,24 +304,33 @@ def _levels(series: pd.Series) -> list:
     return sorted(series.dropna().unique(), key=lambda v: (str(type(v)), v))
 
 
+def _factor_levels(series: pd.Series, uniques: pd.Index) -> list:
+    """:func:`_levels` from the distinct present values ``uniques`` (no second pass over rows)."""
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        present = set(uniques)
+        return [c for c in series.cat.categories if c in present]
+    return sorted(uniques, key=lambda v: (str(type(v)), v))
+
+
 def _encode(factor: Factor, series: pd.Series) -> dict[str, np.ndarray]:
     """Columns (name -> float array) for one factor; rows with a missing value give NaN."""
-    missing = series.isna().to_numpy()
     if factor.categorical or _is_categorical(series):
-        levels = _levels(series)
+        # one hash pass: integer codes per row (-1 missing) and the distinct present values, so
+        # each level's indicator is an integer comparison; missing rows become NaN, dropped and
+        # counted by the callers as for a numeric NaN
+        codes, uniques = pd.factorize(series)
+        levels = _factor_levels(series, uniques)
         if len(levels) < 2:
             raise ModelError(
                 f"covariate {factor.name!r} has {len(levels)} distinct value(s) among the analysed "
                 "patients; a categorical covariate needs at least two. Drop it from the formula."
             )
-        # compare only the present values: pd.NA == level is NA, which numpy cannot turn into a
-        # bool ("boolean value of NA is ambiguous"); missing rows become NaN, dropped and counted
-        # by the callers as for a numeric NaN
-        present = series.astype(object).to_numpy()[~missing]
+        code_of = {value: k for k, value in enumerate(uniques)}
+        missing = codes < 0
         out = {}
         for level in levels[1:]:
-            col = np.full(len(series), np.nan)
-            col[~missing] = present == level
+            col = (codes == code_of[level]).astype(float)
+            col[missing] = np.nan
             out[f"{factor.name}[{level}]"] = col
         return out
     if (
