@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -270,15 +268,19 @@ def test_registry_dispatch_when_available():
         pd.testing.assert_frame_equal(got.drop(columns="patient_id", errors="ignore"), func(frame))
 
 
-def test_vectorised_speed_on_200k_patients():
+def test_a_large_cohort_classifies_as_its_parts():
+    # vectorised over 200,000 patients, each patient's row is what a small batch gives (the speed
+    # itself is a benchmark's business, not a test's)
     rng = np.random.default_rng(1)
     n = 200_000
     frame = patients({}).sample(n, replace=True, random_state=1).reset_index(drop=True)
     frame["npm1"] = pd.array(rng.random(n) < 0.3, dtype="boolean")
     frame["bm_blasts_pct"] = pd.array(rng.uniform(0, 100, n), dtype="Float64")
-    start = time.perf_counter()
+    picks = np.sort(rng.choice(n, 500, replace=False))
     for func in ALL:
         out = func(frame)
-    elapsed = time.perf_counter() - start
-    assert len(out) == n
-    assert elapsed < 3.0  # three systems; ~1,000,000 patients would take < 2 s per system
+        assert len(out) == n
+        part = func(frame.iloc[picks].reset_index(drop=True))
+        pd.testing.assert_frame_equal(
+            out.iloc[picks].reset_index(drop=True), part, check_categorical=False
+        )

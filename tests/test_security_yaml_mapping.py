@@ -4,7 +4,6 @@ the mapping is read (not when the first date fails to parse)."""
 
 from __future__ import annotations
 
-import time
 import tracemalloc
 from pathlib import Path
 
@@ -22,17 +21,14 @@ def _write(tmp_path: Path, text: str, name: str = "m.yaml") -> Path:
     return path
 
 
-def test_alias_bomb_is_refused_fast_and_without_memory():
+def test_alias_bomb_is_refused_without_expanding():
     path = FILES / "mapping_alias_bomb.yaml"
     assert path.stat().st_size < 500
     tracemalloc.start()
-    start = time.perf_counter()
     with pytest.raises(MappingError, match=r"anchor \(&a\)"):
         read_mapping(path)
-    elapsed = time.perf_counter() - start
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    assert elapsed < 1.0
     assert peak < 5_000_000
 
 
