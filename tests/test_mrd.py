@@ -185,7 +185,7 @@ def test_missing_column_and_bad_options():
         classify(mrd, detection_limit=3.0)
 
 
-def test_vectorised_speed():
+def test_vectorised_over_many_patients():
     rng = np.random.default_rng(7)
     n_pat, per = 20_000, 6
     days = np.tile([0, 60, 180, 270, 360, 450], n_pat)
