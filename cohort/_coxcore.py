@@ -7,7 +7,7 @@ terms are not R's, and at 1e6 patients it takes a per-row Python loop. The numbe
 ``Surv(entry, time, event)`` data with strata, case weights, ``ties = "efron" | "breslow"`` and the
 robust (sandwich) variance of ``coxph(robust = TRUE)`` / ``cluster =``, in cumulative sums (one
 setup pass, a few ``np.bincount`` per Newton step). lifelines remains the test oracle where it
-applies (tests/test_parity_cox.py, tests/test_cox_engine.py).
+applies (tests/survival/test_parity_cox.py, tests/survival/test_cox_engine.py).
 
 This module keeps the small array-level interface :func:`cohort.coxph.cox` calls (:class:`CoxFit`,
 :func:`fit_cox`) and the per-event-time terms that ``cox.zph`` weights (:func:`event_time_terms`,

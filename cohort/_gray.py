@@ -5,7 +5,7 @@ offer the cumulative incidence but no test between groups). The subroutines ``cr
 of cmprsk (Robert Gray, GPL >= 2; ``src/crstm.f``) loop over the distinct times; here the same
 recursion is cumulative sums over the table of counts per time x group
 (:func:`cohort._counting.gray_statistic`, whose variable names follow the Fortran). The line-by-line
-translation it replaced is kept in tests/test_counting.py as the oracle.
+translation it replaced is kept in tests/survival/test_counting.py as the oracle.
 
 Reference: Gray RJ. A class of K-sample tests for comparing the cumulative incidence of a competing
 risk. Ann Stat 1988;16:1141-54.

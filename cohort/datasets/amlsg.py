@@ -245,7 +245,7 @@ def _outcomes(clin: pd.DataFrame, notes: dict) -> pd.DataFrame:
         "derived for patients with a CR_date: cir_days = Recurrence_date - CR_date with "
         "cir_status 1 if a recurrence date exists, else OS - CR_date with status 2 if dead, 0 if "
         f"alive ({int(clin['CR_date'].notna().sum())} patients). Checked to reproduce the trial's "
-        "rfs time and its 'cuminc' status (0/1/2) in tests/test_datasets.py. "
+        "rfs time and its 'cuminc' status (0/1/2) in tests/datasets/test_datasets.py. "
         f"{n_relapse_no_cr} patient(s) with a recurrence date but no CR date have no CIR."
     )
     return f

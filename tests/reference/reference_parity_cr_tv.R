@@ -3,8 +3,8 @@
 # alone:
 #   Rscript -e 'library(survival); library(cmprsk); options(digits=17); here<-"tests/reference";
 #               source("tests/reference/reference_parity_cr_tv.R")'
-# Writes tests/reference/values/parity_*.csv, read by tests/test_parity_competing.py,
-# tests/test_parity_time_varying.py and tests/test_parity_discrimination.py.
+# Writes tests/reference/values/parity_*.csv, read by tests/survival/test_parity_competing.py,
+# tests/survival/test_parity_time_varying.py and tests/survival/test_parity_discrimination.py.
 out <- file.path(here, "values")
 num <- function(x) format(x, digits = 17)
 times <- c(90, 180, 365, 730, 1095)
