@@ -25,8 +25,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from cohort.coxph import cox
-from cohort.survival import km, logrank
+from cohort.survival.cox import cox
+from cohort.survival.km import km, logrank
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -61,8 +61,8 @@ def tasks() -> dict[str, Callable[[pd.DataFrame], object]]:
         "log-rank (4 groups)": lambda d: logrank(d, ["npm1", "flt3_itd"], "os"),
         "cox (npm1 + flt3_itd + age)": lambda d: cox(d, "npm1 + flt3_itd + age", "os"),
     }
-    if importlib.util.find_spec("cohort.competing_risks") is not None:
-        from cohort import competing_risks
+    if importlib.util.find_spec("cohort.survival.competing") is not None:
+        from cohort.survival import competing as competing_risks
 
         if hasattr(competing_risks, "cuminc"):
             out["cuminc (cir, 2 groups)"] = lambda d: competing_risks.cuminc(d, "cir", by="npm1")

@@ -33,7 +33,6 @@ import numpy as np
 import pandas as pd
 
 from cohort._arguments import check_conf_level
-from cohort._endpoint import endpoint_columns, endpoint_key
 from cohort.cohort import EXCLUSION_COLUMNS
 from cohort.errors import (
     CohortError,
@@ -44,10 +43,11 @@ from cohort.errors import (
     Problem,
     SchemaError,
 )
+from cohort.survival.endpoint import endpoint_columns, endpoint_key
 
 if TYPE_CHECKING:  # pragma: no cover
     from cohort.mapping import Mapping
-    from cohort.survival import LogRankResult
+    from cohort.survival.km import LogRankResult
 
 __all__ = [
     "DaskCohort",
@@ -408,12 +408,12 @@ def genotype_groups_dask(data: Any, *, keep_id: bool = True, **options: Any):
 
 @dataclass(frozen=True)
 class DaskKaplanMeierResult:
-    """Kaplan-Meier estimates from aggregated counts; the fields of :class:`cohort.survival.KaplanMeierResult`.
+    """Kaplan-Meier estimates from aggregated counts; the fields of :class:`cohort.survival.km.KaplanMeierResult`.
 
     Attributes
     ----------
     table, curves, test, excluded, endpoint, by, conf_level, conf_type :
-        As :class:`~cohort.survival.KaplanMeierResult` (same columns, same values).
+        As :class:`~cohort.survival.km.KaplanMeierResult` (same columns, same values).
     counts : pandas.DataFrame
         The aggregate the estimates were computed from: ``group``, ``time``, ``events``,
         ``censored`` (one row per group and distinct time).
@@ -434,9 +434,9 @@ class DaskKaplanMeierResult:
         return tuple(self.table["group"])
 
     def survival_at(self, times: float | list[float] | np.ndarray) -> pd.DataFrame:
-        """As :meth:`cohort.survival.KaplanMeierResult.survival_at` (which reads only the curves
+        """As :meth:`cohort.survival.km.KaplanMeierResult.survival_at` (which reads only the curves
         and table, so it is reused as is)."""
-        from cohort.survival import KaplanMeierResult
+        from cohort.survival.km import KaplanMeierResult
 
         return KaplanMeierResult.survival_at(self, times)  # type: ignore[arg-type]
 
@@ -538,7 +538,7 @@ def km_dask(
         ``table``, ``curves`` and ``test`` with the columns and values of :func:`cohort.km`.
     """
     from cohort.scale.survival import COUNT, km_prepared, prepared_counts
-    from cohort.survival import _CONF_TYPES
+    from cohort.survival.km import _CONF_TYPES
 
     if conf_type not in _CONF_TYPES:
         raise ModelError(f"conf_type={conf_type!r}: use one of {', '.join(_CONF_TYPES)}.")

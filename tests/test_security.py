@@ -20,8 +20,8 @@ from hypothesis import strategies as st
 import cohort
 from cohort.errors import FormulaError, MappingError
 from cohort.export import neutralise_cell, neutralise_formulas, safe_csv
-from cohort.formula import parse_formula
 from cohort.mapping import read_mapping
+from cohort.survival.formula import parse_formula
 
 PACKAGE = Path(cohort.__file__).parent
 CORPUS = Path(__file__).parent / "bad_inputs" / "files"

@@ -95,7 +95,7 @@ def analyse(cohort, report):
             report, f"tv_{key}", frame, exposure=EXPOSURE, covariates=covs, title=title
         )
         from cohort.errors import CohortError
-        from cohort.time_varying import simon_makuch
+        from cohort.survival.time_varying import simon_makuch
 
         try:
             sm = simon_makuch(frame, "os", exposure=EXPOSURE, exposure_days="hsct_days")

@@ -274,7 +274,7 @@ def simon_makuch_plot(
 ) -> CohortFigure:
     """Simon-Makuch curves (Kaplan-Meier by current exposure) with a number-at-risk table.
 
-    Parameters as :func:`km_plot`; ``result`` from :func:`cohort.time_varying.simon_makuch`. The
+    Parameters as :func:`km_plot`; ``result`` from :func:`cohort.survival.time_varying.simon_makuch`. The
     risk table counts patients under observation in each state (:func:`simon_makuch_at_risk`), so
     patients move from the unexposed to the exposed row at exposure.
     """

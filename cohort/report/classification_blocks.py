@@ -57,7 +57,7 @@ def compare_systems_block(
     title: str = "",
 ) -> Any:
     """Discrimination of classifications on the same patients (:func:`cohort.compare_systems`)."""
-    from cohort.discrimination import compare_systems
+    from cohort.survival.discrimination import compare_systems
 
     try:
         res = compare_systems(data, list(systems), endpoint, n_boot=n_boot, seed=seed, n_jobs=1)

@@ -111,7 +111,7 @@ def time_varying_block(
     min_events: int = MIN_EVENTS,
 ) -> tuple[Any, Any]:
     """Time-dependent Cox model and Mantel-Byar test of ``exposure``; (cox, mantel_byar) or Nones."""
-    from cohort.time_varying import cox_time_varying, mantel_byar
+    from cohort.survival.time_varying import cox_time_varying, mantel_byar
 
     what = title or f"{exposure} as a time-dependent exposure"
     report.endpoints_used.add(endpoint)

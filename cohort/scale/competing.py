@@ -4,9 +4,9 @@ The Aalen-Johansen cumulative incidence, cmprsk's variance and Gray's test depen
 only through the number at risk and the events of each cause per (group, stratum, distinct time).
 One ``groupby(...).size()`` on the cluster gives those counts (:func:`cohort.scale.survival.compress`);
 the client runs the in-memory code on the compressed rows with the counts as row weights
-(:func:`cohort.competing_risks._cuminc_prepared`: Aalen-Johansen curves with cmprsk's variance,
-Gray's test by :func:`cohort._gray.gray_test`), so the result is the in-memory
-:class:`cohort.competing_risks.CumulativeIncidenceResult`.
+(:func:`cohort.survival.competing._cuminc_prepared`: Aalen-Johansen curves with cmprsk's variance,
+Gray's test by :func:`cohort.survival.gray.gray_test`), so the result is the in-memory
+:class:`cohort.survival.competing.CumulativeIncidenceResult`.
 
 Fine-Gray regression is in :mod:`cohort.scale.finegray`.
 """
@@ -23,7 +23,7 @@ from cohort.errors import DataQualityWarning, ModelError
 from cohort.scale.survival import COUNT, _columns, compress
 
 if TYPE_CHECKING:  # pragma: no cover
-    from cohort.competing_risks import CumulativeIncidenceResult
+    from cohort.survival.competing import CumulativeIncidenceResult
 
 __all__ = ["cuminc"]
 
@@ -39,7 +39,7 @@ def cuminc(
     conf_type: str = "log-log",
 ) -> CumulativeIncidenceResult:
     """:func:`cohort.cuminc` of a Dask cohort (a ``CumulativeIncidenceResult``)."""
-    from cohort.competing_risks import _CONF_TYPES, _cuminc_prepared, _prepare
+    from cohort.survival.competing import _CONF_TYPES, _cuminc_prepared, _prepare
 
     what = "cohort.cuminc"
     if conf_type not in _CONF_TYPES:

@@ -10,7 +10,7 @@ only through, per stratum and distinct time ``t`` and for the current ``beta``:
 
 Each partition computes these with one ``groupby(stratum, time).sum()``; the client adds the
 partitions' rows, forms the reverse cumulative sums and takes the Newton step of
-:func:`cohort._newton.newton_coxph`, the loop the in-memory engine runs, so the fit equals
+:func:`cohort.survival.newton.newton_coxph`, the loop the in-memory engine runs, so the fit equals
 :func:`cohort.cox` in memory. A partition boundary inside a tied time changes nothing: ties are
 added up on the client before Efron's steps.
 
@@ -45,13 +45,13 @@ import numpy as np
 import pandas as pd
 
 from cohort._arguments import check_conf_level
-from cohort._coxcore import TIES, CoxFit, zph_tests
-from cohort._endpoint import endpoint_columns, endpoint_key, endpoint_label
-from cohort._newton import newton_coxph
-from cohort.coxph import CoxResult, _summary_table
 from cohort.errors import DataQualityWarning, ModelError, ScaleWarning, SchemaError
-from cohort.formula import Formula, _is_categorical, design_matrix, parse_formula
 from cohort.scale.dispatch import NotDistributed, dask_frame
+from cohort.survival.cox import CoxResult, _summary_table
+from cohort.survival.cox_fit import TIES, CoxFit, zph_tests
+from cohort.survival.endpoint import endpoint_columns, endpoint_key, endpoint_label
+from cohort.survival.formula import Formula, _is_categorical, design_matrix, parse_formula
+from cohort.survival.newton import newton_coxph
 
 __all__ = ["DaskCoxResult", "cox", "cox_sums"]
 
@@ -60,7 +60,7 @@ TIME, EVENT = "_ time", "_ event"  # formula names are identifiers: these cannot
 
 @dataclass(frozen=True)
 class DaskCoxResult(CoxResult):
-    """A :class:`cohort.coxph.CoxResult` fitted on a Dask cohort (per-time sums).
+    """A :class:`cohort.survival.cox.CoxResult` fitted on a Dask cohort (per-time sums).
 
     The same fields; ``concordance`` is counted from the distinct rows (NaN with a ScaleWarning
     above ``MATERIALISE_MAX_ROWS`` of them) and ``concordance_se`` raises
@@ -128,7 +128,7 @@ def _design_part(
     """Complete rows of one partition as stratum columns, time, event and the design matrix.
 
     Categorical levels come from the whole cohort: a template row per level is put in front of the
-    partition's rows so that :func:`cohort.formula.design_matrix` makes the same columns in every
+    partition's rows so that :func:`cohort.survival.formula.design_matrix` makes the same columns in every
     partition (a partition may lack a level, or even the reference level), then dropped.
     """
     cols = list(parsed.variables)
@@ -155,7 +155,7 @@ def _design_part(
 
 def global_levels(frame: Any, cats: list[str], uniques: list) -> dict[str, list]:
     """The levels of each categorical covariate in the whole cohort, in the in-memory order."""
-    from cohort.formula import _levels
+    from cohort.survival.formula import _levels
 
     levels = {}
     for c, values in zip(cats, uniques, strict=True):
@@ -259,7 +259,7 @@ def _per_time(design: Any, beta: np.ndarray, mean: np.ndarray, keys: list[str]) 
 def _event_time_terms(piece: tuple, ties: str, p: int) -> tuple[np.ndarray, ...]:
     """Each event time's log-likelihood (without ``sum x beta`` over its deaths), score and
     information: Efron's (or Breslow's) steps over the tied deaths, as
-    :func:`cohort._coxcore.event_time_terms`."""
+    :func:`cohort.survival.cox_fit.event_time_terms`."""
     s0, s1, s2, nd, d0, d1, d2, _, _, _, _, dx_t = piece
     eff = nd if ties == "efron" else np.ones(len(nd))
     ll, score, info = np.zeros(len(nd)), dx_t.copy(), np.zeros((len(nd), p, p))
@@ -277,8 +277,8 @@ def _event_time_terms(piece: tuple, ties: str, p: int) -> tuple[np.ndarray, ...]
 
 
 def _zph_dask(fit: DaskCoxResult, transform: str) -> pd.DataFrame:
-    """R ``cox.zph`` (as :func:`cohort.coxph._zph`) from one more pass of per-time sums."""
-    from cohort.coxph import _TRANSFORMS
+    """R ``cox.zph`` (as :func:`cohort.survival.cox._zph`) from one more pass of per-time sums."""
+    from cohort.survival.cox import _TRANSFORMS
 
     if transform not in _TRANSFORMS:
         raise ModelError(f"transform={transform!r}: use one of {', '.join(_TRANSFORMS)}.")
@@ -337,7 +337,7 @@ def _concordance_part(part: pd.DataFrame, beta: np.ndarray, strata: list[str]) -
 
 
 def _concordance(design: Any, beta: np.ndarray, strata: list[str], what: str) -> float:
-    """Harrell's C of the fit, exactly as in memory (:func:`cohort._cox_engine.concordance`).
+    """Harrell's C of the fit, exactly as in memory (:func:`cohort.survival.cox_engine.concordance`).
 
     The pair counts depend on the patients only through their (stratum, time, status, linear
     predictor): each partition returns its distinct combinations with their counts, the client
@@ -348,8 +348,8 @@ def _concordance(design: Any, beta: np.ndarray, strata: list[str], what: str) ->
     :data:`cohort.scale.dispatch.MATERIALISE_MAX_ROWS` rows the concordance is not gathered:
     NaN, with a :class:`~cohort.errors.ScaleWarning`.
     """
-    from cohort._cox_engine import concordance
     from cohort.scale import dispatch
+    from cohort.survival.cox_engine import concordance
 
     meta = _concordance_part(design._meta, beta, strata)
     rows = design.map_partitions(_concordance_part, beta, strata, meta=meta).persist()
@@ -390,7 +390,7 @@ def cox_sums(design: Any, beta: np.ndarray, mean: np.ndarray, keys: list[str], t
 
 def _hazard_terms(pieces: list[tuple], ties: str, p: int) -> dict[tuple, tuple]:
     """Per stratum and event time, the hazard terms of the score residuals (as
-    :func:`cohort._coxcore._score_residuals`): cumulative ``h`` and ``h xbar``, and the dying
+    :func:`cohort.survival.cox_fit._score_residuals`): cumulative ``h`` and ``h xbar``, and the dying
     patients' ``h``, ``h xbar`` (Efron weights ``1 - k/d``) and mean of the step means."""
     out = {}
     for s0, s1, _, nd, d0, d1, _, _, _, skey, times, _ in pieces:
@@ -475,8 +475,8 @@ def _loglik_score_info(pieces, ties: str, p: int):
 
 
 def _newton(design, mean, keys, ties, p, max_iter=50, tol=1e-12) -> CoxFit:
-    """coxph's Newton iteration (:func:`cohort._newton.newton_coxph`, with the ``eps`` and
-    ``max_iter`` of :func:`cohort._coxcore.fit_cox`), one pass over the partitions per step."""
+    """coxph's Newton iteration (:func:`cohort.survival.newton.newton_coxph`, with the ``eps`` and
+    ``max_iter`` of :func:`cohort.survival.cox_fit.fit_cox`), one pass over the partitions per step."""
     newton = newton_coxph(
         lambda b: cox_sums(design, b, mean, keys, ties), p, eps=tol, max_iter=max_iter
     )
@@ -513,11 +513,11 @@ def cox(
     Returns
     -------
     DaskCoxResult
-        A :class:`cohort.coxph.CoxResult` (coefficients, SEs, log-likelihood equal to memory).
+        A :class:`cohort.survival.cox.CoxResult` (coefficients, SEs, log-likelihood equal to memory).
     """
     import dask
 
-    from cohort._timefix import aeq_times
+    from cohort.survival.timefix import aeq_times
 
     what = "cohort.cox"
     if penalizer or weights is not None or entry is not None:

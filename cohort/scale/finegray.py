@@ -1,6 +1,6 @@
 """Fine-Gray regression (``cmprsk::crr``) of a Dask cohort from per-time sums.
 
-As in :mod:`cohort._finegray_engine`, with ``G`` the censoring Kaplan-Meier, the weighted risk
+As in :mod:`cohort.survival.finegray_engine`, with ``G`` the censoring Kaplan-Meier, the weighted risk
 set of the k-th event time ``s_k`` is ``S0_k = sum_{t_j >= s_k} r_j + G(s_k-) sum_{t_j < s_k,
 competing} r_j / G(t_j-)``, and every per-patient weight (information, sandwich) depends on the
 patient only through its time and whether its event competes. So each partition returns, per
@@ -21,15 +21,15 @@ import numpy as np
 import pandas as pd
 
 from cohort._arguments import check_conf_level
-from cohort._endpoint import endpoint_columns, endpoint_key
-from cohort._finegray import FineGrayFit
-from cohort._newton import newton_crr
 from cohort.errors import ConvergenceWarning, DataQualityWarning, ModelError, SchemaError
 from cohort.scale.cox import EVENT, TIME, _categorical, global_levels, persisted_design
 from cohort.scale.dispatch import dask_frame
+from cohort.survival.endpoint import endpoint_columns, endpoint_key
+from cohort.survival.finegray import FineGrayFit
+from cohort.survival.newton import newton_crr
 
 if TYPE_CHECKING:  # pragma: no cover
-    from cohort.competing_risks import FineGrayResult
+    from cohort.survival.competing import FineGrayResult
 
 __all__ = ["finegray"]
 
@@ -186,7 +186,7 @@ def _sandwich(design, sums: _Sums, beta, info, e, failcode) -> np.ndarray:
 
 
 def _fit(design, p: int, failcode: int, gtol: float, max_iter: int = 50) -> FineGrayFit:
-    """crr's Newton-Raphson (:func:`cohort._newton.newton_crr`), one pass per trial point."""
+    """crr's Newton-Raphson (:func:`cohort.survival.newton.newton_crr`), one pass per trial point."""
     cache: dict[bytes, _Sums] = {}
 
     def sums_at(beta: np.ndarray) -> _Sums:  # the accepted trial point is evaluated once
@@ -237,8 +237,8 @@ def finegray(
     import dask
     from scipy import stats
 
-    from cohort.competing_risks import FineGrayResult
-    from cohort.formula import parse_formula
+    from cohort.survival.competing import FineGrayResult
+    from cohort.survival.formula import parse_formula
 
     what = "cohort.finegray"
     conf_level = check_conf_level(conf_level, what)

@@ -4,7 +4,7 @@ The patients still at risk after the landmark are selected with a lazy filter on
 (their times shifted to start at the landmark), and the Kaplan-Meier, Cox or cumulative incidence
 of :mod:`cohort.scale` run on that filtered dask DataFrame (Kaplan-Meier and Cox, or cumulative
 incidence and Fine-Gray). The counts of patients left out are computed in one pass. The result is a
-:class:`cohort.landmarking.LandmarkResult` whose ``data`` is the (lazy) landmark dask DataFrame.
+:class:`cohort.survival.landmark.LandmarkResult` whose ``data`` is the (lazy) landmark dask DataFrame.
 """
 
 from __future__ import annotations
@@ -15,12 +15,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from cohort._endpoint import endpoint_columns, endpoint_key
 from cohort.errors import DataQualityWarning, ModelError, SchemaError
 from cohort.scale.dispatch import NotDistributed, dask_frame
+from cohort.survival.endpoint import endpoint_columns, endpoint_key
 
 if TYPE_CHECKING:  # pragma: no cover
-    from cohort.landmarking import LandmarkResult
+    from cohort.survival.landmark import LandmarkResult
 
 __all__ = ["landmark"]
 
@@ -38,7 +38,7 @@ def landmark(
     """:func:`cohort.landmark` of a Dask cohort (a ``LandmarkResult``; ``data`` stays lazy)."""
     import dask
 
-    from cohort.landmarking import _estimates
+    from cohort.survival.landmark import _estimates
 
     what = "cohort.landmark"
     if isinstance(by, pd.Series):

@@ -2,7 +2,7 @@
 
 These estimators depend on the patients only through the number of events and of censorings per
 (stratum, group, distinct time). One ``groupby(...).size()`` on the cluster compresses the cohort
-into those counts; the client then runs the *in-memory* code (:func:`cohort.survival._km_table`,
+into those counts; the client then runs the *in-memory* code (:func:`cohort.survival.km._km_table`,
 ``_logrank_prepared``, ``_pairwise_prepared``) on the compressed rows with the counts as integer
 case weights, which R and the in-memory code treat as replicated patients. The results are the
 result classes of :func:`cohort.km`, :func:`cohort.logrank`, :func:`cohort.pairwise_logrank` and
@@ -25,12 +25,12 @@ import numpy as np
 import pandas as pd
 
 from cohort._arguments import check_conf_level
-from cohort._endpoint import endpoint_columns, endpoint_key, endpoint_label
 from cohort.errors import DataQualityWarning, ModelError, SchemaError
 from cohort.scale.dispatch import dask_frame
+from cohort.survival.endpoint import endpoint_columns, endpoint_key, endpoint_label
 
 if TYPE_CHECKING:  # pragma: no cover
-    from cohort.survival import KaplanMeierResult, LogRankResult, RMSTResult
+    from cohort.survival.km import KaplanMeierResult, LogRankResult, RMSTResult
 
 __all__ = [
     "compress",
@@ -96,7 +96,7 @@ def compress(
         grouped = grouped & sub[c].notnull()
     use, missing_case = grouped, {}
     for role, c in (("weights", weights), ("entry", entry)):
-        if c is not None:  # as cohort._grouping.case_columns: weights first, then entry
+        if c is not None:  # as cohort.survival.grouping.case_columns: weights first, then entry
             missing_case[f"missing_{role}"] = (use & sub[c].isnull()).sum()
             use = use & sub[c].notnull()
     keys = list(dict.fromkeys([*columns, *([entry] if entry else []), tcol, ecol]))
@@ -159,8 +159,8 @@ def prepared_counts(
 ):
     """The in-memory ``_Prepared`` of rows compressed by :func:`compress`, and each row's number
     of patients. A negative case weight raises as in memory (naming the compressed row)."""
-    from cohort._grouping import case_columns
-    from cohort.survival import _prepare
+    from cohort.survival.grouping import case_columns
+    from cohort.survival.km import _prepare
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DataQualityWarning)
@@ -186,7 +186,7 @@ def _ij_variance(tab, m, prep, rows, conf_level, conf_type) -> pd.DataFrame:
     """The group's table with R's infinitesimal-jackknife SE (``survival._km_ij_std_err``, which
     reads the weights only squared: the rows' sums of squared weights stand for their patients)
     and non-integer counts, as in memory when a patient's weight is not an integer."""
-    from cohort.survival import _confint, _km_ij_std_err
+    from cohort.survival.km import _confint, _km_ij_std_err
 
     time, event, _, ent = prep.rows(m)
     tab = tab.astype({c: float for c in ("at_risk", "events", "censored")})
@@ -217,8 +217,8 @@ def km(
     entry: str | None = None,
     timefix: bool = True,
 ) -> KaplanMeierResult:
-    """:func:`cohort.km` of a Dask cohort (a :class:`cohort.survival.KaplanMeierResult`)."""
-    from cohort.survival import _CONF_TYPES, _check_rho
+    """:func:`cohort.km` of a Dask cohort (a :class:`cohort.survival.km.KaplanMeierResult`)."""
+    from cohort.survival.km import _CONF_TYPES, _check_rho
 
     if conf_type not in _CONF_TYPES:
         raise ModelError(f"conf_type={conf_type!r}: use one of {', '.join(_CONF_TYPES)}.")
@@ -231,10 +231,10 @@ def km(
 def km_prepared(
     prep, n, endpoint, conf_level, conf_type, rho, what, weights=None
 ) -> KaplanMeierResult:
-    """The :class:`~cohort.survival.KaplanMeierResult` of compressed rows (``n`` patients each;
+    """The :class:`~cohort.survival.km.KaplanMeierResult` of compressed rows (``n`` patients each;
     their counts, or with user ``weights`` their weight sums, as case weights)."""
     from cohort.errors import StatisticalWarning
-    from cohort.survival import (
+    from cohort.survival.km import (
         KaplanMeierResult,
         _group_curve,
         _km_frames,
@@ -288,8 +288,8 @@ def logrank(
     entry: str | None = None,
     timefix: bool = True,
 ) -> LogRankResult:
-    """:func:`cohort.logrank` of a Dask cohort (a :class:`cohort.survival.LogRankResult`)."""
-    from cohort.survival import _check_rho, _logrank_prepared
+    """:func:`cohort.logrank` of a Dask cohort (a :class:`cohort.survival.km.LogRankResult`)."""
+    from cohort.survival.km import _check_rho, _logrank_prepared
 
     rho = _check_rho(rho)
     prep, n = _prepared(data, endpoint, by, strata, "cohort.logrank", timefix, weights, entry)
@@ -309,7 +309,7 @@ def pairwise_logrank(
     timefix: bool = True,
 ) -> pd.DataFrame:
     """:func:`cohort.pairwise_logrank` of a Dask cohort."""
-    from cohort.survival import _check_rho, _pairwise_prepared
+    from cohort.survival.km import _check_rho, _pairwise_prepared
 
     rho = _check_rho(rho)
     what = "cohort.pairwise_logrank"
@@ -325,11 +325,11 @@ def rmst(
     *,
     conf_level: float = 0.95,
 ) -> RMSTResult:
-    """:func:`cohort.rmst` of a Dask cohort (a :class:`cohort.survival.RMSTResult`)."""
+    """:func:`cohort.rmst` of a Dask cohort (a :class:`cohort.survival.km.RMSTResult`)."""
     from scipy import stats
 
     from cohort.errors import StatisticalWarning
-    from cohort.survival import RMSTResult, _rmst_differences, _rmst_one
+    from cohort.survival.km import RMSTResult, _rmst_differences, _rmst_one
 
     if not np.isfinite(tau) or tau <= 0:
         raise ModelError(f"cohort.rmst: tau must be a positive number of days, got {tau!r}.")

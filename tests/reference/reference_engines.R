@@ -1,5 +1,5 @@
-# Reference values for the numpy engines of issue 14 (cohort/_cox_engine.py,
-# cohort/_finegray_engine.py): coxph's concordance counts with case weights, delayed entry and
+# Reference values for the numpy engines of issue 14 (cohort/survival/cox_engine.py,
+# cohort/survival/finegray_engine.py): coxph's concordance counts with case weights, delayed entry and
 # strata, which the existing references do not cover. Sourced by make_reference.R; on its own:
 #   Rscript -e 'library(survival); library(cmprsk); options(digits=17); here<-"tests/reference"; source("tests/reference/reference_engines.R")'
 # Input: values/parity_input.csv, written by reference_parity_km_cox.R.

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cohort.discrimination import compare_systems
+from cohort.survival.discrimination import compare_systems
 
 
 def _cohort(n: int = 300, seed: int = 3) -> pd.DataFrame:

@@ -63,7 +63,7 @@ def test_forest_rows_equal_cox_summary(synth):
 
 
 def test_cuminc_plot_draws_the_estimate(synth):
-    pytest.importorskip("cohort.competing_risks")
+    pytest.importorskip("cohort.survival.competing")
     res = cohort.cuminc(synth.data, "cir", by="npm1")
     fig = plots.cuminc_plot(res, event=1)
     lines = [ln for ln in fig.axes[0].get_lines() if len(ln.get_xdata()) > 2]
@@ -145,7 +145,7 @@ LONG_TITLE = (
 
 
 def _every_plot(synth):
-    from cohort.time_varying import simon_makuch
+    from cohort.survival.time_varying import simon_makuch
 
     d = synth.data
     relapse = d.set_index("patient_id")["cir_status"].map(
@@ -273,7 +273,7 @@ def test_censor_marks_thinned_at_large_n(synth):
 
 
 def test_simon_makuch_plot_has_a_risk_table_of_patients_under_observation(synth):
-    from cohort.time_varying import simon_makuch
+    from cohort.survival.time_varying import simon_makuch
 
     res = simon_makuch(synth.data, "os", exposure="hsct")
     fig = plots.simon_makuch_plot(res)

@@ -112,7 +112,7 @@ def test_csv_tables_neutralise_formulas(synth, tmp_path):
 
 
 def test_run_report_overview_end_to_end(tmp_path):
-    pytest.importorskip("cohort.competing_risks")
+    pytest.importorskip("cohort.survival.competing")
     written = run_report(None, analysis="overview", out=tmp_path).written
     assert (tmp_path / "overview.html").is_file() and (tmp_path / "overview.json").is_file()
     _check_html(tmp_path / "overview.html")

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cohort._cox_engine import concordance, concordance_counts
+from cohort.survival.cox_engine import concordance, concordance_counts
 
 
 def _rows(seed: int, n: int = 300) -> pd.DataFrame:

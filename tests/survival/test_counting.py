@@ -1,6 +1,6 @@
-"""The counting engine (cohort._counting) and the group codes equal the estimators they replace.
+"""The counting engine (cohort.survival.counting) and the group codes equal the estimators they replace.
 
-Compared with a row-wise np.unique group coding, cohort.survival's Kaplan-Meier table and log-rank
+Compared with a row-wise np.unique group coding, cohort.survival.km's Kaplan-Meier table and log-rank
 O/E/V, statsmodels' survdiff chi-square and a line-by-line translation of cmprsk's ``crst``
 (below, the loop the counting version replaced); cohort.km, logrank and cuminc are in turn checked
 against R in test_km.py, test_logrank.py and test_gray.py.
@@ -14,8 +14,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cohort import _counting, _gray, _grouping, survival
-from cohort._grouping import label, ordered_values
+from cohort.survival import counting as _counting
+from cohort.survival import gray as _gray
+from cohort.survival import grouping as _grouping
+from cohort.survival import logrank
+from cohort.survival.grouping import label, ordered_values
+from cohort.survival.km import _km_table
 
 REF = Path(__file__).parents[1] / "reference"
 
@@ -76,7 +80,7 @@ def test_km_columns_equal_km_table(seed):
     got = _counting.km_columns(
         counts.at_risk[0, :, 0], counts.events[0, :, 0, 0], counts.removed[0, :, 0]
     )
-    ref = survival._km_table(t, e, 0.95, "log")
+    ref = _km_table(t, e, 0.95, "log")
     np.testing.assert_array_equal(counts.times[got["mask"]], ref["time"])
     np.testing.assert_array_equal(counts.at_risk[0, got["mask"], 0], ref["at_risk"])
     np.testing.assert_allclose(got["survival"], ref["survival"], rtol=1e-13, atol=1e-15)
@@ -94,7 +98,7 @@ def test_logrank_equals_cohort_logrank_and_statsmodels(stratified):
     s = _grouping.group_codes(d, ("centre",))[0] if stratified else None
     counts = _counting.count_table(t, e, g, 3, strata=s)
     obs, exp, var = _counting.logrank_oev(counts)
-    ref = survival.logrank(d, "eln", ("time", "event"), strata="centre" if stratified else None)
+    ref = logrank(d, "eln", ("time", "event"), strata="centre" if stratified else None)
     np.testing.assert_allclose(obs, ref.groups["observed"], rtol=1e-13)
     np.testing.assert_allclose(exp, ref.groups["expected"], rtol=1e-12)
     chisq = _counting.survdiff_chisq(obs, exp, var)
@@ -150,7 +154,7 @@ def test_gray_equals_crst_on_cmprsk_random_tables():
         np.testing.assert_allclose(got.variance, v_k, rtol=1e-9, atol=1e-12, err_msg=str(sim))
 
 
-# the loop over distinct times that cohort._gray ran before the counting engine (cmprsk crst)
+# the loop over distinct times that cohort.survival.gray ran before the counting engine (cmprsk crst)
 def _crst(
     y: np.ndarray, m: np.ndarray, ig: np.ndarray, ng: int, rho: float
 ) -> tuple[np.ndarray, np.ndarray]:

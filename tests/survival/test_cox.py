@@ -13,7 +13,6 @@ import pandas as pd
 import pytest
 
 from cohort.cohort import Cohort
-from cohort.coxph import cox
 from cohort.errors import (
     CohortError,
     DataQualityWarning,
@@ -21,7 +20,8 @@ from cohort.errors import (
     ModelError,
     StatisticalWarning,
 )
-from cohort.formula import design_matrix, parse_formula
+from cohort.survival.cox import cox
+from cohort.survival.formula import design_matrix, parse_formula
 
 REF = Path(__file__).parents[1] / "reference"
 ELN2010 = ["Favorable", "Inter-1", "Inter-2", "Adverse"]
@@ -121,7 +121,7 @@ def test_core_fit_equals_the_lifelines_oracle(fits, name):
     """The numpy core (kept as ``.model``) and lifelines' CoxPHFitter agree on Efron fits."""
     from lifelines import CoxPHFitter
 
-    from cohort._coxcore import CoxFit
+    from cohort.survival.cox_fit import CoxFit
 
     fit = fits[name]
     assert isinstance(fit.model, CoxFit) and fit.model.converged
@@ -219,7 +219,7 @@ def test_design_matrix_names_levels_and_interactions():
 
 def test_public_name_cohort_cox_is_the_function_even_after_submodule_import(amlsg):
     import cohort
-    import cohort.coxph  # noqa: F401  the module has its own name, so cohort.cox stays the function
+    import cohort.survival.cox  # noqa: F401  the module has its own name, so cohort.cox stays the function
 
     fit = cohort.cox(amlsg, "npm1")
     assert list(fit.summary.index) == ["npm1"]
@@ -249,6 +249,6 @@ def test_schema_column_absent_from_data_is_named(amlsg):
 
 
 def test_cox_zph_function_equals_method(fits):
-    from cohort.coxph import cox_zph
+    from cohort.survival.cox import cox_zph
 
     pd.testing.assert_frame_equal(cox_zph(fits["main"], "rank"), fits["main"].zph("rank"))

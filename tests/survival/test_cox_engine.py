@@ -1,4 +1,4 @@
-"""The numpy Cox engine (cohort._cox_engine) against R's coxph and lifelines' CoxPHFitter.
+"""The numpy Cox engine (cohort.survival.cox_engine) against R's coxph and lifelines' CoxPHFitter.
 
 R references: tests/reference/values/parity_cox.csv (reference_parity_km_cox.R), survival_cox_*.csv
 (reference_survival.R) and engines_concordance.csv (reference_engines.R).
@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cohort._cox_engine import concordance, concordance_counts, fit_cox
+from cohort.survival.cox_engine import concordance, concordance_counts, fit_cox
 
 VALUES = Path(__file__).parents[1] / "reference" / "values"
 
@@ -212,7 +212,7 @@ def test_collinear_raises_and_bad_options():
 
 def test_cohort_cox_reports_r_concordance_with_entry_weights_strata(parity):
     """cohort.cox uses the engine: coef and concordance of the R fit entry_weights_strata."""
-    from cohort.coxph import cox
+    from cohort.survival.cox import cox
 
     ref = pd.read_csv(VALUES / "engines_concordance.csv").set_index("model")
     d = parity.copy()

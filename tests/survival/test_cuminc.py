@@ -258,7 +258,7 @@ def test_importing_the_modules_does_not_load_matplotlib():
     import sys
 
     code = (
-        "import sys, cohort.competing_risks, cohort.landmarking; "
+        "import sys, cohort.survival.competing, cohort.survival.landmark; "
         "sys.exit(1 if 'matplotlib' in sys.modules else 0)"
     )
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0

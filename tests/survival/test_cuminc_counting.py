@@ -1,7 +1,7 @@
 """cohort.cuminc's curves from the count table against statsmodels' ``CumIncidenceRight``.
 
 The Aalen-Johansen curves, cmprsk's variance and Gray's test come from one count table
-(:mod:`cohort._counting`) by cumulative sums. The oracle is what ``cohort.cuminc`` did before:
+(:mod:`cohort.survival.counting`) by cumulative sums. The oracle is what ``cohort.cuminc`` did before:
 statsmodels' ``CumIncidenceRight`` per group, and cmprsk's variance from its estimates. Both are
 compared on the cmprsk fixtures of tests/survival/test_cuminc.py (AMLSG, heavily tied times) and on random
 tables with 3 causes, ties and a group whose everybody fails.
@@ -18,9 +18,9 @@ import pytest
 from statsmodels.duration.survfunc import CumIncidenceRight
 
 from cohort import cuminc
-from cohort._gray import gray_test
-from cohort.competing_risks import _cmprsk_variance, _group_table
 from cohort.errors import DataQualityWarning, StatisticalWarning
+from cohort.survival.competing import _cmprsk_variance, _group_table
+from cohort.survival.gray import gray_test
 
 REF = Path(__file__).parents[1] / "reference"
 

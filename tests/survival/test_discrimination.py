@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cohort.discrimination import compare_systems
 from cohort.errors import SchemaError
+from cohort.survival.discrimination import compare_systems
 
 ROOT = Path(__file__).resolve().parents[2]
 

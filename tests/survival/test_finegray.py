@@ -50,7 +50,7 @@ MODELS = sorted({(r.dataset, r.formula, int(r.failcode)) for r in REF_ROWS.itert
 
 
 def r_term(term: str) -> str:
-    """R's model.matrix name ('eln2010Inter-1', 'armb') -> cohort.formula's ('eln2010[Inter-1]')."""
+    """R's model.matrix name ('eln2010Inter-1', 'armb') -> cohort.survival.formula's ('eln2010[Inter-1]')."""
     m = re.fullmatch(r"(eln2010|arm)(.+)", term)
     return f"{m.group(1)}[{m.group(2)}]" if m else term
 

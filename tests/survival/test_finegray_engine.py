@@ -1,4 +1,4 @@
-"""The cumulative-sum Fine-Gray engine (cohort._finegray_engine) against crr and a dense oracle.
+"""The cumulative-sum Fine-Gray engine (cohort.survival.finegray_engine) against crr and a dense oracle.
 
 R references: tests/reference/values/cmprsk_random_crr.csv (tests/reference/reference_cmprsk.R);
 tests/survival/test_finegray.py checks cohort.finegray, which runs this engine, against every crr reference.
@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cohort import _finegray_engine
+from cohort.survival import finegray_engine as _finegray_engine
 
 REF = Path(__file__).parents[1] / "reference"
 

@@ -1,4 +1,4 @@
-"""Gray's test (cohort.cuminc(...).test, cohort._gray) against R's cmprsk::cuminc.
+"""Gray's test (cohort.cuminc(...).test, cohort.survival.gray) against R's cmprsk::cuminc.
 
 Reference values: tests/reference/reference_cmprsk.R -> tests/reference/values/cmprsk_gray.csv.
 R call: cuminc(d$cir_days, d$cir_status, d[[by]], strata = d[[strata]], rho = rho)$Tests
@@ -15,8 +15,8 @@ import pandas as pd
 import pytest
 
 from cohort import cuminc
-from cohort._gray import gray_test
 from cohort.errors import DataQualityWarning, StatisticalWarning
+from cohort.survival.gray import gray_test
 
 REF = Path(__file__).parents[1] / "reference"
 ELN2010 = ["Favorable", "Inter-1", "Inter-2", "Adverse"]

@@ -15,7 +15,7 @@ import pytest
 
 from cohort.cohort import Cohort
 from cohort.errors import CohortValidationError, DataQualityWarning, ModelError, SchemaError
-from cohort.survival import km, median_follow_up
+from cohort.survival.km import km, median_follow_up
 
 REF = Path(__file__).parents[1] / "reference"
 ELN2010 = ["Favorable", "Inter-1", "Inter-2", "Adverse"]
@@ -268,7 +268,7 @@ def test_bad_input_errors_name_the_problem(amlsg):
 
 def test_endpoint_arrays_contract():
     """The shared helper other survival modules import: kept rows, dtypes, counts, cir codes."""
-    from cohort._endpoint import endpoint_arrays
+    from cohort.survival.endpoint import endpoint_arrays
 
     d = pd.DataFrame(
         {

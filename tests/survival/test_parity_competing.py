@@ -15,8 +15,8 @@ import pandas as pd
 import pytest
 
 import cohort
-from cohort._endpoint import endpoint_arrays, endpoint_columns, endpoint_key, endpoint_label
 from cohort.errors import CohortValidationError, ModelError, SchemaError
+from cohort.survival.endpoint import endpoint_arrays, endpoint_columns, endpoint_key, endpoint_label
 
 REF = Path(__file__).parents[1] / "reference"
 VALUES = REF / "values"

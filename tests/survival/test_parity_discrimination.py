@@ -14,8 +14,8 @@ import pandas as pd
 import pytest
 
 import cohort
-from cohort.discrimination import compare_systems, concordance_fit
 from cohort.errors import DataQualityWarning, ModelError, SchemaError
+from cohort.survival.discrimination import compare_systems, concordance_fit
 
 REF = Path(__file__).parents[1] / "reference"
 ELN2010 = {"Favorable": 1, "Inter-1": 2, "Inter-2": 3, "Adverse": 4}
@@ -112,7 +112,7 @@ def _score_inputs(am: pd.DataFrame, times: np.ndarray):
 def test_auc_brier_and_ibs_equal_riskregression_score(am):
     """R: Score(list(ord = risk), Surv(os_days, os_event) ~ 1, times, metrics = "auc" | "brier",
     summary = "ibs", cens.model = "km")."""
-    from cohort.discrimination import brier_score, integrated_brier, time_dependent_auc
+    from cohort.survival.discrimination import brier_score, integrated_brier, time_dependent_auc
 
     ref = pd.read_csv(SCORE)
     times = ref["time"].to_numpy(float)

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cohort.errors import StatisticalWarning
-from cohort.survival import km, logrank, rmst
+from cohort.survival.km import km, logrank, rmst
 
 SETTINGS = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

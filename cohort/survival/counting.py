@@ -7,7 +7,7 @@ time. :func:`count_table` forms those counts once, with integer codes and ``np.b
 of the times); everything else here is cumulative sums over that table, so the cost after the
 counting is independent of the number of patients (with whole-day times the table has at most a
 few thousand rows per group). The Dask engine aggregates exactly these counts per partition.
-Group codes come from :func:`cohort._grouping.group_codes`.
+Group codes come from :func:`cohort.survival.grouping.group_codes`.
 """
 
 from __future__ import annotations

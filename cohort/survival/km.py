@@ -27,15 +27,15 @@ import pandas as pd
 from scipy import stats
 
 from cohort._arguments import check_conf_level, positive_number
-from cohort._counting import count_table, logrank_oev
-from cohort._endpoint import endpoint_key
-from cohort._grouping import analysable_rows, case_columns
-from cohort._grouping import as_columns as _as_columns
-from cohort._grouping import group_codes as _group_codes
-from cohort._timefix import fix_times
 from cohort.cohort import Cohort
 from cohort.errors import ModelError, StatisticalWarning
 from cohort.scale.dispatch import scales
+from cohort.survival.counting import count_table, logrank_oev
+from cohort.survival.endpoint import endpoint_key
+from cohort.survival.grouping import analysable_rows, case_columns
+from cohort.survival.grouping import as_columns as _as_columns
+from cohort.survival.grouping import group_codes as _group_codes
+from cohort.survival.timefix import fix_times
 
 __all__ = [
     "KaplanMeierResult",
@@ -377,7 +377,7 @@ def _oev(prep: _Prepared, group: np.ndarray, k: int, rho: float = 0.0):
     Written out because neither lifelines nor statsmodels exposes O, E and V (the trend test needs
     them), nor takes delayed entry or case weights; the plain log-rank statistic is checked against
     statsmodels' ``survdiff`` and R in the tests. Computed from the counts per stratum x time x group
-    of :mod:`cohort._counting` (one ``np.bincount`` table, then cumulative sums).
+    of :mod:`cohort.survival.counting` (one ``np.bincount`` table, then cumulative sums).
     """
     counts = count_table(
         prep.time,

@@ -104,8 +104,8 @@ def analysable_rows(
     """
     import warnings
 
-    from cohort._endpoint import endpoint_arrays
     from cohort.errors import DataQualityWarning, ModelError
+    from cohort.survival.endpoint import endpoint_arrays
 
     frame, tcol, ecol = endpoint_arrays(
         data, endpoint, what=what, required=by_cols + strata_cols, causes=causes
@@ -164,8 +164,8 @@ def case_columns(
         A weight that is negative or not a number, or an entry time not before the exit time
         (R: "Stop time must be > start time").
     """
-    from cohort._endpoint import _scalar
     from cohort.errors import CohortValidationError, Problem
+    from cohort.survival.endpoint import _scalar
 
     excluded: dict[str, int] = {}
     arrays: dict[str, np.ndarray] = {}

@@ -1,6 +1,6 @@
 """Fine-Gray regression (``cmprsk::crr``) by cumulative sums: time and memory linear in n.
 
-The model and crr's estimating equations are described in :mod:`cohort._finegray`. The weights
+The model and crr's estimating equations are described in :mod:`cohort.survival.finegray`. The weights
 ``w_kj`` (event times x patients) are never formed (a dense version needed 8.8 GB at 1e6 patients).
 With patients sorted by time, ``G`` the censoring Kaplan-Meier, ``g_j = G(t_j-)`` and
 ``G_k = G(s_k-)`` at the k-th distinct time of the event of interest, the weighted risk set is
@@ -11,7 +11,7 @@ a reverse cumulative sum plus ``G_k`` times a forward one, and the same for ``S1
 Every sum over ``k`` weighted by ``w_kj`` (the information's ``sum_k d_k S2_k / S0_k`` and the
 sandwich's ``sum_k w_kj d_k / S0_k`` terms) becomes, per patient, a cumulative sum over the event
 times before ``t_j`` plus ``1 / g_j`` times one over the event times after it. The iteration,
-convergence rule and sandwich variance are crr's (see :mod:`cohort._finegray`).
+convergence rule and sandwich variance are crr's (see :mod:`cohort.survival.finegray`).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from cohort._newton import newton_crr
+from cohort.survival.newton import newton_crr
 
 __all__ = ["FineGrayFit", "fit_finegray"]
 
@@ -61,7 +61,7 @@ def _censoring_left_limits(time: np.ndarray, censored: np.ndarray, at: np.ndarra
     """``G(at-)`` from the Kaplan-Meier of censoring (``time`` sorted), looked up as crr does.
 
     crr evaluates ``G`` at ``t * (1 - 100 eps)``, just before ``t``. Counted with ``np.bincount``
-    (scikit-survival's estimator, used by :mod:`cohort._finegray`, loops over rows in Python).
+    (scikit-survival's estimator, used by :mod:`cohort.survival.finegray`, loops over rows in Python).
     """
     if not censored.any():
         return np.ones(len(at))

@@ -36,7 +36,6 @@ from scipy import stats
 
 from cohort._arguments import check_conf_level
 from cohort._counts import counts_by_frequency
-from cohort._endpoint import endpoint_columns, endpoint_key, endpoint_label
 from cohort.cohort import Cohort, as_frame
 from cohort.errors import (
     CohortValidationError,
@@ -47,7 +46,8 @@ from cohort.errors import (
     SchemaError,
     StatisticalWarning,
 )
-from cohort.formula import design_matrix, parse_formula
+from cohort.survival.endpoint import endpoint_columns, endpoint_key, endpoint_label
+from cohort.survival.formula import design_matrix, parse_formula
 
 SPLIT_COLUMNS = ("patient_id", "start", "stop", "event", "exposed")
 
@@ -754,7 +754,7 @@ def simon_makuch(
         iv["start"] = iv["start"].clip(lower=landmark_days)
     if conf_type not in ("log-log", "log"):
         raise SchemaError(f"conf_type must be 'log-log' or 'log', got {conf_type!r}.")
-    from cohort.survival import _confint
+    from cohort.survival.km import _confint
 
     frames = []
     for state, label in ((0, f"no {exposure}"), (1, exposure)):

@@ -3,13 +3,13 @@
 Why not lifelines: ``CoxPHFitter`` has Efron ties only (no Breslow), no delayed entry with strata
 and case weights together (``CoxTimeVaryingFitter`` has no robust variance), its weighted Efron
 terms are not R's, and at 1e6 patients it takes a per-row Python loop. The numbers come from
-:mod:`cohort._cox_engine`, a numpy port of R's ``coxph`` (``coxfit6.c`` / ``agfit4.c``) for
+:mod:`cohort.survival.cox_engine`, a numpy port of R's ``coxph`` (``coxfit6.c`` / ``agfit4.c``) for
 ``Surv(entry, time, event)`` data with strata, case weights, ``ties = "efron" | "breslow"`` and the
 robust (sandwich) variance of ``coxph(robust = TRUE)`` / ``cluster =``, in cumulative sums (one
 setup pass, a few ``np.bincount`` per Newton step). lifelines remains the test oracle where it
 applies (tests/survival/test_parity_cox.py, tests/survival/test_cox_engine.py).
 
-This module keeps the small array-level interface :func:`cohort.coxph.cox` calls (:class:`CoxFit`,
+This module keeps the small array-level interface :func:`cohort.survival.cox.cox` calls (:class:`CoxFit`,
 :func:`fit_cox`) and the per-event-time terms that ``cox.zph`` weights (:func:`event_time_terms`,
 :func:`strata_index`); nothing here knows about cohorts, formulas or endpoints.
 """
@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from cohort import _cox_engine
+from cohort.survival import cox_engine as _cox_engine
 
 __all__ = ["TIES", "CoxFit", "event_time_terms", "fit_cox", "strata_index", "zph_tests"]
 
@@ -213,7 +213,7 @@ def fit_cox(
     max_iter: int = 50,
     tol: float = 1e-12,
 ) -> CoxFit:
-    """Newton-Raphson fit of the Cox model, equal to R ``coxph``: :func:`cohort._cox_engine.fit_cox`
+    """Newton-Raphson fit of the Cox model, equal to R ``coxph``: :func:`cohort.survival.cox_engine.fit_cox`
     (see it for the parameters) returned as a :class:`CoxFit`.
 
     ``entry`` is the engine's ``start`` and ``tol`` its ``eps``; the defaults (``tol=1e-12``,

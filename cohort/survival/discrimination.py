@@ -41,9 +41,9 @@ from cohort._arguments import (
     whole_number,
 )
 from cohort._counts import counts_by_frequency
-from cohort._endpoint import endpoint_columns, endpoint_key
 from cohort.cohort import Cohort, as_frame
 from cohort.errors import DataQualityWarning, ModelError, SchemaError
+from cohort.survival.endpoint import endpoint_columns, endpoint_key
 
 ELN_ORDER = {"favorable": 0, "intermediate": 1, "adverse": 2}
 _CHUNK = 256  # event rows per block of the pair comparison (bounds memory at n * 256)

@@ -32,8 +32,8 @@ from dataclasses import dataclass
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from cohort._counting import dense_ranks
-from cohort._newton import newton_coxph
+from cohort.survival.counting import dense_ranks
+from cohort.survival.newton import newton_coxph
 
 __all__ = ["CoxFit", "concordance", "concordance_counts", "fit_cox"]
 

@@ -1,8 +1,8 @@
 """Cox proportional-hazards models matching R's ``coxph`` and ``cox.zph``.
 
-The partial-likelihood fit is :func:`cohort._coxcore.fit_cox` (a vectorised numpy port of R's
+The partial-likelihood fit is :func:`cohort.survival.cox_fit.fit_cox` (a vectorised numpy port of R's
 ``coxfit6``/``agfit4``: Efron or Breslow ties, strata, case weights, delayed entry, robust sandwich
-variance) on a design matrix built by :mod:`cohort.formula`, so no formula library evaluates user
+variance) on a design matrix built by :mod:`cohort.survival.formula`, so no formula library evaluates user
 text. lifelines' ``CoxPHFitter`` has Efron ties only, no delayed entry and weighted Efron terms that
 differ from R; it fits penalised models (``penalizer > 0``, its own penalty) and is the test oracle
 for the plain case. What is added here:
@@ -11,7 +11,7 @@ for the plain case. What is added here:
   deleted due to missingness"), constant covariates and groups without events are named;
 - times equal up to rounding merged first (``timefix``, R's ``aeqSurv``);
 - the concordance as R's ``coxph`` reports it (within strata for a stratified model, after delayed
-  entry, with case weights), counted in O(n log n) by :mod:`cohort._cox_engine`;
+  entry, with case weights), counted in O(n log n) by :mod:`cohort.survival.cox_engine`;
 - the proportional-hazards test of R >= 3.0 ``cox.zph`` (:func:`cox_zph`). lifelines'
   ``proportional_hazard_test`` is the older approximate test: it has no global test and gives
   different numbers (lifelines#997), so the score test is written out here from R's ``zph1.c``.
@@ -28,11 +28,6 @@ import pandas as pd
 from scipy import stats
 
 from cohort._arguments import check_conf_level, column_names
-from cohort._cox_engine import concordance
-from cohort._coxcore import TIES, CoxFit, fit_cox
-from cohort._endpoint import endpoint_arrays, endpoint_key, endpoint_label
-from cohort._grouping import case_columns
-from cohort._timefix import fix_times
 from cohort.cohort import Cohort
 from cohort.errors import (
     ConvergenceWarning,
@@ -41,8 +36,13 @@ from cohort.errors import (
     SchemaError,
     StatisticalWarning,
 )
-from cohort.formula import Formula, design_matrix, parse_formula
 from cohort.scale.dispatch import scales
+from cohort.survival.cox_engine import concordance
+from cohort.survival.cox_fit import TIES, CoxFit, fit_cox
+from cohort.survival.endpoint import endpoint_arrays, endpoint_key, endpoint_label
+from cohort.survival.formula import Formula, design_matrix, parse_formula
+from cohort.survival.grouping import case_columns
+from cohort.survival.timefix import fix_times
 
 __all__ = ["CoxResult", "cox", "cox_zph"]
 
@@ -86,7 +86,7 @@ class CoxResult:
         Term label -> its coefficient names (R's ``assign``).
     endpoint, strata, conf_level, penalizer :
     notes : tuple of str
-    model : cohort._coxcore.CoxFit or lifelines.CoxPHFitter
+    model : cohort.survival.cox_fit.CoxFit or lifelines.CoxPHFitter
         The underlying fit: the numpy core's arrays (``coef``, ``var``, ``robust_var``,
         ``loglik``, ...), or lifelines' fitter for a penalised model.
     ph_test : pandas.DataFrame
@@ -148,7 +148,7 @@ class CoxResult:
     @cached_property
     def concordance_se(self) -> float:
         """Standard error of ``concordance``, as R's ``fit$concordance["std"]`` (within strata)."""
-        from cohort.discrimination import concordance_fit
+        from cohort.survival.discrimination import concordance_fit
 
         d = self._design
         lp = d.x @ self.summary["coef"].to_numpy()
@@ -208,7 +208,7 @@ def _check_design(x: pd.DataFrame, event: np.ndarray, strata: np.ndarray) -> lis
 
 def _concordance(design: _Design, lp: np.ndarray) -> float:
     """Harrell's C of the linear predictor as R's ``coxph`` reports it: pairs within strata, at risk
-    after delayed entry, weighted by the case weights (:func:`cohort._cox_engine.concordance`, an
+    after delayed entry, weighted by the case weights (:func:`cohort.survival.cox_engine.concordance`, an
     O(n log n) count; lifelines' tree is pure Python, scikit-survival's is O(n^2))."""
     return float(
         concordance(
@@ -245,7 +245,7 @@ def cox(
     data : Cohort or pandas.DataFrame
     formula : str
         Right-hand side, e.g. ``"npm1 * flt3_itd + age"`` or ``"C(eln2017) + age"``; only column
-        names, 0/1, ``+ - : *``, parentheses and ``C()`` are accepted (see :mod:`cohort.formula`).
+        names, 0/1, ``+ - : *``, parentheses and ``C()`` are accepted (see :mod:`cohort.survival.formula`).
     endpoint : {"os", "efs", "rfs"}
     strata : str or list of str, optional
         Stratification columns: separate baseline hazards, as R's ``+ strata(x)``.
@@ -529,7 +529,7 @@ def _time_transform(
     if transform == "km":
         # R: 1 - S(t-) from the unweighted KM of all patients (strata ignored, delayed entry kept),
         # S evaluated just before t
-        from cohort.survival import _at_risk
+        from cohort.survival.km import _at_risk
 
         ut, inv = np.unique(time, return_inverse=True)
         d = np.bincount(inv, weights=event, minlength=len(ut))
@@ -571,11 +571,11 @@ def _zph(
     the score of the time interactions and ``I`` the full ``2p x 2p`` information matrix, the
     statistic for a term with columns ``j`` is ``u' I[k, k]^-1 u`` with ``k = (1..p, p + j)`` and
     ``u = (0, U2[j])``; the global test uses all of them. Each event time contributes its score
-    ``U_t`` and information ``V_t`` (:func:`cohort._coxcore.event_time_terms`, with the fit's ties,
+    ``U_t`` and information ``V_t`` (:func:`cohort.survival.cox_fit.event_time_terms`, with the fit's ties,
     weights, delayed entry and strata) to ``U2 = sum g U_t`` and the blocks ``V``, ``g V``,
     ``g^2 V``. A stratum without events contributes nothing.
     """
-    from cohort._coxcore import event_time_terms, strata_index, zph_tests
+    from cohort.survival.cox_fit import event_time_terms, strata_index, zph_tests
 
     x, time, event = design.x, design.time, design.event
     p = x.shape[1]

@@ -4,7 +4,7 @@ Hand-written because no Python package implements it (lifelines, scikit-survival
 offer the cumulative incidence but no test between groups). The subroutines ``crstm`` and ``crst``
 of cmprsk (Robert Gray, GPL >= 2; ``src/crstm.f``) loop over the distinct times; here the same
 recursion is cumulative sums over the table of counts per time x group
-(:func:`cohort._counting.gray_statistic`, whose variable names follow the Fortran). The line-by-line
+(:func:`cohort.survival.counting.gray_statistic`, whose variable names follow the Fortran). The line-by-line
 translation it replaced is kept in tests/survival/test_counting.py as the oracle.
 
 Reference: Gray RJ. A class of K-sample tests for comparing the cumulative incidence of a competing
@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-from cohort._counting import Counts, count_table, dense_ranks, gray_statistic
+from cohort.survival.counting import Counts, count_table, dense_ranks, gray_statistic
 
 __all__ = ["GrayTest", "gray_test", "gray_test_counts"]
 
@@ -82,7 +82,7 @@ def gray_test(
 
 
 def gray_test_counts(counts: Counts, cause_index: int, rho: float = 0.0) -> GrayTest:
-    """Gray's test from a count table (:func:`cohort._counting.count_table`, strata x times x
+    """Gray's test from a count table (:func:`cohort.survival.counting.count_table`, strata x times x
     groups x causes): the cause ``counts.causes[cause_index]`` against all the other causes.
 
     One table serves the test of every cause and the curves (``cohort.cuminc``).

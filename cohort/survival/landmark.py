@@ -21,7 +21,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from cohort._endpoint import endpoint_arrays, endpoint_key
 from cohort.cohort import Cohort
 from cohort.errors import (
     DataQualityWarning,
@@ -31,6 +30,7 @@ from cohort.errors import (
     StatisticalWarning,
 )
 from cohort.scale.dispatch import scales
+from cohort.survival.endpoint import endpoint_arrays, endpoint_key
 
 __all__ = ["LandmarkResult", "landmark"]
 

@@ -1,7 +1,7 @@
 """The Newton-Raphson iterations of R's ``coxph`` and ``cmprsk::crr``, written once.
 
 Both take a callable that evaluates the model at a coefficient vector, so the same iterates come
-from the in-memory engines (:mod:`cohort._cox_engine`, :mod:`cohort._finegray_engine`, which
+from the in-memory engines (:mod:`cohort.survival.cox_engine`, :mod:`cohort.survival.finegray_engine`, which
 evaluate on arrays) and from the Dask path (:mod:`cohort.scale.cox`, :mod:`cohort.scale.finegray`,
 which evaluate with one pass of per-time sums over the partitions).
 

@@ -4,7 +4,7 @@ Hand-written because no mature Python package fits it (``comprisk`` 0.8.0 and th
 are young and unverified). The estimating equations and the sandwich variance follow Fine & Gray
 (JASA 1999;94:496-509) exactly as cmprsk's Fortran computes them (``crrfsv``, ``crrf``, ``crrvv`` in
 ``src/crr.f``, Robert Gray, GPL >= 2): the sums that the Fortran forms with nested loops over
-patients are cumulative sums in :mod:`cohort._finegray_engine`, which give the same numbers in
+patients are cumulative sums in :mod:`cohort.survival.finegray_engine`, which give the same numbers in
 time and memory linear in the number of patients.
 
 Notation: patients sorted by time ``t``; ``eps`` 1 for the event of interest, 2 for a competing
@@ -19,6 +19,6 @@ time ``s_k`` of an event of interest (``d_k`` events), patient ``j`` has weight
 
 from __future__ import annotations
 
-from cohort._finegray_engine import FineGrayFit, fit_finegray
+from cohort.survival.finegray_engine import FineGrayFit, fit_finegray
 
 __all__ = ["FineGrayFit", "fit_finegray"]

@@ -4,7 +4,7 @@ Results equal R's ``cmprsk`` (``cuminc``, ``timepoints``, ``crr``); the tests co
 written by ``tests/reference/reference_cmprsk.R``. What comes from where:
 
 - **Cumulative incidence**: Aalen-Johansen (exact for tied times) from one count table per
-  stratum x time x group x cause (:mod:`cohort._counting`, one ``np.bincount``), by cumulative
+  stratum x time x group x cause (:mod:`cohort.survival.counting`, one ``np.bincount``), by cumulative
   products and sums; statsmodels' ``CumIncidenceRight`` gives the same numbers and is the test
   oracle (lifelines' ``AalenJohansenFitter`` jitters ties and is not used).
 - **Its variance**: cmprsk's own delta-method variance (Fortran ``cinc``), which neither statsmodels
@@ -13,8 +13,8 @@ written by ``tests/reference/reference_cmprsk.R``. What comes from where:
 - **Confidence limits**: the log(-log) interval that cmprsk-based tools (tidycmprsk, ggsurvfit)
   show, ``F ** exp(±z * se / (F * log F))``; or ``"plain"`` ``F ± z * se`` clipped to [0, 1].
   cmprsk itself prints no interval.
-- **Gray's test**: :mod:`cohort._gray` (no Python package has it).
-- **Fine-Gray**: :mod:`cohort._finegray` (no mature Python package; see :func:`finegray`).
+- **Gray's test**: :mod:`cohort.survival.gray` (no Python package has it).
+- **Fine-Gray**: :mod:`cohort.survival.finegray` (no mature Python package; see :func:`finegray`).
 """
 
 from __future__ import annotations
@@ -28,13 +28,6 @@ import pandas as pd
 from scipy import stats
 
 from cohort._arguments import check_conf_level
-from cohort._counting import aalen_johansen, count_table
-from cohort._endpoint import Endpoint, endpoint_arrays, endpoint_key
-from cohort._finegray import fit_finegray
-from cohort._gray import gray_test_counts
-from cohort._grouping import analysable_rows
-from cohort._grouping import as_columns as _as_columns
-from cohort._grouping import group_codes as _group_codes
 from cohort.cohort import Cohort
 from cohort.errors import (
     ConvergenceWarning,
@@ -42,8 +35,15 @@ from cohort.errors import (
     ModelError,
     StatisticalWarning,
 )
-from cohort.formula import Formula, design_matrix, parse_formula
 from cohort.scale.dispatch import scales
+from cohort.survival.counting import aalen_johansen, count_table
+from cohort.survival.endpoint import Endpoint, endpoint_arrays, endpoint_key
+from cohort.survival.finegray import fit_finegray
+from cohort.survival.formula import Formula, design_matrix, parse_formula
+from cohort.survival.gray import gray_test_counts
+from cohort.survival.grouping import analysable_rows
+from cohort.survival.grouping import as_columns as _as_columns
+from cohort.survival.grouping import group_codes as _group_codes
 
 __all__ = [
     "CAUSE_NAMES",
@@ -162,8 +162,8 @@ def _cause_columns(
     """Per cause, the columns of one group's curve over the times where someone in it leaves.
 
     Inputs are one group's counts per distinct time of a count table
-    (:func:`cohort._counting.count_table`; ``events`` (T, C) per cause in ``causes`` order). The
-    Aalen-Johansen estimate is :func:`cohort._counting.aalen_johansen`, its variance cmprsk's
+    (:func:`cohort.survival.counting.count_table`; ``events`` (T, C) per cause in ``causes`` order). The
+    Aalen-Johansen estimate is :func:`cohort.survival.counting.aalen_johansen`, its variance cmprsk's
     (:func:`_cmprsk_variance`); statsmodels' ``CumIncidenceRight`` is the test oracle.
     """
     aj = aalen_johansen(at_risk, events, removed)
@@ -579,7 +579,7 @@ def finegray(
     data : Cohort or pandas.DataFrame
     formula : str
         Right-hand side, e.g. ``"npm1 + flt3_itd + age"`` or ``"npm1 + C(eln2017)"``; only column
-        names, 0/1, ``+ - : *``, parentheses and ``C()`` are accepted (see :mod:`cohort.formula`).
+        names, 0/1, ``+ - : *``, parentheses and ``C()`` are accepted (see :mod:`cohort.survival.formula`).
     endpoint : str or (str, str)
         ``"cir"`` (default): ``cir_days`` / ``cir_status`` (0 censored, 1 relapse, 2 death without
         relapse); or a ``(time_column, event_column)`` pair. Status codes 0 (censored) and any
