@@ -56,6 +56,31 @@ MOVED: dict[str, dict[str, str]] = {
         },
         "comutation_block": "cohort.report.blocks",
     },
+    "cohort.coxph": {n: "cohort.survival.cox" for n in "CoxResult cox cox_zph".split()},
+    "cohort.competing_risks": {
+        n: "cohort.survival.competing"
+        for n in "CAUSE_NAMES CumulativeIncidenceResult FineGrayResult cuminc finegray".split()
+    },
+    "cohort.formula": {
+        n: "cohort.survival.formula" for n in "Factor Formula design_matrix parse_formula".split()
+    },
+    "cohort.landmarking": {
+        n: "cohort.survival.landmark" for n in "LandmarkResult landmark".split()
+    },
+    "cohort.time_varying": {
+        n: "cohort.survival.time_varying"
+        for n in (
+            "MantelByarResult SimonMakuchResult SplitData TimeVaryingCoxResult cox_time_varying "
+            "mantel_byar simon_makuch split_changes split_exposure"
+        ).split()
+    },
+    "cohort.discrimination": {
+        n: "cohort.survival.discrimination"
+        for n in (
+            "Concordance SystemComparison brier_score compare_systems concordance "
+            "concordance_fit integrated_brier time_dependent_auc"
+        ).split()
+    },
 }
 
 CHECK = """
@@ -100,3 +125,25 @@ def test_no_module_of_the_package_imports_an_old_path():
         for old in sorted(_imported_modules(p) & set(MOVED))
     ]
     assert users == []
+
+
+IMPORT_ALL = """
+import importlib, sys, warnings
+warnings.filterwarnings("error", message=r"cohort\\.", category=DeprecationWarning)
+for name in sys.argv[1:]:
+    importlib.import_module(name)
+"""
+
+
+def test_every_module_but_the_shims_imports_without_a_deprecation_warning():
+    shims = {PACKAGE.parent / (old.replace(".", "/") + ".py") for old in MOVED}
+    names = sorted(
+        ".".join(p.relative_to(PACKAGE.parent).with_suffix("").parts).removesuffix(".__init__")
+        for p in PACKAGE.rglob("*.py")
+        if p not in shims and p.name != "__main__.py"
+    )
+    assert "cohort.survival.km" in names
+    done = subprocess.run(
+        [sys.executable, "-c", IMPORT_ALL, *names], capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
