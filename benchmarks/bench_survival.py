@@ -26,7 +26,8 @@ import numpy as np
 import pandas as pd
 
 from cohort.survival.cox import cox
-from cohort.survival.km import km, logrank
+from cohort.survival.km import km
+from cohort.survival.logrank import logrank
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import warnings
 
-from cohort.survival.cox import (
-    CoxResult,
-    cox,
-    cox_zph,
-)
+from cohort.survival.cox import CoxResult, cox
+from cohort.survival.zph import cox_zph
 
 __all__ = [
     "CoxResult",

@@ -47,7 +47,7 @@ from cohort.survival.endpoint import endpoint_columns, endpoint_key
 
 if TYPE_CHECKING:  # pragma: no cover
     from cohort.mapping import Mapping
-    from cohort.survival.km import LogRankResult
+    from cohort.survival.logrank import LogRankResult
 
 __all__ = [
     "DaskCohort",

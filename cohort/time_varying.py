@@ -7,14 +7,12 @@ import warnings
 from cohort.survival.time_varying import (
     MantelByarResult,
     SimonMakuchResult,
-    SplitData,
     TimeVaryingCoxResult,
     cox_time_varying,
     mantel_byar,
     simon_makuch,
-    split_changes,
-    split_exposure,
 )
+from cohort.survival.tmerge import SplitData, split_changes, split_exposure
 
 __all__ = [
     "MantelByarResult",

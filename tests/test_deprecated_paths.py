@@ -56,10 +56,18 @@ MOVED: dict[str, dict[str, str]] = {
         },
         "comutation_block": "cohort.report.blocks",
     },
-    "cohort.coxph": {n: "cohort.survival.cox" for n in "CoxResult cox cox_zph".split()},
+    "cohort.coxph": {
+        "CoxResult": "cohort.survival.cox",
+        "cox": "cohort.survival.cox",
+        "cox_zph": "cohort.survival.zph",
+    },
     "cohort.competing_risks": {
-        n: "cohort.survival.competing"
-        for n in "CAUSE_NAMES CumulativeIncidenceResult FineGrayResult cuminc finegray".split()
+        **{
+            n: "cohort.survival.competing"
+            for n in "CAUSE_NAMES CumulativeIncidenceResult cuminc".split()
+        },
+        "FineGrayResult": "cohort.survival.finegray",
+        "finegray": "cohort.survival.finegray",
     },
     "cohort.formula": {
         n: "cohort.survival.formula" for n in "Factor Formula design_matrix parse_formula".split()
@@ -68,11 +76,14 @@ MOVED: dict[str, dict[str, str]] = {
         n: "cohort.survival.landmark" for n in "LandmarkResult landmark".split()
     },
     "cohort.time_varying": {
-        n: "cohort.survival.time_varying"
-        for n in (
-            "MantelByarResult SimonMakuchResult SplitData TimeVaryingCoxResult cox_time_varying "
-            "mantel_byar simon_makuch split_changes split_exposure"
-        ).split()
+        **{
+            n: "cohort.survival.time_varying"
+            for n in (
+                "MantelByarResult SimonMakuchResult TimeVaryingCoxResult cox_time_varying "
+                "mantel_byar simon_makuch"
+            ).split()
+        },
+        **{n: "cohort.survival.tmerge" for n in "SplitData split_changes split_exposure".split()},
     },
     "cohort.discrimination": {
         n: "cohort.survival.discrimination"

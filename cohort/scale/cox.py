@@ -277,8 +277,8 @@ def _event_time_terms(piece: tuple, ties: str, p: int) -> tuple[np.ndarray, ...]
 
 
 def _zph_dask(fit: DaskCoxResult, transform: str) -> pd.DataFrame:
-    """R ``cox.zph`` (as :func:`cohort.survival.cox._zph`) from one more pass of per-time sums."""
-    from cohort.survival.cox import _TRANSFORMS
+    """R ``cox.zph`` (as :func:`cohort.survival.zph._zph`) from one more pass of per-time sums."""
+    from cohort.survival.zph import _TRANSFORMS
 
     if transform not in _TRANSFORMS:
         raise ModelError(f"transform={transform!r}: use one of {', '.join(_TRANSFORMS)}.")

@@ -29,7 +29,7 @@ from cohort.survival.finegray import FineGrayFit
 from cohort.survival.newton import newton_crr
 
 if TYPE_CHECKING:  # pragma: no cover
-    from cohort.survival.competing import FineGrayResult
+    from cohort.survival.finegray import FineGrayResult
 
 __all__ = ["finegray"]
 
@@ -237,7 +237,7 @@ def finegray(
     import dask
     from scipy import stats
 
-    from cohort.survival.competing import FineGrayResult
+    from cohort.survival.finegray import FineGrayResult
     from cohort.survival.formula import parse_formula
 
     what = "cohort.finegray"

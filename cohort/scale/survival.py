@@ -30,7 +30,9 @@ from cohort.scale.dispatch import dask_frame
 from cohort.survival.endpoint import endpoint_columns, endpoint_key, endpoint_label
 
 if TYPE_CHECKING:  # pragma: no cover
-    from cohort.survival.km import KaplanMeierResult, LogRankResult, RMSTResult
+    from cohort.survival.km import KaplanMeierResult
+    from cohort.survival.logrank import LogRankResult
+    from cohort.survival.rmst import RMSTResult
 
 __all__ = [
     "compress",
@@ -160,7 +162,7 @@ def prepared_counts(
     """The in-memory ``_Prepared`` of rows compressed by :func:`compress`, and each row's number
     of patients. A negative case weight raises as in memory (naming the compressed row)."""
     from cohort.survival.grouping import case_columns
-    from cohort.survival.km import _prepare
+    from cohort.survival.prepared import _prepare
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DataQualityWarning)
@@ -218,7 +220,8 @@ def km(
     timefix: bool = True,
 ) -> KaplanMeierResult:
     """:func:`cohort.km` of a Dask cohort (a :class:`cohort.survival.km.KaplanMeierResult`)."""
-    from cohort.survival.km import _CONF_TYPES, _check_rho
+    from cohort.survival.km import _CONF_TYPES
+    from cohort.survival.logrank import _check_rho
 
     if conf_type not in _CONF_TYPES:
         raise ModelError(f"conf_type={conf_type!r}: use one of {', '.join(_CONF_TYPES)}.")
@@ -239,9 +242,9 @@ def km_prepared(
         _group_curve,
         _km_frames,
         _km_table,
-        _logrank_prepared,
         _median_row,
     )
+    from cohort.survival.logrank import _logrank_prepared
 
     n_group = _group_n(prep, n)
     summary, curves = [], []
@@ -288,8 +291,8 @@ def logrank(
     entry: str | None = None,
     timefix: bool = True,
 ) -> LogRankResult:
-    """:func:`cohort.logrank` of a Dask cohort (a :class:`cohort.survival.km.LogRankResult`)."""
-    from cohort.survival.km import _check_rho, _logrank_prepared
+    """:func:`cohort.logrank` of a Dask cohort (a :class:`cohort.survival.logrank.LogRankResult`)."""
+    from cohort.survival.logrank import _check_rho, _logrank_prepared
 
     rho = _check_rho(rho)
     prep, n = _prepared(data, endpoint, by, strata, "cohort.logrank", timefix, weights, entry)
@@ -309,7 +312,7 @@ def pairwise_logrank(
     timefix: bool = True,
 ) -> pd.DataFrame:
     """:func:`cohort.pairwise_logrank` of a Dask cohort."""
-    from cohort.survival.km import _check_rho, _pairwise_prepared
+    from cohort.survival.logrank import _check_rho, _pairwise_prepared
 
     rho = _check_rho(rho)
     what = "cohort.pairwise_logrank"
@@ -325,11 +328,11 @@ def rmst(
     *,
     conf_level: float = 0.95,
 ) -> RMSTResult:
-    """:func:`cohort.rmst` of a Dask cohort (a :class:`cohort.survival.km.RMSTResult`)."""
+    """:func:`cohort.rmst` of a Dask cohort (a :class:`cohort.survival.rmst.RMSTResult`)."""
     from scipy import stats
 
     from cohort.errors import StatisticalWarning
-    from cohort.survival.km import RMSTResult, _rmst_differences, _rmst_one
+    from cohort.survival.rmst import RMSTResult, _rmst_differences, _rmst_one
 
     if not np.isfinite(tau) or tau <= 0:
         raise ModelError(f"cohort.rmst: tau must be a positive number of days, got {tau!r}.")

@@ -4,14 +4,19 @@ The modules, each named after what a user would search for:
 
 ======================  ============================================================================
 ``counting``            one table of events and censorings per stratum x group x time x cause
-``km``                  Kaplan-Meier (:func:`km`), the log-rank family, median follow-up, RMST
-``cox``                 Cox regression (:func:`cohort.cox`) and ``cox.zph``
+``prepared``            the analysable rows, groups and strata the Kaplan-Meier family starts from
+``km``                  Kaplan-Meier (:func:`km`) and median follow-up
+``logrank``             the log-rank family: stratified, rho, trend, pairwise
+``rmst``                restricted mean survival time
+``cox``                 Cox regression (:func:`cohort.cox`); ``zph`` its ``cox.zph`` test
 ``cox_fit``             the array-level Cox fit behind ``cox``; ``cox_engine`` the numpy engine
 ``newton``              the Newton-Raphson loops of ``coxph`` and ``crr``, written once
-``competing``           Aalen-Johansen cumulative incidence with cmprsk's variance, Fine-Gray
-``gray``                Gray's test; ``finegray`` / ``finegray_engine`` the ``crr`` model and sums
+``competing``           Aalen-Johansen cumulative incidence with cmprsk's variance (``cuminc``)
+``gray``                Gray's test
+``finegray``            Fine-Gray regression (``crr``); ``finegray_engine`` its cumulative sums
 ``landmark``            landmark analysis
-``time_varying``        time-varying covariates, Mantel-Byar, Simon-Makuch
+``tmerge``              start-stop intervals of a time-dependent covariate (R's ``tmerge``)
+``time_varying``        the Cox model on them, Mantel-Byar, Simon-Makuch
 ``discrimination``      Harrell's C, time-dependent AUC, Brier score, comparison of systems
 ``formula``             safe model formulas and design matrices
 ``endpoint``,           endpoint columns; group codes and labels; R's ``aeqSurv`` time fix
@@ -27,17 +32,9 @@ import from it with ``from cohort.survival.km import ...`` or ``importlib.import
 
 from __future__ import annotations
 
-from cohort.survival.km import (
-    KaplanMeierResult,
-    LogRankResult,
-    RMSTResult,
-    km,
-    logrank,
-    logrank_trend,
-    median_follow_up,
-    pairwise_logrank,
-    rmst,
-)
+from cohort.survival.km import KaplanMeierResult, km, median_follow_up
+from cohort.survival.logrank import LogRankResult, logrank, logrank_trend, pairwise_logrank
+from cohort.survival.rmst import RMSTResult, rmst
 
 __all__ = [
     "KaplanMeierResult",

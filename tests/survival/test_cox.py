@@ -249,6 +249,6 @@ def test_schema_column_absent_from_data_is_named(amlsg):
 
 
 def test_cox_zph_function_equals_method(fits):
-    from cohort.survival.cox import cox_zph
+    from cohort.survival.zph import cox_zph
 
     pd.testing.assert_frame_equal(cox_zph(fits["main"], "rank"), fits["main"].zph("rank"))

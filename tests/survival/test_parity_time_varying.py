@@ -18,7 +18,8 @@ import pytest
 
 import cohort
 from cohort.errors import CohortValidationError, DataQualityWarning, SchemaError
-from cohort.survival.time_varying import cox_time_varying, split_changes
+from cohort.survival.time_varying import cox_time_varying
+from cohort.survival.tmerge import split_changes
 
 ROOT = Path(__file__).resolve().parents[2]
 VALUES = ROOT / "tests" / "reference" / "values"

@@ -10,7 +10,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cohort.errors import StatisticalWarning
-from cohort.survival.km import km, logrank, rmst
+from cohort.survival.km import km
+from cohort.survival.logrank import logrank
+from cohort.survival.rmst import rmst
 
 SETTINGS = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

@@ -7,7 +7,8 @@ import pandas as pd
 import pytest
 
 from cohort.errors import ModelError, SchemaError
-from cohort.survival.time_varying import cox_time_varying, mantel_byar, simon_makuch, split_exposure
+from cohort.survival.time_varying import cox_time_varying, mantel_byar, simon_makuch
+from cohort.survival.tmerge import split_exposure
 
 ROOT = Path(__file__).resolve().parents[2]
 VALUES = ROOT / "tests" / "reference" / "values"
