@@ -23,6 +23,8 @@ import pandas as pd
 from cohort._arguments import check_conf_level
 from cohort._endpoint import endpoint_columns, endpoint_key
 from cohort._finegray import FineGrayFit
+from cohort._finegray_engine import _cumsum0 as _cum0
+from cohort._finegray_engine import _rev_cumsum as _rev
 from cohort._newton import newton_crr
 from cohort.errors import ConvergenceWarning, DataQualityWarning, ModelError, SchemaError
 from cohort.scale.cox import EVENT, TIME, _categorical, global_levels, persisted_design
@@ -32,20 +34,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from cohort.competing_risks import FineGrayResult
 
 __all__ = ["finegray"]
-
-
-def _rev(a: np.ndarray) -> np.ndarray:
-    """``out[i] = sum(a[i:])``, with a trailing zero row."""
-    out = np.zeros((len(a) + 1,) + a.shape[1:])
-    out[:-1] = np.cumsum(a[::-1], axis=0)[::-1]
-    return out
-
-
-def _cum0(a: np.ndarray) -> np.ndarray:
-    """``out[i] = sum(a[:i])`` (length ``len(a) + 1``)."""
-    out = np.zeros((len(a) + 1,) + a.shape[1:])
-    np.cumsum(a, axis=0, out=out[1:])
-    return out
 
 
 def _sums_part(part: pd.DataFrame, beta: np.ndarray, failcode: int) -> pd.DataFrame:
