@@ -135,7 +135,8 @@ class _Setup:
         self.big_g, self.d = big_g, d.astype(float)
         # Efron slots: d per group, fractions k/d (Breslow: 0)
         self.slot_g = np.repeat(np.arange(big_g), d)
-        first_slot = np.repeat(np.cumsum(d) - d, d)
+        self.slot_start = np.cumsum(d) - d  # every group has a death: segments never empty
+        first_slot = np.repeat(self.slot_start, d)
         if ties == "efron":
             self.frac = (np.arange(len(self.slot_g)) - first_slot) / self.d[self.slot_g]
         else:
@@ -153,6 +154,10 @@ class _Setup:
         for lo, hi in self.bounds:
             out[lo:hi] = np.cumsum(a[lo:hi][::-1], axis=0)[::-1]
         return out
+
+    def _slot_sums(self, v: np.ndarray) -> np.ndarray:
+        """Per group, the sum of ``v`` over its Efron slots (slots are ordered by group)."""
+        return np.add.reduceat(v, self.slot_start) if len(v) else np.zeros(self.big_g)
 
     def _risk_sum(self, v: np.ndarray) -> np.ndarray:
         """``sum_{i at risk in g} v_i`` for every group ``g``."""
@@ -200,8 +205,7 @@ class _Setup:
         with np.errstate(divide="ignore"):
             loglik = float(self.wdead @ eta[dead] - self.mw @ (np.log(den) + shift))
         haz = self.mw / den
-        c1 = np.bincount(g, weights=haz, minlength=big_g)
-        c2 = np.bincount(g, weights=haz * f, minlength=big_g)
+        c1, c2 = self._slot_sums(haz), self._slot_sums(haz * f)
         score = self.xd @ self.wdead - (c1 @ s1 - c2 @ e1)
         imat = None
         if info:
@@ -209,9 +213,8 @@ class _Setup:
             v[dead] -= wr_dead * c2[self.g_dead]  # the tied deaths' own Efron terms
             imat = _gram(self.xt, v)
             h2 = haz / den
-            ca = np.bincount(g, weights=h2, minlength=big_g)
-            cb = np.bincount(g, weights=h2 * f, minlength=big_g)
-            cc = np.bincount(g, weights=h2 * f * f, minlength=big_g)
+            h2f = h2 * f
+            ca, cb, cc = self._slot_sums(h2), self._slot_sums(h2f), self._slot_sums(h2f * f)
             cross = s1.T @ (cb[:, None] * e1)
             imat -= s1.T @ (ca[:, None] * s1) - cross - cross.T + e1.T @ (cc[:, None] * e1)
         a = None
