@@ -383,8 +383,8 @@ def cox(
         notes.append(msg)
     if wts is not None or ent is not None:
         notes.append(
-            "concordance (and its SE) counts unweighted pairs on exit times: it ignores the case "
-            "weights and delayed entry (R's coxph weights pairs and uses the (entry, time] risk sets)"
+            "the concordance weights pairs and uses the (entry, time] risk sets as R's coxph, but "
+            "its standard error (concordance_se) counts unweighted pairs on exit times"
         )
     lp = x.to_numpy() @ coef
     return CoxResult(
