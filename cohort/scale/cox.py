@@ -494,7 +494,7 @@ def _loglik_score_info(pieces, ties: str, p: int):
     return ll, u, imat
 
 
-def _newton(design, mean, keys, ties, p, max_iter=50, tol=1e-12) -> CoxFit:
+def _newton(design, mean, keys, ties, p, max_iter=50, tol=1e-9) -> CoxFit:
     """coxph's Newton iteration (:func:`cohort._newton.newton_coxph`, with the ``eps`` and
     ``max_iter`` of :func:`cohort._coxcore.fit_cox`), one pass over the partitions per step."""
     newton = newton_coxph(
