@@ -19,6 +19,7 @@ from cohort.survival import gray as _gray
 from cohort.survival import grouping as _grouping
 from cohort.survival import logrank
 from cohort.survival.grouping import label, ordered_values
+from cohort.survival.km import _km_table
 
 REF = Path(__file__).parents[1] / "reference"
 
@@ -103,7 +104,7 @@ def test_km_columns_and_km_table_equal_lifelines(seed):
     np.testing.assert_array_equal(counts.times[got["mask"]], ref["time"])
     np.testing.assert_array_equal(counts.at_risk[0, got["mask"], 0], ref["at_risk"])
     np.testing.assert_allclose(got["survival"], ref["survival"], rtol=1e-13, atol=1e-15)
-    tab = survival._km_table(t, e, 0.95, "log")
+    tab = _km_table(t, e, 0.95, "log")
     for col in ("time", "at_risk", "events", "censored"):
         np.testing.assert_array_equal(tab[col], ref[col])
     np.testing.assert_allclose(tab["survival"], ref["survival"], rtol=1e-13, atol=1e-15)
