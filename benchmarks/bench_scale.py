@@ -196,12 +196,17 @@ def _api_tasks(c, t: dict) -> dict:
     check: dict = {}
     t["check"] = check
 
+    def save() -> None:
+        if progress:
+            # the peak so far: a run stopped by its timeout still reports the memory it needed
+            Path(progress).write_text(json.dumps({**t, "peak_gb_so_far": _MEMORY.peak / 1e9}))
+
     def step(name, func):
+        save()  # the checks of the previous step
         t0 = time.perf_counter()
         out = func()
         t[name] = time.perf_counter() - t0
-        if progress:
-            Path(progress).write_text(json.dumps(t))
+        save()
         return out
 
     def classify():
@@ -256,9 +261,15 @@ RUNNERS = {
 }
 
 
+_MEMORY = PeakRSS.__new__(PeakRSS)  # replaced by the running measurement in one()
+_MEMORY.peak = 0
+
+
 def one(engine: str, folder: Path) -> None:
+    global _MEMORY
     warnings.simplefilter("ignore")
     with PeakRSS() as mem:
+        _MEMORY = mem
         t0 = time.perf_counter()
         times = RUNNERS[engine](folder)
         times["total"] = time.perf_counter() - t0
@@ -319,6 +330,7 @@ def api_table(rows: list[dict]) -> str:
                 for k in ("load", "classify", "km", "cox", "cuminc")
             ]
             ch = r.get("check", {})
+            peak = f"{r['peak_gb_so_far']:.2f} so far" if "peak_gb_so_far" in r else ""
             tail = [
                 f"{ch['chisq']:.6f}" if "chisq" in ch else "",
                 f"{ch['cox_npm1']:.10f} ({ch['cox_iterations']})" if "cox_npm1" in ch else "",
@@ -326,7 +338,7 @@ def api_table(rows: list[dict]) -> str:
             ]
             lines.append(
                 f"| {r['n']:,} | {r['engine']} | " + " | ".join(cells)
-                + f" | {r['stopped']} | | " + " | ".join(tail) + " |"
+                + f" | {r['stopped']} | {peak} | " + " | ".join(tail) + " |"
             )  # fmt: skip
             continue
         if "error" in r or "skipped" in r:

@@ -29,9 +29,10 @@ standard error (``concordance_se``) raises: R's variance needs each patient's co
 discordant counts, which the in-memory counter does not take weights for. ``ph_test`` / ``zph`` (R's
 ``cox.zph`` score test) aggregate: each event time's score and information come from the same
 per-time sums, and the time transform (KM, rank, identity, log) from per-time counts; one more
-pass at the fitted ``beta``. Case ``weights``,
-delayed ``entry`` and a ``penalizer`` run in memory when the cohort is small enough (see
-:mod:`cohort.scale.dispatch`).
+pass at the fitted ``beta``. Case ``weights`` aggregate: every sum above is weighted (``w r``, the
+deaths' ``w x`` and ``w x beta``), Efron's steps use the tied deaths' count and their mean weight, and
+the score residuals are multiplied by the weights (R's ``coxph(weights=)``). Delayed ``entry`` and a
+``penalizer`` run in memory when the cohort is small enough (see :mod:`cohort.scale.dispatch`).
 """
 
 from __future__ import annotations
@@ -45,7 +46,14 @@ import numpy as np
 import pandas as pd
 
 from cohort._arguments import check_conf_level
-from cohort.errors import DataQualityWarning, ModelError, ScaleWarning, SchemaError
+from cohort.errors import (
+    CohortValidationError,
+    DataQualityWarning,
+    ModelError,
+    Problem,
+    ScaleWarning,
+    SchemaError,
+)
 from cohort.scale.dispatch import NotDistributed, dask_frame
 from cohort.survival.cox import CoxResult, _summary_table
 from cohort.survival.cox_fit import TIES, CoxFit, zph_tests
@@ -56,6 +64,7 @@ from cohort.survival.newton import newton_coxph
 __all__ = ["DaskCoxResult", "cox", "cox_sums"]
 
 TIME, EVENT = "_ time", "_ event"  # formula names are identifiers: these cannot clash
+WEIGHTS = "_ weights"  # the case weights carried in the persisted design
 
 
 @dataclass(frozen=True)
@@ -179,12 +188,20 @@ def persisted_design(frame, parsed, levels, tcol, ecol, carry, times):
     return design, names, assign
 
 
+def _weights(part: pd.DataFrame) -> np.ndarray:
+    """The case weights carried in the design (:data:`WEIGHTS`), or ones."""
+    return part[WEIGHTS].to_numpy(dtype=float) if WEIGHTS in part else np.ones(len(part))
+
+
 def _sums_part(part: pd.DataFrame, beta: np.ndarray, mean: np.ndarray, keys: list[str]):
-    """Per (stratum, time) sums for ``beta`` (see the module docstring)."""
+    """Per (stratum, time) sums for ``beta`` (see the module docstring); with case weights ``w``
+    every sum is weighted (``w r``, ``w x`` over deaths, ``dw`` the deaths' weight) except the
+    counts ``n`` and ``d`` (Efron's steps count the tied deaths)."""
     p = len(beta)
     x = part[[f"_ x{j}" for j in range(p)]].to_numpy() - mean
     eta = x @ beta
-    r = np.exp(eta)
+    w = _weights(part)
+    r = w * np.exp(eta)
     dead = part[EVENT].to_numpy() == 1
     rx = r[:, None] * x
     rxx = (rx[:, :, None] * x[:, None, :]).reshape(len(x), p * p)
@@ -192,13 +209,14 @@ def _sums_part(part: pd.DataFrame, beta: np.ndarray, mean: np.ndarray, keys: lis
         "n": np.ones(len(r)),
         "r": r,
         "d": dead.astype(float),
+        "dw": dead * w,
         "dr": dead * r,
-        "deta": dead * eta,
+        "deta": dead * w * eta,
     }
     for j in range(p):
         cols[f"rx{j}"] = rx[:, j]
         cols[f"drx{j}"] = dead * rx[:, j]
-        cols[f"dx{j}"] = dead * x[:, j]
+        cols[f"dx{j}"] = dead * w * x[:, j]
     for j in range(p * p):
         cols[f"rxx{j}"] = rxx[:, j]
         cols[f"drxx{j}"] = dead * rxx[:, j]
@@ -242,6 +260,7 @@ def _pieces(per_part: pd.DataFrame, keys: list[str], strata: list[str], p: int) 
                 skey,
                 g.index.get_level_values(-1).to_numpy(dtype=float)[ev],
                 g[[f"dx{j}" for j in range(p)]].to_numpy()[ev],
+                g["dw"].to_numpy()[ev],
             )
         )
     return out
@@ -260,13 +279,13 @@ def _event_time_terms(piece: tuple, ties: str, p: int) -> tuple[np.ndarray, ...]
     """Each event time's log-likelihood (without ``sum x beta`` over its deaths), score and
     information: Efron's (or Breslow's) steps over the tied deaths, as
     :func:`cohort.survival.cox_fit.event_time_terms`."""
-    s0, s1, s2, nd, d0, d1, d2, _, _, _, _, dx_t = piece
+    s0, s1, s2, nd, d0, d1, d2, _, _, _, _, dx_t, dw = piece
     eff = nd if ties == "efron" else np.ones(len(nd))
     ll, score, info = np.zeros(len(nd)), dx_t.copy(), np.zeros((len(nd), p, p))
     for step in range(int(eff.max()) if ties == "efron" and len(nd) else 1):
         act = eff > step
         frac = (step / eff[act]) if ties == "efron" else np.zeros(act.sum())
-        wt = nd[act] / eff[act]
+        wt = dw[act] / eff[act]  # Efron: the tied deaths' mean weight per step
         den = s0[act] - frac * d0[act]
         a = (s1[act] - frac[:, None] * d1[act]) / den[:, None]
         c = (s2[act] - frac[:, None, None] * d2[act]) / den[:, None, None]
@@ -331,7 +350,7 @@ def _concordance_part(part: pd.DataFrame, beta: np.ndarray, strata: list[str]) -
     for j in range(p):
         lp += part[f"_ x{j}"].to_numpy(dtype=float) * beta[j]
     out[LP] = lp
-    out[WEIGHT] = 1.0
+    out[WEIGHT] = _weights(part)
     keys = [*strata, TIME, EVENT, LP]
     return out.groupby(keys, sort=False, observed=True)[WEIGHT].sum().reset_index()
 
@@ -393,7 +412,7 @@ def _hazard_terms(pieces: list[tuple], ties: str, p: int) -> dict[tuple, tuple]:
     :func:`cohort.survival.cox_fit._score_residuals`): cumulative ``h`` and ``h xbar``, and the dying
     patients' ``h``, ``h xbar`` (Efron weights ``1 - k/d``) and mean of the step means."""
     out = {}
-    for s0, s1, _, nd, d0, d1, _, _, _, skey, times, _ in pieces:
+    for s0, s1, _, nd, d0, d1, _, _, _, skey, times, _, dw in pieces:
         k = len(times)
         eff = nd if ties == "efron" else np.ones(k)
         h, xh = np.zeros(k), np.zeros((k, p))
@@ -402,7 +421,7 @@ def _hazard_terms(pieces: list[tuple], ties: str, p: int) -> dict[tuple, tuple]:
             act = eff > step
             frac = (step / eff[act]) if ties == "efron" else np.zeros(act.sum())
             den = s0[act] - frac * d0[act]
-            haz = nd[act] / eff[act] / den
+            haz = dw[act] / eff[act] / den
             xbar = (s1[act] - frac[:, None] * d1[act]) / den[:, None]
             h[act] += haz
             xh[act] += haz[:, None] * xbar
@@ -439,6 +458,7 @@ def _residual_part(part, beta, mean, strata, terms, cluster):
         out[i] += rs[i, None] * ((xs[i] * h[j, None] - xh[j]) - (xs[i] * hd[j, None] - xhd[j]))
         out[i] += xs[i] - xbar_mean[j]
         res[idx] = out
+    res *= _weights(part)[:, None]  # R: the score residuals times the case weights
     if cluster is None:
         return pd.DataFrame((res.T @ res).reshape(1, p * p))
     frame = pd.DataFrame(res)
@@ -474,7 +494,7 @@ def _loglik_score_info(pieces, ties: str, p: int):
     return ll, u, imat
 
 
-def _newton(design, mean, keys, ties, p, max_iter=50, tol=1e-12) -> CoxFit:
+def _newton(design, mean, keys, ties, p, max_iter=50, tol=1e-9) -> CoxFit:
     """coxph's Newton iteration (:func:`cohort.survival.newton.newton_coxph`, with the ``eps`` and
     ``max_iter`` of :func:`cohort.survival.cox_fit.fit_cox`), one pass over the partitions per step."""
     newton = newton_coxph(
@@ -520,8 +540,8 @@ def cox(
     from cohort.survival.timefix import aeq_times
 
     what = "cohort.cox"
-    if penalizer or weights is not None or entry is not None:
-        raise NotDistributed("penalizer, case weights or delayed entry")
+    if penalizer or entry is not None:
+        raise NotDistributed("penalizer or delayed entry")
     if endpoint_key(endpoint, what=what) == "cir":
         raise ModelError(
             "cohort.cox: 'cir' is a competing-risks endpoint; use cohort.finegray for the "
@@ -535,9 +555,13 @@ def cox(
     tcol, ecol = endpoint_columns(endpoint, what=what)
     parsed = parse_formula(formula, frame.columns)
     carry = strata_cols + ([cluster] if cluster is not None else [])
-    lacking = [c for c in [tcol, ecol, *carry, *parsed.variables] if c not in frame.columns]
+    needed = [tcol, ecol, *carry, *parsed.variables, *([weights] if weights else [])]
+    lacking = [c for c in needed if c not in frame.columns]
     if lacking:
         raise SchemaError(f"{what}: the data lack column(s) {', '.join(lacking)}.")
+    if weights is not None:  # carried into the design under a name that cannot clash
+        frame = frame.assign(**{WEIGHTS: frame[weights].astype("float64")})
+        carry = [*carry, WEIGHTS]
     overlap = set(parsed.variables) & set(strata_cols)
     if overlap:
         raise SchemaError(
@@ -546,28 +570,49 @@ def cox(
 
     # pass 1: missingness, the cohort's categorical levels and distinct times (complete rows)
     known = frame[tcol].notnull() & frame[ecol].notnull()
-    complete = known
+    weighted = known if weights is None else known & frame[WEIGHTS].notnull()
+    complete = weighted
     for c in [*parsed.variables, *carry]:
         complete = complete & frame[c].notnull()
     cats = _categorical(parsed, frame._meta)
     rows = frame[complete]
+    n_missing_w, w_min, w_nonint = 0, 1.0, 0
+    if weights is not None:
+        wk = frame[WEIGHTS][known]
+        n_missing_w, w_min, w_nonint = dask.compute(
+            (known & ~weighted).sum(), wk.min(), (wk != wk.round()).sum()
+        )
+    if w_min < 0 or not np.isfinite(w_min):
+        raise CohortValidationError(
+            [
+                Problem(
+                    "bad_weights",
+                    f"{what}: a case weight must be a finite number >= 0",
+                    column=weights,
+                    value=float(w_min),
+                    fix=f"correct {weights}",
+                )
+            ],
+            source="the Dask cohort",
+        )
     n_missing, n_incomplete, n, events, uniq_t, *uniq_levels = dask.compute(
         (~known).sum(),
-        (known & ~complete).sum(),
+        (weighted & ~complete).sum(),
         complete.sum(),
         rows[ecol].astype("float64").sum(),
         rows[tcol].astype("float64").unique(),
         *[rows[c].unique() for c in cats],
     )
     levels = global_levels(frame, cats, uniq_levels)
-    n_deleted = int(n_missing + n_incomplete)
+    n_deleted = int(n_missing + n_incomplete + n_missing_w)
+    also = f", {int(n_missing_w)} with a missing weights" if n_missing_w else ""
     notes = []
     if n_deleted:
         notes.append(f"{n_deleted} observation(s) deleted due to missingness")
         warnings.warn(
             f"{what}: {n_deleted} observation(s) deleted due to missingness ({int(n_missing)} "
             f"without {tcol}/{ecol}, {int(n_incomplete)} with a missing covariate"
-            f"{' or stratum' if strata_cols else ''}).",
+            f"{' or stratum' if strata_cols else ''}{also}).",
             DataQualityWarning,
             stacklevel=3,
         )
@@ -594,6 +639,8 @@ def cox(
             f"{', '.join(names)} may be collinear or separate the events completely (singular "
             "information matrix). Remove or merge covariates."
         ) from exc
+    if robust is None:  # R coxph: robust by default with a cluster or non-integer case weights
+        robust = cluster is not None or (weights is not None and int(w_nonint) > 0)
     robust = bool(robust) or cluster is not None  # R: a cluster implies robust
     robust_se = None
     if robust:

@@ -26,26 +26,14 @@ from cohort.scale.cox import EVENT, TIME, _categorical, global_levels, persisted
 from cohort.scale.dispatch import dask_frame
 from cohort.survival.endpoint import endpoint_columns, endpoint_key
 from cohort.survival.finegray import FineGrayFit
+from cohort.survival.finegray_engine import _cumsum0 as _cum0
+from cohort.survival.finegray_engine import _rev_cumsum as _rev
 from cohort.survival.newton import newton_crr
 
 if TYPE_CHECKING:  # pragma: no cover
     from cohort.survival.finegray import FineGrayResult
 
 __all__ = ["finegray"]
-
-
-def _rev(a: np.ndarray) -> np.ndarray:
-    """``out[i] = sum(a[i:])``, with a trailing zero row."""
-    out = np.zeros((len(a) + 1,) + a.shape[1:])
-    out[:-1] = np.cumsum(a[::-1], axis=0)[::-1]
-    return out
-
-
-def _cum0(a: np.ndarray) -> np.ndarray:
-    """``out[i] = sum(a[:i])`` (length ``len(a) + 1``)."""
-    out = np.zeros((len(a) + 1,) + a.shape[1:])
-    np.cumsum(a, axis=0, out=out[1:])
-    return out
 
 
 def _sums_part(part: pd.DataFrame, beta: np.ndarray, failcode: int) -> pd.DataFrame:

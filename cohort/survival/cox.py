@@ -185,17 +185,23 @@ def _strata_codes(frame: pd.DataFrame, cols: tuple[str, ...]) -> np.ndarray:
 def _check_design(x: pd.DataFrame, event: np.ndarray, strata: np.ndarray) -> list[str]:
     """Raise for constant covariates; return warnings for binary columns whose level has no event."""
     msgs = []
+    has_event = event != 0
     for name in x.columns:
         col = x[name].to_numpy()
-        if np.nanmax(col) == np.nanmin(col):
+        values = np.sort(pd.unique(col[~np.isnan(col)]))  # hash-based, sorted as np.unique
+        if len(values) == 1:
             raise ModelError(
                 f"covariate {name!r} takes a single value ({col[0]:g}) among the analysed patients, so "
                 "its effect cannot be estimated. Drop it from the formula or analyse a wider cohort."
             )
-        values = np.sort(pd.unique(col))  # hash-based distinct values, then sorted as np.unique
         if len(values) == 2:
-            for v in values:
-                if event[col == v].sum() == 0:
+            at_first = col == values[0]
+            n_events = (
+                np.count_nonzero(has_event & at_first),
+                np.count_nonzero(has_event & ~at_first),
+            )
+            for v, k in zip(values, n_events, strict=True):
+                if k == 0:
                     msgs.append(
                         f"covariate {name!r}: no event among patients with {name} = {v:g}; the "
                         "coefficient diverges (monotone likelihood) and its HR and p-value are not "
@@ -375,8 +381,8 @@ def cox(
         notes.append(msg)
     if wts is not None or ent is not None:
         notes.append(
-            "concordance (and its SE) counts unweighted pairs on exit times: it ignores the case "
-            "weights and delayed entry (R's coxph weights pairs and uses the (entry, time] risk sets)"
+            "the concordance weights pairs and uses the (entry, time] risk sets as R's coxph, but "
+            "its standard error (concordance_se) counts unweighted pairs on exit times"
         )
     lp = x.to_numpy() @ coef
     return CoxResult(

@@ -136,12 +136,13 @@ class _Setup:
         self.big_g, self.d = big_g, d.astype(float)
         # Efron slots: d per group, fractions k/d (Breslow: 0)
         self.slot_g = np.repeat(np.arange(big_g), d)
-        first_slot = np.repeat(np.cumsum(d) - d, d)
+        self.slot_start = np.cumsum(d) - d  # every group has a death: segments never empty
+        first_slot = np.repeat(self.slot_start, d)
         if ties == "efron":
             self.frac = (np.arange(len(self.slot_g)) - first_slot) / self.d[self.slot_g]
         else:
             self.frac = np.zeros(len(self.slot_g))
-        wd = np.bincount(self.g_dead, weights=self.w[self.dead], minlength=big_g)
+        wd = np.bincount(self.g_dead, weights=self.wdead, minlength=big_g)
         self.mw = (wd / self.d)[self.slot_g]  # mean death weight of the slot's group
         self.n, self.p = n, self.xt.shape[0]
         self._risk_bounds: tuple[np.ndarray, np.ndarray] | None = None
@@ -154,6 +155,10 @@ class _Setup:
         for lo, hi in self.bounds:
             out[lo:hi] = np.cumsum(a[lo:hi][::-1], axis=0)[::-1]
         return out
+
+    def _slot_sums(self, v: np.ndarray) -> np.ndarray:
+        """Per group, the sum of ``v`` over its Efron slots (slots are ordered by group)."""
+        return np.add.reduceat(v, self.slot_start) if len(v) else np.zeros(self.big_g)
 
     def _risk_sum(self, v: np.ndarray) -> np.ndarray:
         """``sum_{i at risk in g} v_i`` for every group ``g``."""
@@ -193,19 +198,15 @@ class _Setup:
         wr_dead = wr[dead]
         s0 = self._risk_sum(wr)
         e0 = np.bincount(self.g_dead, weights=wr_dead, minlength=big_g)
-        s1 = np.column_stack([self._risk_sum(wr * self.xt[j]) for j in range(self.p)])
-        e1 = np.column_stack(
-            [
-                np.bincount(self.g_dead, weights=wr_dead * self.xd[j], minlength=big_g)
-                for j in range(self.p)
-            ]
-        )
+        s1, e1 = np.empty((big_g, self.p)), np.empty((big_g, self.p))
+        for j in range(self.p):
+            s1[:, j] = self._risk_sum(wr * self.xt[j])
+            e1[:, j] = np.bincount(self.g_dead, weights=wr_dead * self.xd[j], minlength=big_g)
         den = s0[g] - f * e0[g]
         with np.errstate(divide="ignore"):
             loglik = float(self.wdead @ eta[dead] - self.mw @ (np.log(den) + shift))
         haz = self.mw / den
-        c1 = np.bincount(g, weights=haz, minlength=big_g)
-        c2 = np.bincount(g, weights=haz * f, minlength=big_g)
+        c1, c2 = self._slot_sums(haz), self._slot_sums(haz * f)
         score = self.xd @ self.wdead - (c1 @ s1 - c2 @ e1)
         imat = None
         if info:
@@ -213,9 +214,8 @@ class _Setup:
             v[dead] -= wr_dead * c2[self.g_dead]  # the tied deaths' own Efron terms
             imat = _gram(self.xt, v)
             h2 = haz / den
-            ca = np.bincount(g, weights=h2, minlength=big_g)
-            cb = np.bincount(g, weights=h2 * f, minlength=big_g)
-            cc = np.bincount(g, weights=h2 * f * f, minlength=big_g)
+            h2f = h2 * f
+            ca, cb, cc = self._slot_sums(h2), self._slot_sums(h2f), self._slot_sums(h2f * f)
             cross = s1.T @ (cb[:, None] * e1)
             imat -= s1.T @ (ca[:, None] * s1) - cross - cross.T + e1.T @ (cc[:, None] * e1)
         a = None
@@ -361,31 +361,35 @@ def _weighted_rank_less(values, weights, bits, ends, thresholds):
     A wavelet matrix over ``values`` (non-negative integers below ``2**bits``): one stable
     partition per bit, every query answered at once per level. ``weights`` None counts rows.
     Positions are int32 below 2**31 rows, and the partitions reuse two buffers (``np.compress``
-    into them), so no level allocates a row-length array for the partition.
+    into them). A query's range always starts at the start of its node, which depends only on the
+    threshold's leading bits, so node starts are a small table per level, not a per-query array.
     """
     n = len(values)
     idx = np.int32 if n < 2**31 - 1 else np.int64
-    s = np.zeros(len(ends), dtype=idx)
     e = np.asarray(ends, dtype=idx)
-    thr = np.asarray(thresholds)
-    acc = np.zeros(len(ends), dtype=np.int64 if weights is None else float)
+    thr = np.asarray(thresholds).astype(idx)
+    acc = np.zeros(len(e), dtype=idx if weights is None else float)
     z0 = np.zeros(n + 1, dtype=idx)
     wz = None if weights is None else np.zeros(n + 1)
     cur = [values, weights]
     bufs = [[np.empty_like(a), np.empty_like(a)] if a is not None else None for a in cur]
+    node_start = np.zeros(1, dtype=idx)  # indexed by the threshold's bits above the level
     for level, b in enumerate(range(bits - 1, -1, -1)):
         zero = (cur[0] & (1 << b)) == 0
         np.cumsum(zero, out=z0[1:])
-        nz = int(z0[-1])
-        qbit = (thr & (1 << b)) != 0
-        zs, ze = z0[s], z0[e]
+        nz = idx(z0[-1])
+        prefix = thr >> (b + 1)
+        qbit = (thr >> b) & 1
+        zs_node = z0[node_start]
+        ze = z0[e]
         if weights is None:
-            acc += (ze - zs) * qbit
+            acc += (ze - zs_node[prefix]) * qbit
         else:
             np.cumsum(np.where(zero, cur[1], 0.0), out=wz[1:])
-            acc += np.where(qbit, wz[e] - wz[s], 0.0)
-        s = np.where(qbit, nz + s - zs, zs)
-        e = np.where(qbit, nz + e - ze, ze)
+            acc += np.where(qbit.astype(bool), wz[e] - wz[node_start][prefix], 0.0)
+        # the children of every node: bit 0 starts at zs, bit 1 at nz + s - zs
+        node_start = np.stack([zs_node, nz + node_start - zs_node], axis=1).reshape(-1)
+        e = np.where(qbit.astype(bool), nz + e - ze, ze)
         if b:  # stable partition, zeros first, into the buffer the previous level did not fill
             one = ~zero
             for k, a in enumerate(cur):
@@ -402,6 +406,10 @@ def _less_and_tied(vals, keys, w, dead, from_key):
     value below / equal to ``vals[i]``. ``vals`` and ``keys`` are dense non-negative integers."""
     n = len(vals)
     n_keys = int(keys.max()) + 2
+    if n_keys > 4 * n + 1024:  # sparse keys (many strata x times): ranks keep the wavelet small
+        uk, keys = dense_ranks(keys)
+        from_key = np.searchsorted(uk, from_key, side="left")  # keys < from <=> rank < this
+        n_keys = len(uk) + 1
     comp = vals * n_keys + keys
     order = np.argsort(comp)  # rows with equal (value, key) are interchangeable
     sorted_comp = comp[order]

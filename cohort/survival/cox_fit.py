@@ -211,14 +211,15 @@ def fit_cox(
     robust: bool = False,
     cluster: np.ndarray | None = None,
     max_iter: int = 50,
-    tol: float = 1e-12,
+    tol: float = 1e-9,
 ) -> CoxFit:
     """Newton-Raphson fit of the Cox model, equal to R ``coxph``: :func:`cohort.survival.cox_engine.fit_cox`
     (see it for the parameters) returned as a :class:`CoxFit`.
 
-    ``entry`` is the engine's ``start`` and ``tol`` its ``eps``; the defaults (``tol=1e-12``,
-    ``max_iter=50``) are tighter than R's (1e-9, 20) so results agree with R to its printed
-    precision. The Dask path (:mod:`cohort.scale.cox`) iterates with the same values.
+    ``entry`` is the engine's ``start`` and ``tol`` its ``eps``. ``tol=1e-9`` is R's
+    ``coxph.control(eps)``, so the iterates (and the number of Newton steps) are R's; ``max_iter=50``
+    is looser than R's 20 so a slow fit still converges (it is reported when it does not). The Dask
+    path (:mod:`cohort.scale.cox`) iterates with the same values.
 
     Raises
     ------

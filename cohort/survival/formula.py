@@ -385,8 +385,9 @@ def design_matrix(
         names = []
         for combo in itertools.product(*[list(p.items()) for p in parts]):
             name = ":".join(n for n, _ in combo)
-            arr = np.ones(len(frame))
-            for _, col in combo:
+            # a main effect is its column, an interaction the product of its columns
+            arr = combo[0][1] if combo else np.ones(len(frame))
+            for _, col in combo[1:]:
                 arr = arr * col
             columns[name] = arr
             names.append(name)

@@ -1,7 +1,9 @@
 """Kaplan-Meier estimates and median follow-up, matching R's ``survfit``.
 
-The Kaplan-Meier step function and its event table are lifelines' ``KaplanMeierFitter`` (computed
-here with case weights or delayed entry, see :func:`_km_table`). What is computed here, and why:
+The Kaplan-Meier step function and its event table come from one table of counts per stratum x
+time x group (:mod:`cohort.survival.counting`, cumulative sums over ``np.bincount``); lifelines'
+``KaplanMeierFitter`` gives the same numbers and is the test oracle, R the reference. What is
+computed here, and why:
 
 - Confidence limits (Greenwood variance, R's ``survfit_confint``): lifelines offers only log-log and
   differs from R where the curve is 0 or 1; R's default is "log".
@@ -27,6 +29,7 @@ from cohort._arguments import check_conf_level
 from cohort.cohort import Cohort
 from cohort.errors import ModelError, StatisticalWarning
 from cohort.scale.dispatch import scales
+from cohort.survival.counting import count_table, km_columns
 from cohort.survival.endpoint import endpoint_key
 from cohort.survival.logrank import (
     LogRankResult,
@@ -105,23 +108,21 @@ def _km_table(
     counts stand for the patients they count, as the Dask engine does. The counts are integers
     unless a weight is not. ``entry`` gives delayed-entry times (R ``Surv(entry, time, event)``).
 
-    Without either, the step function and event table are lifelines' ``KaplanMeierFitter``. With
-    them the product-limit step is computed here: lifelines counts a patient entering at ``t`` as at
-    risk at ``t`` where R's ``(entry, time]`` does not, and its weighted event table drops some
-    times and leaves 1e-16 residues where R's curve reaches 0.
+    Without either, the step function and event table come from the count table
+    (:func:`cohort.survival.counting.count_table`, :func:`cohort.survival.counting.km_columns`); lifelines'
+    ``KaplanMeierFitter`` gives the same numbers and is the test oracle. With them the
+    product-limit step is computed here from the rows: lifelines counts a patient entering at ``t``
+    as at risk at ``t`` where R's ``(entry, time]`` does not, and its weighted event table drops
+    some times and leaves 1e-16 residues where R's curve reaches 0.
     """
     if weights is None and entry is None:
-        from lifelines import KaplanMeierFitter
-
-        fitter = KaplanMeierFitter().fit(time, event)
-        et = fitter.event_table
-        surv = fitter.survival_function_.iloc[:, 0].to_numpy()
-        keep = et["removed"].to_numpy() > 0  # lifelines adds a time-0 row even when no one is there
-        t = et.index.to_numpy(dtype=float)[keep]
-        n = et["at_risk"].to_numpy(dtype=float)[keep]
-        d = et["observed"].to_numpy(dtype=float)[keep]
-        c = et["censored"].to_numpy(dtype=float)[keep]
-        s = surv[keep]
+        counts = count_table(time, event, np.zeros(len(time), dtype=np.int64), 1)
+        at_risk, removed = counts.at_risk[0, :, 0], counts.removed[0, :, 0]
+        cols = km_columns(at_risk, counts.events[0, :, 0, 0], removed)
+        keep = cols["mask"]
+        t, n, d = counts.times[keep], at_risk[keep], counts.events[0, keep, 0, 0]
+        c = removed[keep] - d
+        s = cols["survival"]
     else:
         w = np.ones(len(time)) if weights is None else weights
         t, idx = np.unique(time, return_inverse=True)

@@ -151,12 +151,12 @@ def _text(frame: pd.DataFrame) -> pd.DataFrame:
 def test_no_distributed_path_gathers_small_cohorts_with_a_warning(both, monkeypatch):
     big, small = both
     with pytest.warns(ScaleWarning, match="gathered into memory"):
-        got = cohort.cox(big, "npm1 + age", "os", weights="age")
-    want = _quiet(cohort.cox, small, "npm1 + age", "os", weights="age")
+        got = cohort.cox(big, "npm1 + age", "os", penalizer=0.1)
+    want = _quiet(cohort.cox, small, "npm1 + age", "os", penalizer=0.1)
     _frames_equal(got.summary, want.summary)
     monkeypatch.setattr(dispatch, "MATERIALISE_MAX_ROWS", 100)
     with pytest.raises(ScaleError, match="MATERIALISE_MAX_ROWS"):
-        cohort.cox(big, "npm1 + age", "os", weights="age")
+        cohort.cox(big, "npm1 + age", "os", penalizer=0.1)
 
 
 def test_in_memory_input_is_untouched(both):
@@ -218,6 +218,21 @@ def _quiet_but_scale(func, *args, **kwargs):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", cohort.DataQualityWarning)
         return func(*args, **kwargs)
+
+
+@pytest.mark.parametrize(
+    "options",
+    [{}, {"ties": "breslow", "strata": "flt3_itd"}, {"robust": False}, {"cluster": "npm1"}],
+)
+def test_cox_with_case_weights_aggregates(weighted, options):
+    big, small = weighted
+    got = _no_gathering(cohort.cox, big, "npm1 + age", "os", weights="w", **options)
+    want = _quiet(cohort.cox, small, "npm1 + age", "os", weights="w", **options)
+    _cox_equal(got, want)
+    assert got.robust == want.robust and got.n_deleted > 0
+    _frames_equal(got.summary, want.summary)  # robust SEs by default (non-integer weights)
+    if options.get("ties") != "breslow":
+        _frames_equal(got.ph_test, want.ph_test)
 
 
 def test_cox_level_missing_from_a_partition_and_clusters(frame, tmp_path):

@@ -72,19 +72,45 @@ def test_group_codes_equal_unique_rows(cols):
     np.testing.assert_array_equal(codes, ref_codes)
 
 
-@pytest.mark.parametrize("seed", [2, 3])
-def test_km_columns_equal_km_table(seed):
+def _lifelines_km(t: np.ndarray, e: np.ndarray) -> pd.DataFrame:
+    """The oracle: lifelines' KaplanMeierFitter event table and curve at the observed times."""
+    from lifelines import KaplanMeierFitter
+
+    fitter = KaplanMeierFitter().fit(t, e)
+    et = fitter.event_table
+    keep = et["removed"].to_numpy() > 0  # lifelines adds a time-0 row even when no one is there
+    return pd.DataFrame(
+        {
+            "time": et.index.to_numpy(dtype=float)[keep],
+            "at_risk": et["at_risk"].to_numpy()[keep],
+            "events": et["observed"].to_numpy()[keep],
+            "censored": et["censored"].to_numpy()[keep],
+            "survival": fitter.survival_function_.iloc[:, 0].to_numpy()[keep],
+        }
+    )
+
+
+@pytest.mark.parametrize("seed", [2, 3, 4])
+def test_km_columns_and_km_table_equal_lifelines(seed):
     d = _frame(seed)
     t, e = d["time"].to_numpy(), (d["status"] == 1).astype(int).to_numpy()
+    if seed == 4:  # the curve reaches 0: everybody left at the last time dies
+        e[t == t.max()] = 1
+    ref = _lifelines_km(t, e)
     counts = _counting.count_table(t, e, np.zeros(len(t), dtype=int), 1)
     got = _counting.km_columns(
         counts.at_risk[0, :, 0], counts.events[0, :, 0, 0], counts.removed[0, :, 0]
     )
-    ref = _km_table(t, e, 0.95, "log")
     np.testing.assert_array_equal(counts.times[got["mask"]], ref["time"])
     np.testing.assert_array_equal(counts.at_risk[0, got["mask"], 0], ref["at_risk"])
     np.testing.assert_allclose(got["survival"], ref["survival"], rtol=1e-13, atol=1e-15)
-    np.testing.assert_allclose(got["std_err"], ref["std_err"], rtol=1e-13)
+    tab = _km_table(t, e, 0.95, "log")
+    for col in ("time", "at_risk", "events", "censored"):
+        np.testing.assert_array_equal(tab[col], ref[col])
+    np.testing.assert_allclose(tab["survival"], ref["survival"], rtol=1e-13, atol=1e-15)
+    np.testing.assert_allclose(got["std_err"], tab["std_err"], rtol=1e-13)
+    if seed == 4:
+        assert tab["survival"].iloc[-1] == 0
 
 
 @pytest.mark.parametrize("stratified", [False, True])

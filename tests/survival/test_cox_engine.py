@@ -162,6 +162,33 @@ def test_concordance_equals_pair_count_with_ties_entry_weights(seed):
     )
 
 
+def test_concordance_with_many_strata_and_large_counts():
+    """Many strata x times (sparse keys, ranked before the wavelet) and 1e5 rows whose dense ranks
+    take the hash path: still the brute-force pair count."""
+    rng = np.random.default_rng(7)
+    n = 3000
+    stop = np.ceil(rng.exponential(50, n))
+    start = np.minimum(np.where(rng.random(n) < 0.3, np.floor(stop * rng.random(n)), 0.0), stop - 1)
+    event = (rng.random(n) < 0.6).astype(int)
+    lp = rng.normal(size=n).round(1)
+    w = rng.uniform(0.5, 2, n)
+    strata = rng.integers(0, 400, n)
+    got = concordance(stop, event, lp, start=start, weights=w, strata=strata)
+    assert got == pytest.approx(_brute_concordance(start, stop, event, lp, w, strata), rel=1e-12)
+    # 1e5 rows, few distinct times and risks: equal to the same count on 1/25 of the rows x 25
+    small = 4000
+    stop = rng.integers(1, 40, small).astype(float)
+    event = (rng.random(small) < 0.6).astype(int)
+    lp = rng.integers(0, 30, small) * 0.1
+    want = concordance_counts(stop, event, lp)
+    big = concordance_counts(np.tile(stop, 25), np.tile(event, 25), np.tile(lp, 25))
+    # each comparable pair appears 25 x 25 times (a copy of an event row is a tied event, not
+    # comparable), as with case weights 25
+    weighted = concordance_counts(stop, event, lp, weights=np.full(small, 25.0))
+    assert big == pytest.approx(weighted, rel=1e-12)
+    assert weighted == pytest.approx(tuple(625 * v for v in want), rel=1e-12)
+
+
 @pytest.mark.parametrize("strata", [False, True])
 def test_equals_lifelines_on_ties_and_strata(strata):
     """lifelines' CoxPHFitter (Efron, converged tightly) is the Python oracle."""
