@@ -185,7 +185,7 @@ def _group_n(prep, rows) -> np.ndarray:
 
 
 def _ij_variance(tab, m, prep, rows, conf_level, conf_type) -> pd.DataFrame:
-    """The group's table with R's infinitesimal-jackknife SE (``survival._km_ij_std_err``, which
+    """The group's table with R's infinitesimal-jackknife SE (``cohort.survival.km._km_ij_std_err``, which
     reads the weights only squared: the rows' sums of squared weights stand for their patients)
     and non-integer counts, as in memory when a patient's weight is not an integer."""
     from cohort.survival.km import _confint, _km_ij_std_err
