@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from cohort.errors import Problem
-from cohort.mapping import Mapping
+from cohort.io.mapping import Mapping
 from cohort.schema import COLUMNS, Column
 
 DAYS_PER_UNIT: dict[str, float] = {"days": 1.0, "weeks": 7.0, "months": 30.4375, "years": 365.25}

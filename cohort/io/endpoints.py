@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from cohort.normalise import Context, token
+from cohort.io.normalise import Context, token
 
 DATE_ORDER = ("diagnosis", "cr", "relapse", "death", "last_followup", "hsct")
 EFS_INDUCTION_FAILURE_DAY = 1.0
@@ -249,7 +249,7 @@ def _bad_date_text(number: float, fmt: str | None, system: int | None) -> tuple[
 
 
 def _date_text(ctx: Context):
-    from cohort.normalise import MISSING_TOKENS, _extra_missing
+    from cohort.io.normalise import MISSING_TOKENS, _extra_missing
 
     extra = _extra_missing(ctx)
 

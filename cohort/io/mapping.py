@@ -60,8 +60,8 @@ MAX_MAPPING_BYTES = 1_000_000
 STRPTIME_DIRECTIVES = frozenset("aAwdbBmyYHIpMSfzZjUWGuVcxX%")
 """The ``strptime`` directives a ``date_format`` may use."""
 
-PRESET_DIR = Path(__file__).parent / "mappings"
-DATASET_DIR = Path(__file__).parent / "datasets"
+PRESET_DIR = Path(__file__).parents[1] / "mappings"
+DATASET_DIR = Path(__file__).parents[1] / "datasets"
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ import hashlib
 import importlib
 import io
 import re
+import sys
 import warnings
 import zipfile
 import zlib
@@ -26,16 +27,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from cohort._input_checks import (
-    check_mixed_encoding,
-    check_wide_encoding,
-    excel_notes,
-    read_json_records,
-    scan_records,
-    strip_inner_boms,
-)
 from cohort.cohort import EXCLUSION_COLUMNS, Cohort, empty_exclusions
-from cohort.endpoints import DERIVED_COLUMNS, check_date_order, endpoints_from_dates, parse_dates
 from cohort.errors import (
     CohortValidationError,
     DataQualityWarning,
@@ -44,8 +36,17 @@ from cohort.errors import (
     Problem,
     SchemaError,
 )
-from cohort.mapping import Mapping, check_columns_present, check_endpoint_pairs, read_mapping
-from cohort.normalise import (
+from cohort.io.checks import (
+    check_mixed_encoding,
+    check_wide_encoding,
+    excel_notes,
+    read_json_records,
+    scan_records,
+    strip_inner_boms,
+)
+from cohort.io.endpoints import DERIVED_COLUMNS, check_date_order, endpoints_from_dates, parse_dates
+from cohort.io.mapping import Mapping, check_columns_present, check_endpoint_pairs, read_mapping
+from cohort.io.normalise import (
     DAYS_PER_UNIT,
     Context,
     _map_cells,
@@ -56,8 +57,8 @@ from cohort.normalise import (
     normalise_text,
     token,
 )
+from cohort.io.validation import PATIENT_SCOPE, problem_scope, validate
 from cohort.schema import COLUMNS, CYTOGENETIC_FLAGS, ENDPOINTS, MRD_COLUMNS
-from cohort.validation import PATIENT_SCOPE, problem_scope, validate
 
 TEXT_SUFFIXES = {".csv": ",", ".tsv": "\t", ".txt": None, ".maf": "\t", ".tab": "\t"}
 EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls")
@@ -411,68 +412,94 @@ def load(
     mrd_mapping: str | Path | dict | Mapping | None = None,
     on_error: str = "raise",
     today: pd.Timestamp | None = None,
-    engine: str = "pandas",
 ) -> Cohort:
-    """Load a cohort table into the canonical schema.
+    """Load one table into the canonical schema (the data layer behind :func:`cohort.load`).
+
+    :func:`cohort.load` adds bundled-dataset folders and ``engine="dask"``; this function reads a
+    table file or a DataFrame and imports neither the datasets nor the Dask engine.
 
     Parameters
     ----------
     source : path or DataFrame
-        A table file (CSV, TSV, TXT, XLSX, Parquet, JSON records), a DataFrame, or a bundled-dataset
-        folder (read by :func:`cohort.datasets.read_folder`). A table already in the canonical schema
-        needs no mapping.
-    mapping : path, preset name, dict or Mapping, optional
-        Renames columns, declares value codes, units and date columns (see ``docs/mapping.md``).
-    mutations : path or DataFrame, optional
-        A long variant table (one row per variant: patient, gene, VAF, protein change, as in a MAF),
-        pivoted into genotype columns and VAFs by :func:`cohort.mutations.pivot_variants`. Genotypes
-        given in the main table win; disagreements are listed in the report.
-    mrd : path or DataFrame, optional
-        An NPM1 MRD long table, loaded with :func:`load_mrd` and attached as ``Cohort.mrd``.
-    mrd_mapping : optional
-        Mapping for the MRD table.
-    on_error : {"raise", "exclude"}
-        ``"raise"``: any problem raises one :class:`~cohort.errors.CohortValidationError` listing
-        every problem. ``"exclude"``: offending rows move to ``Cohort.exclusions`` (each input row
-        once, with all its reasons).
-    today : Timestamp, optional
-        The date after which a date counts as "in the future" (default: now).
-    engine : {"pandas", "dask"}
-        ``"dask"`` reads a Parquet dataset (a file or a folder of files) lazily for registry-scale
-        cohorts and returns a :class:`cohort.dask_engine.DaskCohort` (validated partition-wise, with
-        the same exclusions rules); see :mod:`cohort.dask_engine` and ``docs/performance.md``.
+        A table file (CSV, TSV, TXT, XLSX, Parquet, JSON records) or a DataFrame. A table already
+        in the canonical schema needs no mapping.
+    mapping, mutations, mrd, mrd_mapping, on_error, today
+        As in :func:`cohort.load`.
 
     Returns
     -------
     Cohort
-        ``.data`` keeps the input row order with a fresh RangeIndex; canonical columns come first in
-        schema order, other columns follow unchanged and are listed in ``report["extra_columns"]``.
 
     Raises
     ------
     LoadError, MappingError, SchemaError, CohortValidationError
     """
+    check_on_error(on_error)
+    m = read_mapping(mapping)
+    table = read_table(source, text_columns=_text_columns(m, COLUMNS))
+    return _build(table, m, {}, None, mutations, mrd, mrd_mapping, on_error, today)
+
+
+def load_folder(
+    raw: Any,
+    folder: Path,
+    name: Any,
+    *,
+    mutations: str | Path | pd.DataFrame | None = None,
+    mrd: str | Path | pd.DataFrame | None = None,
+    mrd_mapping: str | Path | dict | Mapping | None = None,
+    on_error: str = "raise",
+    today: pd.Timestamp | None = None,
+) -> Cohort:
+    """Load a dataset folder already read by :func:`cohort.datasets.read_folder`.
+
+    Parameters
+    ----------
+    raw : cohort.datasets.RawDataset
+        Canonical frame, variant table, sequenced patients, files read and notes.
+    folder : pathlib.Path
+        The folder read (its name labels the table; its files are hashed for provenance).
+    name : str
+        The dataset name the folder was read as.
+    mutations, mrd, mrd_mapping, on_error, today
+        As in :func:`cohort.load`; ``mutations`` defaults to the folder's variant table.
+
+    Returns
+    -------
+    Cohort
+    """
+    check_on_error(on_error)
+    report: dict[str, Any] = {}
+    files = [
+        {"path": Path(f).name, "role": "dataset", "sha256": _sha256(Path(f).read_bytes())}
+        for f in raw.files
+    ]
+    report["dataset_notes"] = dict(raw.notes or {})
+    table = _Table(raw.frame.reset_index(drop=True), folder.name, files, 0)
+    # The folder reader returns canonical names and values (its allelic ratios are ITD / wild
+    # type), so no mapping is applied again.
+    m = Mapping(name=str(name), units={"flt3_itd": "ratio"})
+    variants = raw.mutations if mutations is None else mutations
+    return _build(table, m, report, raw.sequenced, variants, mrd, mrd_mapping, on_error, today)
+
+
+def check_on_error(on_error: str) -> None:
+    """Refuse an ``on_error`` other than ``"raise"`` or ``"exclude"``."""
     if on_error not in ON_ERROR:
         raise LoadError(f"on_error must be 'raise' or 'exclude', got {on_error!r}.")
-    if engine == "dask":
-        if mutations is not None or mrd is not None:
-            raise LoadError(
-                "engine='dask' reads one canonical Parquet dataset; pivot variants and MRD first."
-            )
-        from cohort.dask_engine import load_dask
 
-        return load_dask(source, mapping, on_error=on_error, today=today)
-    if engine != "pandas":
-        raise LoadError(f"engine must be 'pandas' or 'dask', got {engine!r}.")
-    report: dict[str, Any] = {}
-    sequenced = None
-    if isinstance(source, (str, Path)) and Path(source).is_dir():
-        table, variants_from_folder, sequenced, m = _read_folder(Path(source), mapping, report)
-        if mutations is None:
-            mutations = variants_from_folder
-    else:
-        m = read_mapping(mapping)
-        table = read_table(source, text_columns=_text_columns(m, COLUMNS))
+
+def _build(
+    table: _Table,
+    m: Mapping,
+    report: dict[str, Any],
+    sequenced: Any,
+    mutations: Any,
+    mrd: Any,
+    mrd_mapping: Any,
+    on_error: str,
+    today: pd.Timestamp | None,
+) -> Cohort:
     frame, ctx = _prepare(table, m, report)
     frame = _derive_endpoints(frame, table.frame, ctx, today)
     frame = _karyotype_flags(frame, ctx)
@@ -501,28 +528,6 @@ def load(
     _emit_warnings(report, table.name)
     provenance = _provenance(table, m, provenance_files, on_error)
     return Cohort(data, exclusions, provenance, report, mrd_frame)
-
-
-def _read_folder(path: Path, mapping, report: dict):
-    try:
-        from cohort.datasets import read_folder
-    except ImportError as exc:
-        raise LoadError(
-            f"{path} is a folder, and reading dataset folders needs cohort.datasets.read_folder, "
-            f"which is not available ({exc}). Give a table file instead."
-        ) from None
-    # The folder reader takes the dataset name; a folder named after its dataset needs no mapping.
-    name = path.name if mapping is None else mapping
-    raw = read_folder(path, name)
-    files = [
-        {"path": Path(f).name, "role": "dataset", "sha256": _sha256(Path(f).read_bytes())}
-        for f in raw.files
-    ]
-    report["dataset_notes"] = dict(raw.notes or {})
-    table = _Table(raw.frame.reset_index(drop=True), path.name, files, 0)
-    # The folder reader returns canonical names and values (its allelic ratios are ITD / wild
-    # type), so no mapping is applied again.
-    return table, raw.mutations, raw.sequenced, Mapping(name=str(name), units={"flt3_itd": "ratio"})
 
 
 def _prepare(table: _Table, m: Mapping, report: dict) -> tuple[pd.DataFrame, Context]:
@@ -774,10 +779,10 @@ def _merge_mutations(
     frame: pd.DataFrame, mutations, sequenced, ctx: Context, files: list[dict[str, str]]
 ) -> pd.DataFrame:
     try:
-        from cohort.mutations import pivot_variants
+        from cohort.io.mutations import pivot_variants
     except ImportError as exc:
         raise LoadError(
-            f"mutations= needs cohort.mutations.pivot_variants, which is not available ({exc})."
+            f"mutations= needs cohort.io.mutations.pivot_variants, which is not available ({exc})."
         ) from None
     if isinstance(mutations, pd.DataFrame):
         variants = mutations
@@ -815,7 +820,7 @@ def _merge_mutations(
         ctx.report["mutation_notes"] = notes
     ctx.note(
         "derived",
-        {"column": "genotypes", "from": "variant table", "rule": "cohort.mutations.pivot_variants",
+        {"column": "genotypes", "from": "variant table", "rule": "cohort.io.mutations.pivot_variants",
          "n": int(len(variants))},
     )  # fmt: skip
     if disagreements:
@@ -908,16 +913,29 @@ def _blank_endpoints(frame: pd.DataFrame, scoped: list[tuple[int, str]]) -> pd.D
 
 
 def _emit_warnings(report: dict, name: str) -> None:
+    level = _caller_level()
     for text in report.get("warnings", []):
-        warnings.warn(f"{name}: {text}", DataQualityWarning, stacklevel=3)
+        warnings.warn(f"{name}: {text}", DataQualityWarning, stacklevel=level)
     for d in report.get("derived", []):
         if d["column"] == "flt3_itd_ar" and "VAF" in d["from"]:
             warnings.warn(
                 f"{name}: FLT3-ITD allelic ratio derived from a VAF ({d['rule']}) for {d['n']} "
                 "patient(s); flagged as derived in the load report.",
                 DataQualityWarning,
-                stacklevel=3,
+                stacklevel=level,
             )
+
+
+_PACKAGE = str(Path(__file__).resolve().parents[1])
+
+
+def _caller_level() -> int:
+    """The ``stacklevel``, for a warning issued by our caller, of the first frame outside the
+    ``cohort`` package: the user's ``cohort.load(...)`` line, however many layers lie between."""
+    frame, level = sys._getframe(2), 2
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE):
+        frame, level = frame.f_back, level + 1
+    return level
 
 
 def _provenance(table: _Table, m: Mapping, files: list, on_error: str) -> dict[str, Any]:

@@ -13,7 +13,7 @@ Rule codes (the ``reason`` of a problem): ``missing_id``, ``duplicate_id``, ``ne
 ``hsct_days_without_hsct`` and ``relapse_without_rfs_event`` (and the warning
 ``time_from_cr_without_cr``); the
 normalisers and date parser add ``unknown_code``, ``not_a_number``, ``bad_date``, ``partial_date``,
-``future_date`` and the date-order codes of :mod:`cohort.endpoints`.
+``future_date`` and the date-order codes of :mod:`cohort.io.endpoints`.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ import unicodedata
 import numpy as np
 import pandas as pd
 
-from cohort.normalise import Context, _plain
+from cohort.io.normalise import Context, _plain
 from cohort.schema import COLUMNS, ENDPOINTS
 
 # Times are compared with a small tolerance: a month-to-day conversion can leave EFS a rounding
@@ -77,7 +77,7 @@ def validate(frame: pd.DataFrame, ctx: Context) -> None:
     Parameters
     ----------
     frame : pandas.DataFrame
-        Canonical columns already normalised (by :func:`cohort.normalise.normalise_columns`).
+        Canonical columns already normalised (by :func:`cohort.io.normalise.normalise_columns`).
     ctx : Context
         Load context (row numbers, user column names).
     """
