@@ -19,9 +19,9 @@ from hypothesis import strategies as st
 
 import cohort
 from cohort.errors import FormulaError, MappingError
-from cohort.export import neutralise_cell, neutralise_formulas, safe_csv
 from cohort.formula import parse_formula
-from cohort.mapping import read_mapping
+from cohort.io.export import neutralise_cell, neutralise_formulas, safe_csv
+from cohort.io.mapping import read_mapping
 
 PACKAGE = Path(cohort.__file__).parent
 CORPUS = Path(__file__).parent / "bad_inputs" / "files"

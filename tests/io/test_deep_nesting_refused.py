@@ -12,7 +12,7 @@ import pytest
 import cohort
 from cohort.errors import CohortError, FormulaError, MappingError
 from cohort.formula import _MAX_DEPTH, parse_formula
-from cohort.mapping import read_mapping
+from cohort.io.mapping import read_mapping
 
 DATA = Path(__file__).parents[1] / "reference" / "data" / "amlsg_survival.csv"
 
