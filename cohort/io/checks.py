@@ -117,10 +117,19 @@ def scan_records(
     by record pass below runs only when that finds a problem (to build the message) or meets a
     construct it does not decide (a NUL, a quote inside a cell, a lone carriage return).
     """
-    fast = _fast_lines(text, sep, skip, len(header))
+    return scan_records_plain(text, sep, skip, header, name, declared)[0]
+
+
+def scan_records_plain(
+    text: str, sep: str, skip: int, header: list[str], name: str, declared: str | None
+) -> tuple[list[int], bool]:
+    """:func:`scan_records`, and whether the file is *plain*: the array check decided it and it
+    has no blank line and no row of bare separators (every record is a data row with exactly the
+    header's number of fields). Only a plain file may be read by a parser other than pandas'."""
+    fast = _fast_scan(text, sep, skip, len(header))
     if fast is not None:
         return fast
-    return _scan_records_exact(text, sep, skip, header, name, declared)
+    return _scan_records_exact(text, sep, skip, header, name, declared), False
 
 
 # Bytes that make a record certainly not blank: ASCII other than the whitespace str.strip() removes
@@ -131,7 +140,13 @@ _SOLID[128:] = False  # a non-ASCII byte may be part of a Unicode space: decided
 
 
 def _fast_lines(text: str, sep: str, skip: int, n_header: int) -> list[int] | None:
-    """:func:`scan_records` by array operations; ``None`` when the exact pass must decide.
+    """:func:`scan_records` by array operations; ``None`` when the exact pass must decide."""
+    fast = _fast_scan(text, sep, skip, n_header)
+    return None if fast is None else fast[0]
+
+
+def _fast_scan(text: str, sep: str, skip: int, n_header: int) -> tuple[list[int], bool] | None:
+    """:func:`_fast_lines` and whether the file is plain (see :func:`scan_records_plain`).
 
     Records end at line breaks outside quotes (quote state = parity of the quotes before a byte);
     fields per record = separators outside quotes + 1. This equals ``csv.reader`` when every quote
@@ -175,7 +190,7 @@ def _fast_lines(text: str, sep: str, skip: int, n_header: int) -> list[int] | No
     if starts[-1] >= n:  # the text ends with a line break: no record after it
         starts, lines = starts[:-1], lines[:-1]
     if not len(starts):
-        return []
+        return [], False
     if np.diff(np.append(starts, n)).max() > csv.field_size_limit():
         return None  # a cell that may be over the csv field limit: the exact pass names it
     bounds = np.append(starts, n)
@@ -197,11 +212,11 @@ def _fast_lines(text: str, sep: str, skip: int, n_header: int) -> list[int] | No
             unchecked[k] = True  # otherwise (non-ASCII text) the separator count stands
     keep = np.flatnonzero((lines > skip) & ~blank)
     if not len(keep):
-        return []
+        return [], False
     rows = keep[1:]  # the first kept record is the header
     if (n_fields[rows][~unchecked[rows]] != n_header).any():
         return None  # a short or long row: the exact pass builds the message
-    return lines[rows].tolist()
+    return lines[rows].tolist(), not (blank.any() or unchecked.any())
 
 
 def _scan_records_exact(

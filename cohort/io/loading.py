@@ -222,7 +222,9 @@ def _prepare(table: _Table, m: Mapping, report: dict) -> tuple[pd.DataFrame, Con
     for note in decimal_notes:
         ctx.note("units", note)
     _warn_near_misses(header, renames, m, ctx)
-    frame = normalise_columns(frame, ctx)
+    # The reader's (codes, distinct texts) still describe a column unless decimal commas changed it.
+    codes = {} if decimal_notes else {renames[s]: c for s, c in table.codes.items() if s in renames}
+    frame = normalise_columns(frame, ctx, codes=codes)
     return frame, ctx
 
 

@@ -122,6 +122,10 @@ class Context:
         Load-report entries (``derived``, ``units``, ...).
     flagged_cells : set of (int, str)
         Position and canonical column of every cell with a problem.
+    ids_distinct : bool
+        Set by :func:`normalise_text` of ``patient_id``: every identifier is present, made of
+        ASCII letters and digits only, and no two are equal even ignoring case (so validation
+        need not look for repeated or near-duplicate identifiers again).
     """
 
     rows: list[int]
@@ -131,6 +135,7 @@ class Context:
     problems: list[tuple[int, Problem]] = field(default_factory=list)
     report: dict[str, Any] = field(default_factory=dict)
     flagged_cells: set[tuple[int, str | None]] = field(default_factory=set)
+    ids_distinct: bool = False
 
     def flagged(self, column: str, n: int) -> np.ndarray:
         """Positions whose ``column`` cell already has a problem (to avoid follow-on problems)."""
@@ -178,23 +183,30 @@ def _plain(value: Any) -> Any:
     return value
 
 
+Codes = tuple[np.ndarray, np.ndarray]
+"""A column as (code of each row, distinct values): ``values[codes]`` is the column."""
+
+
 def _map_cells(
-    series: pd.Series, read: Callable[[Any], tuple[Any, str | None]]
+    series: pd.Series, read: Callable[[Any], tuple[Any, str | None]], codes: Codes | None = None
 ) -> tuple[list[Any], list[tuple[int, Any, str]]]:
     """Apply ``read`` to each distinct value; return the results and (position, value, error)."""
-    results, inverse, bad = _read_distinct(series, read)
+    results, inverse, bad = _read_distinct(series, read, codes)
     return results[inverse].tolist(), bad
 
 
 def _read_distinct(
-    series: pd.Series, read: Callable[[Any], tuple[Any, str | None]]
+    series: pd.Series, read: Callable[[Any], tuple[Any, str | None]], codes: Codes | None = None
 ) -> tuple[np.ndarray, np.ndarray, list[tuple[int, Any, str]]]:
     """``read`` once per distinct value: the results (object array), each cell's index into them,
     and (position, value, error) of every cell whose value ``read`` refused.
 
     The distinct values come from ``pd.factorize`` (one hash pass in C), keyed by value *and* type so
-    that ``1``, ``1.0`` and ``True`` (equal in Python) are still read separately.
+    that ``1``, ``1.0`` and ``True`` (equal in Python) are still read separately. ``codes``, when
+    given (a column of texts the reader dictionary-encoded), are the distinct values already.
     """
+    if codes is not None and len(codes[0]) == len(series):
+        return _read_codes(codes, read)
     values = series.to_numpy(dtype=object)
     try:
         types = list(map(type, values))
@@ -225,6 +237,24 @@ def _read_distinct(
     bad_codes = np.array([e is not None for e in errors], dtype=bool)
     bad = [
         (int(pos), values[pos], errors[inverse[pos]]) for pos in np.flatnonzero(bad_codes[inverse])
+    ]
+    return results, inverse, bad
+
+
+def _read_codes(
+    codes: Codes, read: Callable[[Any], tuple[Any, str | None]]
+) -> tuple[np.ndarray, np.ndarray, list[tuple[int, Any, str]]]:
+    """:func:`_read_distinct` of a column given as (code of each row, distinct values)."""
+    inverse, distinct = codes
+    results = np.empty(len(distinct), dtype=object)
+    errors: list[str | None] = []
+    for k, value in enumerate(distinct):
+        results[k], err = read(value)
+        errors.append(err)
+    bad_codes = np.array([e is not None for e in errors], dtype=bool)
+    bad = [
+        (int(pos), distinct[inverse[pos]], errors[inverse[pos]])
+        for pos in np.flatnonzero(bad_codes[inverse])
     ]
     return results, inverse, bad
 
@@ -269,11 +299,14 @@ def _declared(ctx: Context, column: str) -> dict[str, Any]:
     return {token(k): v for k, v in ctx.mapping.values.get(column, {}).items()}
 
 
-def normalise_boolean(series: pd.Series, column: str, ctx: Context) -> pd.Series:
+def normalise_boolean(
+    series: pd.Series, column: str, ctx: Context, *, codes: Codes | None = None
+) -> pd.Series:
     """Read a genotype, flag or treatment column into a nullable boolean.
 
     Accepts 0/1, yes/no, pos/neg, mut/wt, mutated/wild-type, +/-, TRUE/FALSE, ITD/No_ITD, ITD+,
-    the missing tokens, and any codes declared under ``values`` in the mapping.
+    the missing tokens, and any codes declared under ``values`` in the mapping. ``codes``: the
+    column as (code of each row, distinct values), when the reader has them.
     """
     declared = _declared(ctx, column)
 
@@ -290,7 +323,7 @@ def normalise_boolean(series: pd.Series, column: str, ctx: Context) -> pd.Series
             return False, None
         return pd.NA, "unknown_code"
 
-    results, inverse, bad = _read_distinct(series, read)
+    results, inverse, bad = _read_distinct(series, read, codes)
     for pos, value, _ in bad:
         ctx.add(
             pos, "unknown_code", column, value,
@@ -305,12 +338,15 @@ def normalise_boolean(series: pd.Series, column: str, ctx: Context) -> pd.Series
     return pd.Series(flags, index=series.index)
 
 
-def normalise_category(series: pd.Series, column: str, ctx: Context) -> pd.Series:
-    """Read ``sex``, ``aml_type`` or ``npm1_type`` into its canonical values."""
+def normalise_category(
+    series: pd.Series, column: str, ctx: Context, *, codes: Codes | None = None
+) -> pd.Series:
+    """Read ``sex``, ``aml_type`` or ``npm1_type`` into its canonical values (``codes`` as in
+    :func:`normalise_boolean`)."""
     col = COLUMNS[column]
     declared = _declared(ctx, column)
-    codes = dict(CATEGORY_CODES.get(column, {}))
-    codes.update({token(a): a for a in col.allowed or ()})
+    vocabulary = dict(CATEGORY_CODES.get(column, {}))
+    vocabulary.update({token(a): a for a in col.allowed or ()})
 
     def read(value: Any) -> tuple[Any, str | None]:
         tok = token(value)
@@ -319,11 +355,11 @@ def normalise_category(series: pd.Series, column: str, ctx: Context) -> pd.Serie
             return (pd.NA if v is None else v), None
         if _missing(tok, ctx):
             return pd.NA, None
-        if tok in codes:
-            return codes[tok], None
+        if tok in vocabulary:
+            return vocabulary[tok], None
         return pd.NA, "unknown_code"
 
-    out, bad = _map_cells(series, read)
+    out, bad = _map_cells(series, read, codes)
     allowed = ", ".join(col.allowed or ())
     for pos, value, _ in bad:
         hint = ""
@@ -351,18 +387,28 @@ def normalise_text(series: pd.Series, column: str, ctx: Context) -> pd.Series:
 
     values = series.to_numpy(dtype=object)
     if len(values) and pd.api.types.infer_dtype(values, skipna=False) == "string":
-        return _text_column(values, series.index, ctx)
+        return _text_column(values, series.index, ctx, identifiers=column == "patient_id")
     out, _ = _map_cells(series, read)
     return pd.Series(out, index=series.index, dtype="string")
 
 
-def _text_column(values: np.ndarray, index: pd.Index, ctx: Context) -> pd.Series:
+def _text_column(
+    values: np.ndarray, index: pd.Index, ctx: Context, *, identifiers: bool = False
+) -> pd.Series:
     """:func:`normalise_text` for a column of ``str`` only (identifiers: every value distinct), with
-    pandas' string methods instead of one :func:`token` call per cell; the same steps as ``token``."""
+    pandas' string methods instead of one :func:`token` call per cell; the same steps as ``token``.
+
+    For ``identifiers``, sets ``ctx.ids_distinct`` (see :class:`Context`)."""
     stripped = list(map(str.strip, values))
     lowered = list(map(str.lower, stripped))
     # Letters and digits only: no space, "_" or ".", so token() is the lower-case text itself.
     plain = np.fromiter(map(str.isalnum, lowered), dtype=bool, count=len(lowered))
+    if identifiers:
+        # Distinct lower-case ASCII letters and digits: no repeated identifier and no two that
+        # differ only by case (their NFKC keys are the lower-case texts); missing ones: below.
+        ctx.ids_distinct = bool(
+            plain.all() and "".join(stripped).isascii() and len(set(lowered)) == len(lowered)
+        )
     tok = pd.Series(lowered, dtype=object)
     if not plain.all():
         rest = tok[~plain].str.replace(_SPACES.pattern, " ", regex=True)
@@ -371,16 +417,21 @@ def _text_column(values: np.ndarray, index: pd.Index, ctx: Context) -> pd.Series
             rest[whole] = rest[whole].map(lambda t: str(int(t.split(".")[0])))
         tok[~plain] = rest
     missing = tok.isin(MISSING_TOKENS | _extra_missing(ctx)).to_numpy()
+    if identifiers and missing.any():
+        ctx.ids_distinct = False  # "NA", "unknown", ... become missing identifiers
     out = pd.Series(pd.array(stripped, dtype="string"), index=index)
     out[missing] = pd.NA
     return out
 
 
-def normalise_number(series: pd.Series, column: str, ctx: Context) -> pd.Series:
+def normalise_number(
+    series: pd.Series, column: str, ctx: Context, *, codes: Codes | None = None
+) -> pd.Series:
     """Read a numeric column as floats (missing tokens -> missing), without unit conversion.
 
     Event columns also accept yes/no vocabularies (``os_event`` also dead/alive) and codes declared
-    in the mapping. Integer columns must hold whole numbers.
+    in the mapping. Integer columns must hold whole numbers. ``codes`` as in
+    :func:`normalise_boolean`.
     """
     col = COLUMNS.get(column) or Column(column, "float", "")
     declared = _declared(ctx, column)
@@ -413,7 +464,7 @@ def normalise_number(series: pd.Series, column: str, ctx: Context) -> pd.Series:
             return np.nan, "not_an_integer"
         return x, None
 
-    results, inverse, bad = _read_distinct(series, read)
+    results, inverse, bad = _read_distinct(series, read, codes)
     for pos, value, err in bad:
         if err == "not_an_integer":
             ctx.add(
@@ -535,11 +586,15 @@ def fill_flt3(frame: pd.DataFrame, ctx: Context) -> pd.DataFrame:
     return frame
 
 
-def normalise_columns(frame: pd.DataFrame, ctx: Context) -> pd.DataFrame:
+def normalise_columns(
+    frame: pd.DataFrame, ctx: Context, *, codes: dict[str, Codes] | None = None
+) -> pd.DataFrame:
     """Normalise every canonical column of ``frame`` (renamed already); others are left unchanged.
 
-    ``patient_id`` is read first so that every later problem names its patient.
+    ``patient_id`` is read first so that every later problem names its patient. ``codes``: canonical
+    column -> (code of each row, distinct values) for columns the reader dictionary-encoded.
     """
+    codes = codes or {}
     out = frame.copy()
     if "patient_id" in out.columns:
         out["patient_id"] = normalise_text(out["patient_id"], "patient_id", ctx)
@@ -549,13 +604,13 @@ def normalise_columns(frame: pd.DataFrame, ctx: Context) -> pd.DataFrame:
         if col is None or name == "patient_id":
             continue
         if col.kind == "boolean":
-            out[name] = normalise_boolean(out[name], name, ctx)
+            out[name] = normalise_boolean(out[name], name, ctx, codes=codes.get(name))
         elif col.kind == "category":
-            out[name] = normalise_category(out[name], name, ctx)
+            out[name] = normalise_category(out[name], name, ctx, codes=codes.get(name))
         elif col.kind == "string":
             out[name] = normalise_text(out[name], name, ctx)
         else:
-            out[name] = normalise_number(out[name], name, ctx)
+            out[name] = normalise_number(out[name], name, ctx, codes=codes.get(name))
     out = convert_units(out, ctx)
     return fill_flt3(out, ctx)
 

@@ -21,12 +21,13 @@ import pandas as pd
 from cohort.errors import (
     LoadError,
 )
+from cohort.io.arrow_csv import read_plain_text
 from cohort.io.checks import (
     check_mixed_encoding,
     check_wide_encoding,
     excel_notes,
     read_json_records,
-    scan_records,
+    scan_records_plain,
     strip_inner_boms,
 )
 
@@ -52,6 +53,9 @@ class _Table:
     """File line of each row (text files), when blank lines make it differ from position + 2."""
     notes: list[str] = field(default_factory=list)
     """Load warnings found while reading (other sheets, byte-order marks removed)."""
+    codes: dict[str, tuple[Any, Any]] = field(default_factory=dict)
+    """Column -> (code of each row, distinct texts) for text columns read by the arrow path, so
+    that the normalisers need not find the distinct values again (see :mod:`cohort.io.arrow_csv`)."""
 
 
 # ----------------------------------------------------------------------------------------- reading
@@ -62,12 +66,18 @@ def _sha256(data: bytes) -> str:
 
 
 def _decode(data: bytes, name: str) -> str:
+    return _decode_as(data, name)[0]
+
+
+def _decode_as(data: bytes, name: str) -> tuple[str, str]:
+    """The text of ``data`` with ``\\n`` line ends, and the encoding it was read as."""
     check_wide_encoding(data, name)
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         # Excel's "Unicode text" export is UTF-16 with a byte-order mark; cp1252 would decode it
         # into NUL-riddled nonsense instead of failing.
         try:
-            return data.decode("utf-16").replace("\r\n", "\n").replace("\r", "\n")
+            text = data.decode("utf-16").replace("\r\n", "\n").replace("\r", "\n")
+            return text, "utf-16"
         except UnicodeDecodeError:
             raise LoadError(
                 f"File {name} starts with a UTF-16 byte-order mark but is not valid UTF-16; save "
@@ -84,7 +94,7 @@ def _decode(data: bytes, name: str) -> str:
     else:  # pragma: no cover - cp1252 decodes almost anything
         raise LoadError(f"File {name} is not UTF-8 or Windows-1252 text; save it as UTF-8.")
     # Old-Mac (\r) and Windows (\r\n) line endings both occur in published AML tables.
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    return text.replace("\r\n", "\n").replace("\r", "\n"), enc
 
 
 def _gunzip(data: bytes, name: str, limit: int | None = None) -> bytes:
@@ -187,8 +197,9 @@ def read_table(
     try:
         notes: list[str] = []
         lines = None
+        codes: dict[str, tuple[Any, Any]] = {}
         if suffix in TEXT_SUFFIXES:
-            frame, lines, notes = _read_text(
+            frame, lines, notes, codes = _read_text(
                 data, path.name, TEXT_SUFFIXES[suffix], suffix == ".maf", text_columns
             )
             base, numbering = 2, "file row (header = row 1)"
@@ -227,7 +238,7 @@ def read_table(
         raise LoadError(f"File {path.name} has a header but no data rows.")
     if lines is not None and len(lines) != len(frame):  # pragma: no cover - defensive
         lines = None
-    return _Table(frame, path.name, files, base, numbering, lines, notes)
+    return _Table(frame, path.name, files, base, numbering, lines, notes, codes)
 
 
 def _read_parquet(data: bytes, name: str) -> pd.DataFrame:
@@ -251,9 +262,10 @@ def _pandas_na() -> frozenset[str]:
 
 def _read_text(
     data: bytes, name: str, sep: str | None, maf: bool, text_columns
-) -> tuple[pd.DataFrame, list[int], list[str]]:
-    text, bom_note = strip_inner_boms(_decode(data, name), name)
-    skip, first = _header_line(text, maf)
+) -> tuple[pd.DataFrame, list[int], list[str], dict[str, tuple[Any, Any]]]:
+    decoded, encoding = _decode_as(data, name)
+    text, bom_note = strip_inner_boms(decoded, name)
+    skip, first, body = _header_span(text, maf)
     if not first:
         raise LoadError(f"File {name} is empty.")
     declared = sep
@@ -263,8 +275,15 @@ def _read_text(
         sep = max(("\t", ",", ";"), key=first.count)
     header = next(csv.reader([first], delimiter=sep))
     _check_header(header, name)
-    file_lines = scan_records(text, sep, skip, header, name, declared)
+    file_lines, plain = scan_records_plain(text, sep, skip, header, name, declared)
     as_text = set(text_columns(header)) if text_columns else set()
+    notes = [bom_note] if bom_note else []
+    # pyarrow reads a plain UTF-8 file whose header line is whole (no quoted line break in it).
+    if plain and encoding == "utf-8-sig" and file_lines and first.count('"') % 2 == 0:
+        fast = read_plain_text(text[body:], sep, header, as_text, len(file_lines))
+        if fast is not None:
+            frame, codes = fast
+            return frame, file_lines, notes, codes
     na = list(_pandas_na())
     frame = pd.read_csv(
         io.StringIO(text),
@@ -275,11 +294,12 @@ def _read_text(
         na_values={c: na for c in header if c not in as_text},
         skip_blank_lines=True,
     )
-    return frame, file_lines, [bom_note] if bom_note else []
+    return frame, file_lines, notes, {}
 
 
-def _header_line(text: str, maf: bool) -> tuple[int, str]:
-    """The number of leading ``#`` comment lines (MAF) and the first non-blank line after them.
+def _header_span(text: str, maf: bool) -> tuple[int, str, int]:
+    """The number of leading ``#`` comment lines (MAF), the first non-blank line after them, and
+    the offset in ``text`` just after that line.
 
     Lines end at ``"\\n"``; only the lines up to the header are cut out of the text.
     """
@@ -293,8 +313,8 @@ def _header_line(text: str, maf: bool) -> tuple[int, str]:
             continue
         comments = False
         if line.strip():
-            return skip, line
-    return skip, ""
+            return skip, line, pos
+    return skip, "", len(text)
 
 
 def _check_header(header: list[str], name: str) -> None:

@@ -63,6 +63,13 @@ def _mask(values: pd.Series | np.ndarray) -> np.ndarray:
     return s.fillna(False).to_numpy(dtype=bool)
 
 
+def _in(series: pd.Series, values: tuple[int, ...]) -> np.ndarray:
+    """Positions whose value is one of ``values`` (missing: False); numeric columns by numpy."""
+    if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
+        return np.isin(series.to_numpy(dtype=np.float64, na_value=np.nan), values)
+    return series.isin(values).fillna(False).to_numpy(dtype=bool)
+
+
 def _each(ctx: Context, frame: pd.DataFrame, mask, reason, column, message, fix, value=None):
     for pos in np.flatnonzero(_mask(mask)):
         v = _plain(frame[column].iloc[pos] if value is None else value(pos))
@@ -98,12 +105,15 @@ def _identity(frame: pd.DataFrame, ctx: Context) -> None:
         "the patient identifier is missing.",
         "Give every row an identifier; rows without one cannot be linked to variants or MRD.",
     )  # fmt: skip
-    dup = ids.duplicated(keep=False) & ids.notna()
+    if ctx.ids_distinct:  # normalise_text found them present and distinct even ignoring case
+        dup = np.zeros(len(ids), dtype=bool)
+    else:
+        dup = (ids.duplicated(keep=False) & ids.notna()).to_numpy(dtype=bool)
     if dup.any():
         rows_by_id: dict[str, list[int]] = {}
-        for pos in np.flatnonzero(dup.to_numpy()):
+        for pos in np.flatnonzero(dup):
             rows_by_id.setdefault(ids.iloc[pos], []).append(ctx.rows[pos])
-        for pos in np.flatnonzero(dup.to_numpy()):
+        for pos in np.flatnonzero(dup):
             rows = rows_by_id[ids.iloc[pos]]
             ctx.add(
                 int(pos), "duplicate_id", "patient_id", ids.iloc[pos],
@@ -126,15 +136,17 @@ def _times_and_events(frame: pd.DataFrame, ctx: Context) -> None:
             continue
         allowed = (0, 1, 2) if ecol == "cir_status" else (0, 1)
         ev = frame[ecol]
+        out_of_range = ev.notna().to_numpy(dtype=bool) & ~_in(ev, allowed)
         _each(
-            ctx, frame, ev.notna() & ~ev.isin(allowed), "event_out_of_range", ecol,
+            ctx, frame, out_of_range, "event_out_of_range", ecol,
             f"event code out of range; {ecol} must be one of {', '.join(map(str, allowed))}.",
             "Correct the code, or declare what it means under values: in the mapping.",
         )  # fmt: skip
         if tcol in frame.columns:
             unreadable = ctx.flagged(tcol, len(frame))  # already reported as not a number
+            no_time = frame[tcol].isna().to_numpy(dtype=bool) & ~unreadable
             _each(
-                ctx, frame, ev.isin([1, 2]) & frame[tcol].isna() & ~unreadable,
+                ctx, frame, _in(ev, (1, 2)) & no_time,
                 "missing_time_with_event",
                 tcol, f"{endpoint.upper()} has an event but no time.",
                 f"Fill {tcol}, or set {ecol} to missing if the outcome is unknown.",
@@ -408,6 +420,8 @@ def near_duplicate_ids(frame: pd.DataFrame, ctx: Context) -> None:
     are different strings but very likely one patient entered twice; the rows are named, and the
     identifiers kept as given (they may be legitimately distinct in a case-sensitive system).
     """
+    if ctx.ids_distinct:
+        return  # ASCII letters and digits, distinct in lower case: no two share a key
     ids = frame["patient_id"]
     present = ids.notna().to_numpy(dtype=bool)
     suspects = _clashing_values(ids[present].astype(str).to_numpy(dtype=object))
