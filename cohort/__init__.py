@@ -28,8 +28,8 @@ __version__ = "0.1.0"
 
 # public name -> module that defines it
 _LAZY = {
-    "load": "cohort.loading",
-    "load_mrd": "cohort.loading",
+    "load": "cohort.loader",
+    "load_mrd": "cohort.io.loading",
     "classify": "cohort.stratify",
     "explain": "cohort.stratify",
     "genotype_groups": "cohort.stratify.groups",
@@ -61,13 +61,16 @@ _SUBMODULES = {
     "stratify",
 }
 
+# public submodules that moved: ``cohort.mrd`` is the MRD module of the data layer
+_SUBMODULE_PATHS = {"mrd": "cohort.io.mrd"}
+
 
 def __getattr__(name: str) -> Any:
     if name in _LAZY:
         module = importlib.import_module(_LAZY[name])
         return getattr(module, name)
     if name in _SUBMODULES:
-        return importlib.import_module(f"cohort.{name}")
+        return importlib.import_module(_SUBMODULE_PATHS.get(name, f"cohort.{name}"))
     raise AttributeError(f"module 'cohort' has no attribute {name!r}")
 
 

@@ -203,7 +203,7 @@ def classify(
 
     def action() -> None:
         import cohort
-        from cohort.export import safe_csv
+        from cohort.io.export import safe_csv
         from cohort.stratify import category_counts
 
         c = _load(data, mapping, dataset, _on_error(exclude))
@@ -298,7 +298,7 @@ def synth(
 
 def _with_months(table: Any) -> Any:
     """A KM table with the median and its limits also in months, next to the days."""
-    from cohort.normalise import DAYS_PER_UNIT
+    from cohort.io.normalise import DAYS_PER_UNIT
 
     out = table.copy()
     for col in ("median", "median_lower", "median_upper"):

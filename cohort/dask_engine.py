@@ -46,7 +46,7 @@ from cohort.errors import (
 from cohort.survival.endpoint import endpoint_columns, endpoint_key
 
 if TYPE_CHECKING:  # pragma: no cover
-    from cohort.mapping import Mapping
+    from cohort.io.mapping import Mapping
     from cohort.survival.logrank import LogRankResult
 
 __all__ = [
@@ -113,7 +113,7 @@ class DaskCohort:
 def _load_partition(
     frame: pd.DataFrame, mapping: Mapping, today: pd.Timestamp | None
 ) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
-    from cohort.loading import load
+    from cohort.io.loading import load
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", DataQualityWarning)
@@ -137,7 +137,7 @@ def _id_hashes(ids: pd.Series) -> np.ndarray:
 def _partition_check(
     frame: pd.DataFrame, mapping, today, number: int, collect_problems: bool
 ) -> dict[str, Any]:
-    from cohort.loading import load
+    from cohort.io.loading import load
 
     data, exclusions, texts = _load_partition(frame, mapping, today)
     exclusions = exclusions.copy()
@@ -212,8 +212,8 @@ def load_dask(
     ------
     LoadError, MappingError, SchemaError, CohortValidationError
     """
-    from cohort.loading import load
-    from cohort.mapping import read_mapping
+    from cohort.io.loading import load
+    from cohort.io.mapping import read_mapping
 
     dd = _dd()
     if on_error not in ("raise", "exclude"):

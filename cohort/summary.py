@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from cohort.cohort import Cohort, as_frame
-from cohort.normalise import DAYS_PER_UNIT
+from cohort.io.normalise import DAYS_PER_UNIT
 from cohort.schema import ENDPOINTS, GENES
 
 # R's survival (print.survfit, survmean's ``minmin``) compares survival with 0.5 using this tolerance.

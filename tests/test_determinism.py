@@ -114,7 +114,7 @@ import hashlib, json, sys, warnings
 warnings.simplefilter("ignore")
 import cohort
 from cohort.summary import summarise
-from cohort.export import safe_csv
+from cohort.io.export import safe_csv
 path, out = sys.argv[1], sys.argv[2]
 c = cohort.load(path)
 fit = cohort.km(c, "os", by=["npm1", "flt3_itd"])

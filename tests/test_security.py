@@ -19,8 +19,8 @@ from hypothesis import strategies as st
 
 import cohort
 from cohort.errors import FormulaError, MappingError
-from cohort.export import neutralise_cell, neutralise_formulas, safe_csv
-from cohort.mapping import read_mapping
+from cohort.io.export import neutralise_cell, neutralise_formulas, safe_csv
+from cohort.io.mapping import read_mapping
 from cohort.survival.formula import parse_formula
 
 PACKAGE = Path(cohort.__file__).parent

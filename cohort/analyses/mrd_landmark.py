@@ -28,7 +28,7 @@ STATUSES = ("negative", "low level", "positive")
 
 
 def analyse(cohort, report):
-    from cohort.mrd import VERSION, classify
+    from cohort.io.mrd import VERSION, classify
 
     data = cohort.data
     mutated = npm1_mutated(report, data).copy()

@@ -115,10 +115,10 @@ def load(name: str) -> Cohort:
     >>> int(amlsg.data["npm1"].sum())  # doctest: +SKIP
     436
     """
-    from cohort.loading import load as load_table
+    from cohort.io.loading import load_folder
 
     key = _check_name(name)
-    return load_table(DATA_DIR / key, mapping=key)
+    return load_folder(read_folder(DATA_DIR / key, key), DATA_DIR / key, key)
 
 
 __all__ = ["NAMES", "RawDataset", "load", "path", "read_folder"]

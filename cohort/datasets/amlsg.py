@@ -23,7 +23,7 @@ from cohort.datasets.readers import (
     read_tsv,
     require,
 )
-from cohort.mutations import pivot_variants, standardise_variants
+from cohort.io.mutations import pivot_variants, standardise_variants
 from cohort.schema import GENES
 
 FILES = (

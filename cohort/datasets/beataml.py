@@ -23,7 +23,7 @@ from cohort.datasets.readers import (
     require,
 )
 from cohort.errors import LoadError
-from cohort.mutations import npm1_cdna_from_genomic, pivot_variants, standardise_variants
+from cohort.io.mutations import npm1_cdna_from_genomic, pivot_variants, standardise_variants
 from cohort.schema import GENES
 
 FILES = ("patients_from_cohort_json.tsv", "cohort.json", "mutations.json")

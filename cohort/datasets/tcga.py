@@ -23,7 +23,7 @@ from cohort.datasets.readers import (
     require,
 )
 from cohort.errors import LoadError
-from cohort.mutations import (
+from cohort.io.mutations import (
     GENE_ALIASES,
     npm1_cdna_from_genomic,
     pivot_variants,

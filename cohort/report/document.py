@@ -25,7 +25,7 @@ import pandas as pd
 
 from cohort.cohort import Cohort
 from cohort.errors import CohortError
-from cohort.export import safe_csv
+from cohort.io.export import safe_csv
 from cohort.numbers import fmt_num, fmt_p
 from cohort.report.display import HIDDEN_COLUMNS, display_frame
 from cohort.report.flow_diagram import flow_svg

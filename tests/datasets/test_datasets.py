@@ -114,7 +114,7 @@ def test_amlsg_cir_reproduces_the_trial_columns(raw):
     assert has.sum() == clin["CR_date"].notna().sum() == 1269
     assert (f.loc[has, "cir_status"].to_numpy() == clin.loc[has, "cuminc"].to_numpy()).all()
     np.testing.assert_allclose(f.loc[has, "cir_days"].astype(float), clin.loc[has, "rfs"])
-    # Validation rule of cohort.validation: CR + CIR time never beyond OS.
+    # Validation rule of cohort.io.validation: CR + CIR time never beyond OS.
     end = (f["cr_days"] + f["cir_days"]).astype(float)
     assert (end[has] <= f.loc[has, "os_days"].astype(float) + 1e-9).all()
 
@@ -251,7 +251,7 @@ def test_bundled_files_carry_their_source():
     ],
 )
 def test_mapping_presets_read_the_main_table_alone(name, table, n_kept, reasons):
-    loading = pytest.importorskip("cohort.loading")
+    loading = pytest.importorskip("cohort.io.loading")
     c = loading.load(datasets.path(name) / table, mapping=name, on_error="exclude")
     assert len(c.data) == n_kept
     got = c.exclusions["reason"].value_counts().to_dict() if len(c.exclusions) else {}
@@ -267,7 +267,7 @@ def test_mapping_presets_read_the_main_table_alone(name, table, n_kept, reasons)
 
 @pytest.mark.parametrize("name", ["amlsg", "beataml", "tcga"])
 def test_load_end_to_end(name):
-    pytest.importorskip("cohort.loading")
+    pytest.importorskip("cohort.io.loading")
     c = datasets.load(name)
     n = REFERENCE[name][0]
     assert c.n_input == n  # nobody silently dropped
@@ -281,7 +281,7 @@ def test_load_end_to_end(name):
 def test_pivoting_the_long_table_again_keeps_the_frame(raw, name):
     # cohort.load pivots .mutations again and fills only missing genotypes from it; the columns a
     # reader leaves missing on purpose must stay missing.
-    from cohort.mutations import pivot_variants
+    from cohort.io.mutations import pivot_variants
 
     r = raw[name]
     again = pivot_variants(r.mutations, r.frame["patient_id"], sequenced=r.sequenced)

@@ -11,7 +11,7 @@ import pytest
 
 import cohort
 from cohort.errors import CohortError, FormulaError, MappingError
-from cohort.mapping import read_mapping
+from cohort.io.mapping import read_mapping
 from cohort.survival.formula import _MAX_DEPTH, parse_formula
 
 DATA = Path(__file__).parents[1] / "reference" / "data" / "amlsg_survival.csv"

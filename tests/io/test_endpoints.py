@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 
 import cohort
-from cohort.endpoints import endpoints_from_dates
 from cohort.errors import CohortValidationError, DataQualityWarning, MappingError
+from cohort.io.endpoints import endpoints_from_dates
 
 DATA = Path(__file__).parents[1] / "data" / "loading"
 TODAY = pd.Timestamp("2024-06-30")

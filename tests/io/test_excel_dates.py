@@ -102,7 +102,7 @@ def test_conversion_agrees_with_openpyxl_over_the_whole_plausible_range():
     fractions = np.round(rng.random(len(serials)) * 86400) / 86400
     values = serials + fractions
     for system, epoch in ((1900, CALENDAR_WINDOWS_1900), (1904, CALENDAR_MAC_1904)):
-        from cohort.endpoints import _from_excel_serial
+        from cohort.io.endpoints import _from_excel_serial
 
         ours = _from_excel_serial(pd.Series(values), system)
         reference = [pd.Timestamp(from_excel(v, epoch=epoch)).round("s") for v in values]

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from cohort.errors import OutputError
-from cohort.export import neutralise_formulas, safe_csv
+from cohort.io.export import neutralise_formulas, safe_csv
 
 
 def test_index_labels_and_names_are_neutralised(tmp_path):

@@ -8,10 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cohort import _input_checks as checks
-from cohort import normalise
 from cohort.errors import LoadError
-from cohort.validation import _clashing_values, _id_key
+from cohort.io import checks, normalise
+from cohort.io.validation import _clashing_values, _id_key
 
 CELLS = ["", "x", " ", "\u00e9", "\u00a0", "1.5", '"a,b"', '"x\ny"', '""', '"q""q"', '" "', "\t"]
 

@@ -193,7 +193,7 @@ def test_unknown_preset_and_missing_mapping_file():
 
 
 def test_generic_preset_is_bundled():
-    from cohort.mapping import available_presets
+    from cohort.io.mapping import available_presets
 
     assert "eln_dates" in available_presets()
     df = pd.DataFrame({"patient_id": ["a"], "diagnosis_date": ["2020-01-01"], "cr_date": [""],
@@ -285,7 +285,7 @@ def test_karyotype_without_cytogenetics_module_is_reported(monkeypatch):
     assert "inv_16" not in c.data.columns
 
 
-@pytest.mark.skipif(not _has("cohort.mutations"), reason="cohort.mutations not written yet")
+@pytest.mark.skipif(not _has("cohort.io.mutations"), reason="cohort.io.mutations not written yet")
 def test_variant_table_is_pivoted_and_table_genotypes_win():
     variants = pd.DataFrame(
         {"Tumor_Sample_Barcode": ["a", "a", "b"], "Hugo_Symbol": ["NPM1", "DNMT3A", "TP53"],
@@ -303,8 +303,8 @@ def test_variant_table_is_pivoted_and_table_genotypes_win():
 def test_variant_table_without_mutations_module_is_a_load_error(monkeypatch):
     import sys
 
-    monkeypatch.setitem(sys.modules, "cohort.mutations", None)
-    with pytest.raises(LoadError, match="mutations= needs cohort.mutations.pivot_variants"):
+    monkeypatch.setitem(sys.modules, "cohort.io.mutations", None)
+    with pytest.raises(LoadError, match="mutations= needs cohort.io.mutations.pivot_variants"):
         cohort.load(pd.DataFrame({"patient_id": ["a"]}), mutations=pd.DataFrame({"x": [1]}))
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from cohort.cohort import Cohort
 from cohort.errors import ClassificationError, CohortValidationError, SchemaError
-from cohort.mrd import OUTPUT_COLUMNS, VERSION, classify
+from cohort.io.mrd import OUTPUT_COLUMNS, VERSION, classify
 
 
 def long_table(trajectories: dict[str, list[tuple[float, str, float]]]) -> pd.DataFrame:

@@ -1,4 +1,4 @@
-"""Tests of cohort.mutations: pivoting long variant tables into canonical genotype columns."""
+"""Tests of cohort.io.mutations: pivoting long variant tables into canonical genotype columns."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cohort.errors import CohortError, CohortValidationError, LoadError
-from cohort.mutations import (
+from cohort.io.mutations import (
     npm1_cdna_from_genomic,
     npm1_type_from_cdna,
     pivot_variants,

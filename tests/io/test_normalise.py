@@ -10,8 +10,8 @@ import pytest
 
 import cohort
 from cohort.errors import CohortValidationError, DataQualityWarning
-from cohort.mapping import read_mapping
-from cohort.normalise import (
+from cohort.io.mapping import read_mapping
+from cohort.io.normalise import (
     DAYS_PER_UNIT,
     Context,
     normalise_boolean,

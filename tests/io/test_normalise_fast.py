@@ -1,11 +1,11 @@
-"""The vectorised paths of cohort.normalise equal the cell-by-cell reading they speed up."""
+"""The vectorised paths of cohort.io.normalise equal the cell-by-cell reading they speed up."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-from cohort import normalise
+from cohort.io import normalise
 
 
 def test_text_column_fast_path_equals_the_cell_by_cell_reading():

@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 
 import cohort
 from cohort.errors import CohortError
-from cohort.normalise import FALSE_TOKENS, MISSING_TOKENS, TRUE_TOKENS
+from cohort.io.normalise import FALSE_TOKENS, MISSING_TOKENS, TRUE_TOKENS
 
 HEADER = ["patient_id", "age", "npm1", "flt3_itd", "os_days", "os_event"]
 BOOLEAN = ("npm1", "flt3_itd")

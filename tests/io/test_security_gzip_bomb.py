@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 import cohort
-import cohort.loading
+import cohort.io.reading
 from cohort.cli import app
 from cohort.errors import LoadError
 
@@ -19,7 +19,7 @@ CSV = "patient_id,os_days,os_event\nP1,10,1\nP2,20,0\n"
 
 
 def test_bomb_is_refused_at_the_cap_without_inflating_it(tmp_path, monkeypatch):
-    monkeypatch.setattr(cohort.loading, "MAX_GUNZIP_BYTES", 4 * 1024**2)
+    monkeypatch.setattr(cohort.io.reading, "MAX_GUNZIP_BYTES", 4 * 1024**2)
     path = tmp_path / "bomb.csv.gz"
     # 64 MiB of one byte compresses to about 64 KB.
     with gzip.open(path, "wb", compresslevel=9) as f:
@@ -37,7 +37,7 @@ def test_bomb_is_refused_at_the_cap_without_inflating_it(tmp_path, monkeypatch):
 
 
 def test_file_under_the_cap_loads(tmp_path, monkeypatch):
-    monkeypatch.setattr(cohort.loading, "MAX_GUNZIP_BYTES", 1024)
+    monkeypatch.setattr(cohort.io.reading, "MAX_GUNZIP_BYTES", 1024)
     path = tmp_path / "ok.csv.gz"
     path.write_bytes(gzip.compress(CSV.encode(), mtime=0))
     assert cohort.load(path).data["os_days"].tolist() == [10, 20]

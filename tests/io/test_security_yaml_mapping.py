@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from cohort.errors import MappingError
-from cohort.mapping import MAX_DEPTH, MAX_MAPPING_BYTES, read_mapping
+from cohort.io.mapping import MAX_DEPTH, MAX_MAPPING_BYTES, read_mapping
 
 FILES = Path(__file__).parents[1] / "bad_inputs" / "files"
 

@@ -10,7 +10,7 @@ import pandas as pd
 from typer.testing import CliRunner
 
 from cohort.cli import app
-from cohort.loading import load
+from cohort.io.loading import load
 from cohort.summary import SHOWN_NAMES, format_summary, summarise
 
 DATA = Path(__file__).parents[1] / "reference" / "data" / "amlsg_survival.csv"

@@ -1,4 +1,4 @@
-"""Cross-field rules (cohort.validation.cross_field): values possible alone but contradicting another
+"""Cross-field rules (cohort.io.validation.cross_field): values possible alone but contradicting another
 column of the same row are problems with a named reason (or, where a real cohort legitimately has
 them, a warning naming the rule and rows); identifiers that differ only by case, Unicode form or an
 invisible character are named in a warning."""

@@ -252,7 +252,7 @@ def test_age_default(default_cohort, tmp_path):
 
 
 def test_mrd_landmark_default(default_cohort, tmp_path):
-    from cohort.mrd import classify
+    from cohort.io.mrd import classify
 
     p = _run("mrd_landmark", default_cohort, tmp_path)
     _assert_report_parts(p)

@@ -431,7 +431,7 @@ def test_shipped_files_regenerate_identically(tmp_path):
 
 
 def test_shipped_files_load_without_mapping_exclusions_or_warnings():
-    loading = pytest.importorskip("cohort.loading")
+    loading = pytest.importorskip("cohort.io.loading")
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         coh = loading.load(SHIPPED / "npm1_cohort.csv")
