@@ -278,7 +278,16 @@ def run(
         category is decided there (at most ``max_nodes`` walks); the few left undecided keep a
         possibly wider candidate list and a note says so.
     max_nodes : int
-        Budget of walks for that split search.
+        Budget of walks for that split search. It is shared by all the patients refined there,
+        so where it runs out (and so the candidates of a patient it cuts off) depends on the
+        other patients of the cohort.
+
+    Notes
+    -----
+    Both refinements run once per distinct pattern of the columns the terms read (registries
+    have few), standing for every patient who shares it, and the result is broadcast back: the
+    same result as refining every row, in a fraction of the time. If the refinement reads a
+    column the first walk did not, every row is refined instead.
     """
     terms = build(inputs)
     cat_bits, rule_bits, mod_bits, used_terms = _walk_bits(rules, terms, categories, modifiers)

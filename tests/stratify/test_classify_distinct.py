@@ -59,7 +59,7 @@ def _duplicated(base: pd.DataFrame, copies: int, seed: int) -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def base() -> pd.DataFrame:
-    return _base(40, seed=7)
+    return _base(24, seed=7)
 
 
 @pytest.fixture(scope="module")
@@ -89,7 +89,7 @@ def _capped(result: pd.DataFrame) -> np.ndarray:
 
 @pytest.mark.parametrize("system", list(SYSTEMS))
 def test_duplicated_patterns_classify_as_each_row_alone(system, base, repeated):
-    """200 patients made of 40 patterns: each patient gets what its pattern gets alone.
+    """120 patients made of 24 patterns: each patient gets what its pattern gets alone.
 
     Except the patients whose candidates the split search left wide at its node budget ("not
     narrowed" note, in either result): that budget is shared by the cohort's undetermined
