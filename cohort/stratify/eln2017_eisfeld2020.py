@@ -193,7 +193,7 @@ def scope_notes(t: Terms) -> list[tuple[str, Any]]:
     """
     frame = t.inputs.frame
     old = t.inputs.compare("age", ">=", 60.0)
-    if "aml_type" in frame.columns:
+    if t.inputs.has("aml_type"):  # through the inputs, so that the column is recorded as read
         kind = frame["aml_type"].astype("string")
         not_de_novo = (kind.notna() & kind.ne("de_novo")).to_numpy(dtype=bool, na_value=False)
         kind_unknown = kind.isna().to_numpy()

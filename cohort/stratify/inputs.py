@@ -52,6 +52,7 @@ class Inputs:
         self._idx: np.ndarray | None = None
         self._num_cache: dict[str, np.ndarray] = {}
         self._cache: dict[str, Tri] = {}
+        self._seen: set[str] = set()
 
     def take(
         self, idx: np.ndarray, forced: Mapping[str, tuple[np.ndarray, np.ndarray]] | None = None
@@ -70,11 +71,51 @@ class Inputs:
         child._parent = self if self._parent is None else self._parent
         child._idx = idx if self._idx is None else self._idx[idx]
         child._num_cache, child._cache = {}, {}
+        child._seen = child._parent._seen  # one record of the columns read, kept by the root
         return child
 
     def has(self, name: str) -> bool:
         _record(name)
+        self._seen.add(name)
         return name in self.frame.columns
+
+    def read_columns(self) -> set[str]:
+        """Names of every column read so far through this object, its root or any subset taken
+        from it (values, missing masks or presence), including ``normal_karyotype`` when it
+        completes a cytogenetic flag. Unlike :func:`recording_columns`, this is per cohort."""
+        return set(self._seen)
+
+    def distinct_rows(
+        self, positions: np.ndarray, columns: Iterable[str]
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        """Group the patients at ``positions`` by their values in ``columns``.
+
+        Two patients are in one group when every one of ``columns`` present in the frame holds the
+        same value for both (missing values of any kind are equal). Returns ``(first, inverse,
+        counts)``: positions (into ``positions``) of each group's first patient, in order of first
+        appearance; each patient's group; each group's size. None when a column's values cannot be
+        compared (unhashable objects), so that the caller does not group.
+        """
+        if self._parent is not None:
+            raise ValueError("distinct_rows reads the root inputs (a bug in the caller)")
+        key = np.zeros(len(positions), np.int64)
+        for name in sorted(c for c in set(columns) if c in self.frame.columns):
+            try:
+                codes, uniques = pd.factorize(
+                    self.frame[name].iloc[positions], use_na_sentinel=True
+                )
+            except TypeError:
+                return None
+            # combine and renumber at once, so that the key stays below the number of patients
+            key, _ = pd.factorize(key * (len(uniques) + 1) + (codes + 1))
+            key = key.astype(np.int64)
+        _, first, inverse, counts = np.unique(
+            key, return_index=True, return_inverse=True, return_counts=True
+        )
+        order = np.argsort(first, kind="stable")  # groups in order of first appearance
+        rank = np.empty_like(order)
+        rank[order] = np.arange(len(order))
+        return first[order], rank[inverse.reshape(-1)], counts[order]
 
     def _bool_arrays(self, name: str) -> tuple[np.ndarray, np.ndarray]:
         """(values, missing) of a boolean column over the whole frame; values are False where
@@ -118,6 +159,7 @@ class Inputs:
         return values
 
     def _raw_flag(self, name: str) -> Tri:
+        self._seen.add(name)
         if name not in self._cache:
             if self._parent is not None:
                 whole = self._parent._raw_flag(name)  # the root has no completions
@@ -142,6 +184,7 @@ class Inputs:
     def compare(self, name: str, op: str, threshold: float) -> Tri:
         """``column <op> threshold`` as :class:`Tri`; missing values and an absent column are unknown."""
         _record(name)
+        self._seen.add(name)
         if name not in self.frame.columns:
             return self._force(name, Tri.unknown_of(self.n))
         values = self._numbers(name)
@@ -169,6 +212,7 @@ class Inputs:
         return missing
 
     def _missing(self, name: str) -> np.ndarray:
+        self._seen.add(name)
         if self._parent is not None:
             return self._parent._missing(name)[self._idx]
         if name not in self.frame.columns:

@@ -278,7 +278,16 @@ def run(
         category is decided there (at most ``max_nodes`` walks); the few left undecided keep a
         possibly wider candidate list and a note says so.
     max_nodes : int
-        Budget of walks for that split search.
+        Budget of walks for that split search. It is shared by all the patients refined there,
+        so where it runs out (and so the candidates of a patient it cuts off) depends on the
+        other patients of the cohort.
+
+    Notes
+    -----
+    Both refinements run once per distinct pattern of the columns the terms read (registries
+    have few), standing for every patient who shares it, and the result is broadcast back: the
+    same result as refining every row, in a fraction of the time. If the refinement reads a
+    column the first walk did not, every row is refined instead.
     """
     terms = build(inputs)
     cat_bits, rule_bits, mod_bits, used_terms = _walk_bits(rules, terms, categories, modifiers)
@@ -286,11 +295,16 @@ def run(
     extra: list[tuple[str, np.ndarray]] = []
     if undetermined.any() and max_split > 0:
         blocking = _blocking_columns(terms, used_terms, rule_bits, undetermined)
-        too_many = _refine(inputs, build, rules, categories, modifiers, blocking, max_split,
-                           cat_bits, rule_bits, mod_bits)  # fmt: skip
-        if too_many.any():
-            capped = _split_refine(inputs, build, rules, categories, modifiers,
-                                   np.flatnonzero(too_many), max_nodes, cat_bits, rule_bits, mod_bits)  # fmt: skip
+        bits = (cat_bits, rule_bits, mod_bits)
+
+        def refine(inp: Inputs, blk: dict, bts: tuple, weights: np.ndarray | None = None):
+            return _refine_all(inp, build, rules, categories, modifiers, blk, max_split,
+                               max_nodes, bts, weights)  # fmt: skip
+
+        capped = _refine_distinct(inputs, refine, blocking, np.flatnonzero(undetermined), bits)
+        if capped is None:  # the refinement read a column the patterns were not grouped by
+            capped = refine(inputs, blocking, bits)
+        if capped.any():
             extra.append((
                 "candidates not narrowed: too many unknown inputs to try every completion (the "
                 "list may include a category that no completion of the data reaches)",
@@ -307,6 +321,65 @@ def run(
     return _result_frame(
         rules, modifiers, index, categories, note_items, blocking, cat_bits, rule_bits, mod_bits
     )
+
+
+def _refine_all(
+    inputs: Inputs,
+    build: Callable[[Inputs], Terms],
+    rules: Sequence[Rule],
+    categories: Sequence[str],
+    modifiers: Sequence[Modifier],
+    blocking: dict[str, np.ndarray],
+    max_split: int,
+    max_nodes: int,
+    bits: tuple[np.ndarray, np.ndarray, np.ndarray],
+    weights: np.ndarray | None = None,
+) -> np.ndarray:
+    """Tighten the candidates of every undetermined patient of ``inputs`` (``bits``: category,
+    rule and modifier bits, updated in place): every completion for those with at most
+    ``max_split`` blocking inputs, the split search for the others. Returns the mask of patients
+    cut off by the split search's budget (``weights``: patients each row stands for)."""
+    too_many = _refine(inputs, build, rules, categories, modifiers, blocking, max_split, *bits)
+    if not too_many.any():
+        return too_many
+    return _split_refine(inputs, build, rules, categories, modifiers, np.flatnonzero(too_many),
+                         max_nodes, *bits, weights=weights)  # fmt: skip
+
+
+def _refine_distinct(
+    inputs: Inputs,
+    refine: Callable[..., np.ndarray],
+    blocking: dict[str, np.ndarray],
+    undetermined: np.ndarray,
+    bits: tuple[np.ndarray, np.ndarray, np.ndarray],
+) -> np.ndarray | None:
+    """``refine`` (:func:`_refine_all`) once per distinct pattern of the columns read, broadcast.
+
+    A patient's refined result depends on its row only through the columns the terms read
+    (:meth:`Inputs.read_columns` after the first walk), and on the other patients only through
+    which patterns are present (completions, split order by patient counts, the node budget):
+    each distinct pattern is refined once, standing for as many patients as share it. Registries
+    have few patterns, so this replaces walks over millions of rows by walks over thousands.
+    Returns the capped mask over all patients, or None (nothing updated) if the refinement read a
+    column outside the grouping or the columns cannot be grouped.
+    """
+    columns = inputs.read_columns()
+    groups = inputs.distinct_rows(undetermined, columns)
+    if groups is None:
+        return None
+    first, inverse, counts = groups
+    reps = undetermined[first]
+    sub = inputs.take(reps)
+    sub_bits = tuple(b[reps] for b in bits)
+    sub_blocking = {c: m[reps] for c, m in blocking.items()}
+    sub_capped = refine(sub, sub_blocking, sub_bits, counts)
+    if not inputs.read_columns() <= columns:
+        return None
+    for whole, part in zip(bits, sub_bits, strict=True):
+        whole[undetermined] = part[inverse]
+    capped = np.zeros(inputs.n, bool)
+    capped[undetermined] = sub_capped[inverse]
+    return capped
 
 
 def _refine(
@@ -378,6 +451,8 @@ def _split_refine(
     cat_bits: np.ndarray,
     rule_bits: np.ndarray,
     mod_bits: np.ndarray,
+    *,
+    weights: np.ndarray | None = None,
 ) -> np.ndarray:
     """Shannon splitting for patients with many unknown inputs; updates the bits in place.
 
@@ -387,6 +462,8 @@ def _split_refine(
     child (patients are grouped under the column that blocks most of them). The union over the
     leaves covers every completion, so it stays sound; it is exact when
     every leaf is decided. Returns the mask (over all patients) of those cut off by the budget.
+    ``weights`` (aligned with all patients): how many patients each row stands for, when the rows
+    are distinct patterns (the split order then counts the patients, not the rows).
     """
     n_all = inputs.n
     capped = np.zeros(n_all, bool)
@@ -416,7 +493,8 @@ def _split_refine(
             continue
         # split on the column blocking most patients first, so that groups stay large
         remaining = ~final
-        for col in sorted(blocking, key=lambda k: -int((blocking[k] & remaining).sum())):
+        w = None if weights is None else weights[rows[pos]]
+        for col in sorted(blocking, key=lambda k: -_count(blocking[k] & remaining, w)):
             group_mask = remaining & blocking[col]
             if not group_mask.any():
                 continue
@@ -428,6 +506,11 @@ def _split_refine(
     rule_bits[rows] = new_rule
     mod_bits[rows] = new_mod
     return capped
+
+
+def _count(mask: np.ndarray, weights: np.ndarray | None) -> int:
+    """Patients in ``mask`` (``weights``: patients each row stands for)."""
+    return int(mask.sum()) if weights is None else int(weights[mask].sum())
 
 
 def _blocking_columns(
