@@ -38,13 +38,13 @@ def test_no_cohort_module_imports_an_old_path():
         import importlib, pkgutil, sys, warnings
         warnings.filterwarnings("error", category=DeprecationWarning, message=r"cohort\\.")
         import cohort
-        from cohort._moved import MOVED
+        from cohort._moved import OLD_PATHS
         names = [m.name for m in pkgutil.walk_packages(cohort.__path__, "cohort.")]
-        skipped = set(MOVED) | {"cohort.__main__"}
+        skipped = set(OLD_PATHS) | {"cohort.__main__"}
         for name in names:
             if name not in skipped:
                 importlib.import_module(name)
-        print(len(names), sorted(set(MOVED) & set(sys.modules)))
+        print(len(names), sorted(set(OLD_PATHS) & set(sys.modules)))
         """
     )
     assert done.returncode == 0, done.stderr[-3000:]
