@@ -26,8 +26,8 @@ import numpy as np
 import pandas as pd
 
 from cohort.survival.cox import cox
-from cohort.survival.km import km
-from cohort.survival.logrank import logrank
+from cohort.survival.kaplan_meier import km
+from cohort.survival.log_rank import logrank
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -47,7 +47,7 @@ from cohort.survival.endpoint import endpoint_columns, endpoint_key
 
 if TYPE_CHECKING:  # pragma: no cover
     from cohort.io.mapping import Mapping
-    from cohort.survival.logrank import LogRankResult
+    from cohort.survival.log_rank import LogRankResult
 
 __all__ = [
     "DaskCohort",
@@ -408,12 +408,12 @@ def genotype_groups_dask(data: Any, *, keep_id: bool = True, **options: Any):
 
 @dataclass(frozen=True)
 class DaskKaplanMeierResult:
-    """Kaplan-Meier estimates from aggregated counts; the fields of :class:`cohort.survival.km.KaplanMeierResult`.
+    """Kaplan-Meier estimates from aggregated counts; the fields of :class:`cohort.survival.kaplan_meier.KaplanMeierResult`.
 
     Attributes
     ----------
     table, curves, test, excluded, endpoint, by, conf_level, conf_type :
-        As :class:`~cohort.survival.km.KaplanMeierResult` (same columns, same values).
+        As :class:`~cohort.survival.kaplan_meier.KaplanMeierResult` (same columns, same values).
     counts : pandas.DataFrame
         The aggregate the estimates were computed from: ``group``, ``time``, ``events``,
         ``censored`` (one row per group and distinct time).
@@ -434,9 +434,9 @@ class DaskKaplanMeierResult:
         return tuple(self.table["group"])
 
     def survival_at(self, times: float | list[float] | np.ndarray) -> pd.DataFrame:
-        """As :meth:`cohort.survival.km.KaplanMeierResult.survival_at` (which reads only the curves
+        """As :meth:`cohort.survival.kaplan_meier.KaplanMeierResult.survival_at` (which reads only the curves
         and table, so it is reused as is)."""
-        from cohort.survival.km import KaplanMeierResult
+        from cohort.survival.kaplan_meier import KaplanMeierResult
 
         return KaplanMeierResult.survival_at(self, times)  # type: ignore[arg-type]
 
@@ -538,7 +538,7 @@ def km_dask(
         ``table``, ``curves`` and ``test`` with the columns and values of :func:`cohort.km`.
     """
     from cohort.scale.survival import COUNT, km_prepared, prepared_counts
-    from cohort.survival.km import _CONF_TYPES
+    from cohort.survival.kaplan_meier import _CONF_TYPES
 
     if conf_type not in _CONF_TYPES:
         raise ModelError(f"conf_type={conf_type!r}: use one of {', '.join(_CONF_TYPES)}.")

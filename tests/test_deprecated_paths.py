@@ -158,7 +158,7 @@ def test_every_module_but_the_shims_imports_without_a_deprecation_warning():
         for p in PACKAGE.rglob("*.py")
         if p not in shims and p.name != "__main__.py"
     )
-    assert "cohort.survival.km" in names
+    assert "cohort.survival.kaplan_meier" in names
     done = subprocess.run(
         [sys.executable, "-c", IMPORT_ALL, *names], capture_output=True, text=True, timeout=300
     )

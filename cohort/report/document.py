@@ -237,7 +237,7 @@ class Report:
         """Median follow-up of the analysed cohort by reverse Kaplan-Meier on overall survival, with
         its interquartile range, in the report's time unit (None without overall survival)."""
         from cohort.schema import TIME_UNITS
-        from cohort.survival.km import median_follow_up
+        from cohort.survival.kaplan_meier import median_follow_up
 
         data = self.cohort.data
         if not {"os_days", "os_event"} <= set(data.columns):

@@ -2,7 +2,7 @@
 
 These estimators depend on the patients only through the number of events and of censorings per
 (stratum, group, distinct time). One ``groupby(...).size()`` on the cluster compresses the cohort
-into those counts; the client then runs the *in-memory* code (:func:`cohort.survival.km._km_table`,
+into those counts; the client then runs the *in-memory* code (:func:`cohort.survival.kaplan_meier._km_table`,
 ``_logrank_prepared``, ``_pairwise_prepared``) on the compressed rows with the counts as integer
 case weights, which R and the in-memory code treat as replicated patients. The results are the
 result classes of :func:`cohort.km`, :func:`cohort.logrank`, :func:`cohort.pairwise_logrank` and
@@ -30,9 +30,9 @@ from cohort.scale.dispatch import dask_frame
 from cohort.survival.endpoint import endpoint_columns, endpoint_key, endpoint_label
 
 if TYPE_CHECKING:  # pragma: no cover
-    from cohort.survival.km import KaplanMeierResult
-    from cohort.survival.logrank import LogRankResult
-    from cohort.survival.rmst import RMSTResult
+    from cohort.survival.kaplan_meier import KaplanMeierResult
+    from cohort.survival.log_rank import LogRankResult
+    from cohort.survival.restricted_mean import RMSTResult
 
 __all__ = [
     "compress",
@@ -185,10 +185,10 @@ def _group_n(prep, rows) -> np.ndarray:
 
 
 def _ij_variance(tab, m, prep, rows, conf_level, conf_type) -> pd.DataFrame:
-    """The group's table with R's infinitesimal-jackknife SE (``cohort.survival.km._km_ij_std_err``, which
+    """The group's table with R's infinitesimal-jackknife SE (``cohort.survival.kaplan_meier._km_ij_std_err``, which
     reads the weights only squared: the rows' sums of squared weights stand for their patients)
     and non-integer counts, as in memory when a patient's weight is not an integer."""
-    from cohort.survival.km import _confint, _km_ij_std_err
+    from cohort.survival.kaplan_meier import _confint, _km_ij_std_err
 
     time, event, _, ent = prep.rows(m)
     tab = tab.astype({c: float for c in ("at_risk", "events", "censored")})
@@ -219,9 +219,9 @@ def km(
     entry: str | None = None,
     timefix: bool = True,
 ) -> KaplanMeierResult:
-    """:func:`cohort.km` of a Dask cohort (a :class:`cohort.survival.km.KaplanMeierResult`)."""
-    from cohort.survival.km import _CONF_TYPES
-    from cohort.survival.logrank import _check_rho
+    """:func:`cohort.km` of a Dask cohort (a :class:`cohort.survival.kaplan_meier.KaplanMeierResult`)."""
+    from cohort.survival.kaplan_meier import _CONF_TYPES
+    from cohort.survival.log_rank import _check_rho
 
     if conf_type not in _CONF_TYPES:
         raise ModelError(f"conf_type={conf_type!r}: use one of {', '.join(_CONF_TYPES)}.")
@@ -234,17 +234,17 @@ def km(
 def km_prepared(
     prep, n, endpoint, conf_level, conf_type, rho, what, weights=None
 ) -> KaplanMeierResult:
-    """The :class:`~cohort.survival.km.KaplanMeierResult` of compressed rows (``n`` patients each;
+    """The :class:`~cohort.survival.kaplan_meier.KaplanMeierResult` of compressed rows (``n`` patients each;
     their counts, or with user ``weights`` their weight sums, as case weights)."""
     from cohort.errors import StatisticalWarning
-    from cohort.survival.km import (
+    from cohort.survival.kaplan_meier import (
         KaplanMeierResult,
         _group_curve,
         _km_frames,
         _km_table,
         _median_row,
     )
-    from cohort.survival.logrank import _logrank_prepared
+    from cohort.survival.log_rank import _logrank_prepared
 
     n_group = _group_n(prep, n)
     summary, curves = [], []
@@ -291,8 +291,8 @@ def logrank(
     entry: str | None = None,
     timefix: bool = True,
 ) -> LogRankResult:
-    """:func:`cohort.logrank` of a Dask cohort (a :class:`cohort.survival.logrank.LogRankResult`)."""
-    from cohort.survival.logrank import _check_rho, _logrank_prepared
+    """:func:`cohort.logrank` of a Dask cohort (a :class:`cohort.survival.log_rank.LogRankResult`)."""
+    from cohort.survival.log_rank import _check_rho, _logrank_prepared
 
     rho = _check_rho(rho)
     prep, n = _prepared(data, endpoint, by, strata, "cohort.logrank", timefix, weights, entry)
@@ -312,7 +312,7 @@ def pairwise_logrank(
     timefix: bool = True,
 ) -> pd.DataFrame:
     """:func:`cohort.pairwise_logrank` of a Dask cohort."""
-    from cohort.survival.logrank import _check_rho, _pairwise_prepared
+    from cohort.survival.log_rank import _check_rho, _pairwise_prepared
 
     rho = _check_rho(rho)
     what = "cohort.pairwise_logrank"
@@ -328,11 +328,11 @@ def rmst(
     *,
     conf_level: float = 0.95,
 ) -> RMSTResult:
-    """:func:`cohort.rmst` of a Dask cohort (a :class:`cohort.survival.rmst.RMSTResult`)."""
+    """:func:`cohort.rmst` of a Dask cohort (a :class:`cohort.survival.restricted_mean.RMSTResult`)."""
     from scipy import stats
 
     from cohort.errors import StatisticalWarning
-    from cohort.survival.rmst import RMSTResult, _rmst_differences, _rmst_one
+    from cohort.survival.restricted_mean import RMSTResult, _rmst_differences, _rmst_one
 
     if not np.isfinite(tau) or tau <= 0:
         raise ModelError(f"cohort.rmst: tau must be a positive number of days, got {tau!r}.")

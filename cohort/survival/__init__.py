@@ -5,9 +5,9 @@ The modules, each named after what a user would search for:
 ======================  ============================================================================
 ``counting``            one table of events and censorings per stratum x group x time x cause
 ``prepared``            the analysable rows, groups and strata the Kaplan-Meier family starts from
-``km``                  Kaplan-Meier (:func:`km`) and median follow-up
-``logrank``             the log-rank family: stratified, rho, trend, pairwise
-``rmst``                restricted mean survival time
+``kaplan_meier``        Kaplan-Meier (:func:`km`) and median follow-up
+``log_rank``            the log-rank family: stratified, rho, trend, pairwise
+``restricted_mean``     restricted mean survival time (:func:`rmst`)
 ``cox``                 Cox regression (:func:`cohort.cox`); ``zph`` its ``cox.zph`` test
 ``cox_fit``             the array-level Cox fit behind ``cox``; ``cox_engine`` the numpy engine
 ``newton``              the Newton-Raphson loops of ``coxph`` and ``crr``, written once
@@ -25,16 +25,17 @@ The modules, each named after what a user would search for:
 ======================  ============================================================================
 
 This package re-exports what the module ``cohort.survival`` offered in release 0.1.0
-(``from cohort.survival import km, KaplanMeierResult`` keeps working): so
-``cohort.survival.km`` is the function. The module is ``cohort.survival.km`` in ``sys.modules``;
-import from it with ``from cohort.survival.km import ...`` or ``importlib.import_module``.
+(``from cohort.survival import km, KaplanMeierResult`` keeps working). The modules are named so
+that none shadows a function of the same name: ``cohort.survival.km`` is the function,
+``cohort.survival.kaplan_meier`` its module (likewise ``logrank``/``log_rank`` and
+``rmst``/``restricted_mean``).
 """
 
 from __future__ import annotations
 
-from cohort.survival.km import KaplanMeierResult, km, median_follow_up
-from cohort.survival.logrank import LogRankResult, logrank, logrank_trend, pairwise_logrank
-from cohort.survival.rmst import RMSTResult, rmst
+from cohort.survival.kaplan_meier import KaplanMeierResult, km, median_follow_up
+from cohort.survival.log_rank import LogRankResult, logrank, logrank_trend, pairwise_logrank
+from cohort.survival.restricted_mean import RMSTResult, rmst
 
 __all__ = [
     "KaplanMeierResult",

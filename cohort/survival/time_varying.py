@@ -410,7 +410,7 @@ def simon_makuch(
         iv["start"] = iv["start"].clip(lower=landmark_days)
     if conf_type not in ("log-log", "log"):
         raise SchemaError(f"conf_type must be 'log-log' or 'log', got {conf_type!r}.")
-    from cohort.survival.km import _confint
+    from cohort.survival.kaplan_meier import _confint
 
     frames = []
     for state, label in ((0, f"no {exposure}"), (1, exposure)):

@@ -37,7 +37,7 @@ def _time_transform(
     if transform == "km":
         # R: 1 - S(t-) from the unweighted KM of all patients (strata ignored, delayed entry kept),
         # S evaluated just before t
-        from cohort.survival.km import _at_risk
+        from cohort.survival.kaplan_meier import _at_risk
 
         ut, inv = np.unique(time, return_inverse=True)
         d = np.bincount(inv, weights=event, minlength=len(ut))

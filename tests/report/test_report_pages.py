@@ -122,7 +122,7 @@ def test_table_one_groups_in_natural_order_with_words(written):
 
 
 def test_patient_section_gives_median_follow_up_with_iqr(written, synth):
-    from cohort.survival.km import median_follow_up
+    from cohort.survival.kaplan_meier import median_follow_up
 
     out, _ = written
     html = (out / "pages.html").read_text(encoding="utf-8")

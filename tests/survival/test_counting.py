@@ -1,6 +1,6 @@
 """The counting engine (cohort.survival.counting) and the group codes equal the estimators they replace.
 
-Compared with a row-wise np.unique group coding, cohort.survival.km's Kaplan-Meier table and log-rank
+Compared with a row-wise np.unique group coding, cohort.survival.kaplan_meier's Kaplan-Meier table and log-rank
 O/E/V, statsmodels' survdiff chi-square and a line-by-line translation of cmprsk's ``crst``
 (below, the loop the counting version replaced); cohort.km, logrank and cuminc are in turn checked
 against R in test_km.py, test_logrank.py and test_gray.py.
@@ -19,7 +19,7 @@ from cohort.survival import gray as _gray
 from cohort.survival import grouping as _grouping
 from cohort.survival import logrank
 from cohort.survival.grouping import label, ordered_values
-from cohort.survival.km import _km_table
+from cohort.survival.kaplan_meier import _km_table
 
 REF = Path(__file__).parents[1] / "reference"
 

@@ -15,7 +15,7 @@ import pytest
 
 from cohort.cohort import Cohort
 from cohort.errors import CohortValidationError, DataQualityWarning, ModelError, SchemaError
-from cohort.survival.km import km, median_follow_up
+from cohort.survival.kaplan_meier import km, median_follow_up
 
 REF = Path(__file__).parents[1] / "reference"
 ELN2010 = ["Favorable", "Inter-1", "Inter-2", "Adverse"]

@@ -13,8 +13,8 @@ import pandas as pd
 import pytest
 
 from cohort.errors import DataQualityWarning, ModelError
-from cohort.survival.km import km
-from cohort.survival.logrank import logrank, logrank_trend, pairwise_logrank
+from cohort.survival.kaplan_meier import km
+from cohort.survival.log_rank import logrank, logrank_trend, pairwise_logrank
 
 REF = Path(__file__).parents[1] / "reference"
 ELN2010 = ["Favorable", "Inter-1", "Inter-2", "Adverse"]
@@ -111,7 +111,7 @@ def test_trend_scores_are_checked(amlsg):
 
 def test_oev_chisq_agrees_with_statsmodels(amlsg):
     """The internal O/E/V (used for trend) gives the same k-group chi-square as statsmodels' survdiff."""
-    from cohort.survival.logrank import _oev
+    from cohort.survival.log_rank import _oev
     from cohort.survival.prepared import _prepare
 
     with warnings.catch_warnings():
@@ -191,7 +191,7 @@ def test_singular_variance_fallback_matches_statsmodels_restricted_inverse():
     import numpy as np
     import pandas as pd
 
-    from cohort.survival.logrank import _logrank_prepared
+    from cohort.survival.log_rank import _logrank_prepared
     from cohort.survival.prepared import _prepare
 
     frame = pd.DataFrame(

@@ -14,7 +14,7 @@ import pytest
 from scipy import stats
 
 from cohort.errors import DataQualityWarning, ModelError, StatisticalWarning
-from cohort.survival.rmst import rmst
+from cohort.survival.restricted_mean import rmst
 
 REF = Path(__file__).parents[1] / "reference"
 ELN2010 = ["Favorable", "Inter-1", "Inter-2", "Adverse"]

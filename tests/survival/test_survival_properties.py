@@ -10,9 +10,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cohort.errors import StatisticalWarning
-from cohort.survival.km import km
-from cohort.survival.logrank import logrank
-from cohort.survival.rmst import rmst
+from cohort.survival.kaplan_meier import km
+from cohort.survival.log_rank import logrank
+from cohort.survival.restricted_mean import rmst
 
 SETTINGS = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

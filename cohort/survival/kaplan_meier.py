@@ -10,8 +10,8 @@ computed here, and why:
 - Median and its CI by R's ``print.survfit`` rule (lifelines' median CI differs from R, lifelines#861).
 - Median follow-up by reverse Kaplan-Meier (censoring as the event).
 
-The log-rank tests a :class:`KaplanMeierResult` carries come from :mod:`cohort.survival.logrank`;
-RMST is in :mod:`cohort.survival.rmst`. All functions take a :class:`~cohort.Cohort` or a
+The log-rank tests a :class:`KaplanMeierResult` carries come from :mod:`cohort.survival.log_rank`;
+RMST is in :mod:`cohort.survival.restricted_mean`. All functions take a :class:`~cohort.Cohort` or a
 canonical DataFrame and an ``endpoint``.
 """
 
@@ -31,7 +31,7 @@ from cohort.errors import ModelError, StatisticalWarning
 from cohort.scale.dispatch import scales
 from cohort.survival.counting import count_table, km_columns
 from cohort.survival.endpoint import endpoint_key
-from cohort.survival.logrank import (
+from cohort.survival.log_rank import (
     LogRankResult,
     _check_rho,
     _logrank_prepared,

@@ -1,7 +1,7 @@
 """Restricted mean survival time and its differences between groups, as R's ``survmean``.
 
 The variance is R's (lifelines' ``return_variance`` is wrong, lifelines#1682); the area is taken
-under the Kaplan-Meier table of :mod:`cohort.survival.km`.
+under the Kaplan-Meier table of :mod:`cohort.survival.kaplan_meier`.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from cohort.cohort import Cohort
 from cohort.errors import StatisticalWarning
 from cohort.scale.dispatch import scales
 from cohort.survival.endpoint import endpoint_key
-from cohort.survival.km import _km_table
+from cohort.survival.kaplan_meier import _km_table
 from cohort.survival.prepared import _prepare
 
 __all__ = ["RMSTResult", "rmst"]
