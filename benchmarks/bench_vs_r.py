@@ -202,7 +202,7 @@ def table(n: int, ours: dict, r: dict) -> str:
             met = "yes" if ratio <= target else "**no**"
             cells = f"{ref:.2f} ({ref_label}) | {ratio:.2f} | <= {target:g} | {met}"
         else:
-            cells = "- | - | <= {target:g} | R not run"
+            cells = f"- | - | <= {target:g} | R not run"
         lines.append(f"| {what} | {mine['seconds']:.2f} | {cells} | {mine['peak_mb']:.0f} |")
     peak = ours["peak"]["peak_mb"]
     met = "yes" if peak < 1024 else "**no**"
