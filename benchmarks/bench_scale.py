@@ -355,13 +355,15 @@ def api_table(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def write_doc(text: str, begin: str = BEGIN, end: str = END) -> None:
-    doc = DOC.read_text()
+def write_doc(text: str, begin: str = BEGIN, end: str = END, out: str | Path = DOC) -> None:
+    """Put ``text`` between the markers of the Markdown file ``out`` (``--out``)."""
+    path = Path(out)
+    doc = path.read_text()
     if begin not in doc:
-        raise SystemExit(f"{DOC} lacks the {begin} ... {end} markers")
+        raise SystemExit(f"{path} lacks the {begin} ... {end} markers")
     head, rest = doc.split(begin, 1)
     _, tail = rest.split(end, 1)
-    DOC.write_text(f"{head}{begin}\n{text}\n{end}{tail}")
+    path.write_text(f"{head}{begin}\n{text}\n{end}{tail}")
 
 
 def main_api(args) -> None:
@@ -392,7 +394,7 @@ def main_api(args) -> None:
     )
     print(text)
     if args.out != "-":
-        write_doc(text, API_BEGIN, API_END)
+        write_doc(text, API_BEGIN, API_END, args.out)
 
 
 def main() -> None:
@@ -433,7 +435,7 @@ def main() -> None:
     )
     print(text)
     if args.out != "-":
-        write_doc(text)
+        write_doc(text, out=args.out)
 
 
 if __name__ == "__main__":
