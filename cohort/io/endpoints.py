@@ -16,6 +16,8 @@ All times are in days (a date difference in whole days).
 Dates written as Excel serial numbers (``43831`` = 2020-01-01) are converted only when the mapping
 declares ``date_format: excel_1900`` or ``excel_1904``; otherwise they are ``bad_date`` problems
 whose message says how to declare them: a number in a date column is never guessed to be a date.
+Before parsing, :func:`date_cells` refuses partial dates and reads dates with a time zone as
+their calendar date.
 """
 
 from __future__ import annotations
@@ -334,3 +336,54 @@ def _row_dates(dates: pd.DataFrame, pos: int) -> str:
         if name in dates.columns and pd.notna(dates[name].iloc[pos])
     ]
     return ", ".join(parts)
+
+
+_PARTIAL_DATE = re.compile(r"\d{4}(?:[-/.]\d{1,2})?|\d{1,2}[-/.]\d{4}")
+_TZ_SUFFIX = re.compile(r"(?<=\d{2}:\d{2})(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})$")
+
+
+def date_cells(raw: pd.DataFrame, ctx: Context) -> pd.DataFrame:
+    """Prepare the date columns named in the mapping for parsing; returns a copy of ``raw``.
+
+    - A partial date (``2016``, ``2016-03``, ``03/2016``) would be read as the first day of the
+      period; each is a ``partial_date`` problem naming the cell (unless ``date_format`` says how
+      to read it).
+    - A date-time with a time zone (``2016-03-02T23:30:00-05:00``, or a time-zone-aware Parquet
+      column) is read as its calendar date in its own zone (2016-03-02), so that it compares with
+      dates without a zone instead of raising.
+    """
+    out = raw.copy()
+    check_partial = ctx.mapping.text_date_format is None
+    excel = ctx.mapping.excel_date_system is not None
+    for event, source in ctx.mapping.dates.items():
+        if source not in out.columns:
+            continue
+        ctx.labels.setdefault(f"{event} date", source)
+        series = out[source]
+        if isinstance(series.dtype, pd.DatetimeTZDtype):
+            out[source] = series.dt.tz_localize(None).dt.normalize()
+            continue
+        if series.dtype != object and not pd.api.types.is_string_dtype(series):
+            continue
+        cells = series.tolist()
+        zoned = False
+        for pos, value in enumerate(cells):
+            if isinstance(value, pd.Timestamp) and value.tzinfo is not None:
+                cells[pos], zoned = value.tz_localize(None).normalize(), True
+                continue
+            if not isinstance(value, str):
+                continue
+            text = value.strip()
+            if check_partial and _PARTIAL_DATE.fullmatch(text) and not (excel and text.isdigit()):
+                ctx.add(
+                    pos, "partial_date", f"{event} date", value,
+                    f"{value!r} is a partial date (year or month only); reading it as the first "
+                    "day of the period would invent a day.",
+                    "Give the full date (YYYY-MM-DD), or leave the cell empty and record the "
+                    "uncertainty elsewhere.",
+                )  # fmt: skip
+            elif _TZ_SUFFIX.search(text):
+                cells[pos], zoned = re.split(r"[T ]", text, maxsplit=1)[0], True
+        if zoned:
+            out[source] = pd.Series(cells, index=series.index, dtype=object)
+    return out

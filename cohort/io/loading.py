@@ -30,15 +30,17 @@ from cohort.errors import (
     MappingError,
     SchemaError,
 )
-from cohort.io.endpoints import DERIVED_COLUMNS, check_date_order, endpoints_from_dates, parse_dates
+from cohort.io.endpoints import (
+    DERIVED_COLUMNS,
+    check_date_order,
+    date_cells,
+    endpoints_from_dates,
+    parse_dates,
+)
 from cohort.io.exclusions import _DECIMAL_COMMA, ON_ERROR, _split, check_on_error
 from cohort.io.mapping import Mapping, check_columns_present, check_endpoint_pairs, read_mapping
 from cohort.io.mrd_table import SAMPLE_CODES, load_mrd
-from cohort.io.normalise import (
-    Context,
-    date_cells,
-    normalise_columns,
-)
+from cohort.io.normalise import Context, normalise_columns
 from cohort.io.reading import (
     EXCEL_SUFFIXES,
     JSON_SUFFIXES,

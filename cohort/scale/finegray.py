@@ -22,7 +22,7 @@ import pandas as pd
 
 from cohort._arguments import check_conf_level
 from cohort.errors import ConvergenceWarning, DataQualityWarning, ModelError, SchemaError
-from cohort.scale.cox import EVENT, TIME, _categorical, global_levels, persisted_design
+from cohort.scale.design import EVENT, TIME, _categorical, global_levels, persisted_design
 from cohort.scale.dispatch import dask_frame
 from cohort.survival.endpoint import endpoint_columns, endpoint_key
 from cohort.survival.finegray import FineGrayFit
