@@ -229,9 +229,15 @@ class Report:
             what = _TABLE_CAPTIONS.get(tname, tname.replace("_", " "))
             self.table(f"{key}_{tname}", frame, f"{caption}: {what}")
 
-    def flow(self, label: str, n: int, note: str = "") -> None:
-        """A step of the patient flow (CONSORT-style): e.g. ("NPM1-mutated", 612)."""
-        self.flow_steps.append({"step": label, "n": int(n), "note": note})
+    def flow(self, label: str, n: int, note: str = "", *, split: bool = False) -> None:
+        """A step of the patient flow (CONSORT-style): e.g. ("NPM1-mutated", 612).
+
+        ``split=True`` marks one of the groups the previous step divides into (each patient in
+        exactly one of them): consecutive split steps are drawn side by side under that step, not
+        as a chain of nested subsets, and carry ``kind = "split"`` in the flow table.
+        """
+        kind = "split" if split else "step"
+        self.flow_steps.append({"step": label, "n": int(n), "note": note, "kind": kind})
 
     def follow_up(self) -> dict[str, Any] | None:
         """Median follow-up of the analysed cohort by reverse Kaplan-Meier on overall survival, with
@@ -292,7 +298,10 @@ class Report:
             for reason, k in reasons.value_counts().sort_index().items():
                 rows.append({"step": "excluded", "n": int(k), "note": reason})
         rows.append({"step": "loaded", "n": len(c.data), "note": ""})
-        return pd.DataFrame(rows + self._blanked_steps() + self.flow_steps)
+        flow = pd.DataFrame(rows + self._blanked_steps() + self.flow_steps)
+        kind = flow["kind"] if "kind" in flow.columns else pd.Series("step", index=flow.index)
+        flow["kind"] = kind.fillna("step").where(flow["step"] != "excluded", "excluded")
+        return flow
 
     def _blanked_steps(self) -> list[dict[str, Any]]:
         """One flow step per analysed endpoint that was blanked for some patients at load."""

@@ -1,7 +1,9 @@
 """The patient flow as a CONSORT-style diagram: an SVG drawn from the report's flow table.
 
 Main steps stand in one column joined by arrows; each exclusion ("excluded" steps) is a box to the
-right of the arrow it branches from. The SVG is embedded in the HTML (no file, no script), scales to
+right of the arrow it branches from. The groups a step divides into (``kind == "split"``: each
+patient in exactly one) stand side by side under it, each with its own arrow, so that they do not
+read as nested subsets. The SVG is embedded in the HTML (no file, no script), scales to
 the page width and carries a ``<title>`` so that screen readers can read the counts.
 """
 
@@ -17,6 +19,7 @@ SIDE_X, SIDE_W = 400, 300
 LINE_H, PAD = 16, 8
 GAP = 26
 CHARS_MAIN, CHARS_SIDE = 42, 38
+MAX_SIDE_BY_SIDE = 5  # more groups than this stay in the column (boxes would be too narrow)
 
 
 def _lines(step: str, n: int, note: str, chars: int, *, excluded: bool) -> list[tuple[str, bool]]:
@@ -50,9 +53,18 @@ def flow_svg(flow: pd.DataFrame) -> str:
     rows = list(flow[["step", "n", "note"]].itertuples(index=False, name=None))
     if not rows:
         return ""
+    kinds = flow["kind"].tolist() if "kind" in flow.columns else ["step"] * len(rows)
+    # a trailing run of split steps is drawn as one row of side-by-side boxes
+    n_split = 0
+    while n_split < len(rows) - 1 and kinds[len(rows) - 1 - n_split] == "split":
+        n_split += 1
+    if not 2 <= n_split <= MAX_SIDE_BY_SIDE:  # one group, or too many to read side by side
+        n_split = 0
+    splits = rows[len(rows) - n_split :]
+    rows_main = rows[: len(rows) - n_split]
     # group each run of exclusions with the main step before it
     blocks: list[tuple[tuple, list[tuple]]] = []
-    for step, n, note in rows:
+    for step, n, note in rows_main:
         if step == "excluded" and blocks:
             blocks[-1][1].append((step, n, note))
         else:
@@ -82,6 +94,8 @@ def flow_svg(flow: pd.DataFrame) -> str:
                 parts.append(_arrow(trunk, y + eh / 2, SIDE_X, y + eh / 2))
                 y += eh + 10
             y += GAP - 10
+    if splits:
+        y, prev_bottom = _split_row(parts, splits, y, prev_bottom)
     height = y - GAP + 10
     width = SIDE_X + SIDE_W + 10
     return (
@@ -92,6 +106,35 @@ def flow_svg(flow: pd.DataFrame) -> str:
         'markerHeight="7" orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" fill="#555"/>'
         "</marker></defs>" + "".join(parts) + "</svg>"
     )
+
+
+def _split_row(
+    parts: list[str], splits: list[tuple], y: int, prev_bottom: float
+) -> tuple[int, int]:
+    """Draw the groups a step divides into side by side under it; returns (next y, bottom)."""
+    k = len(splits)
+    left, right, gap = MAIN_X, SIDE_X + SIDE_W, 10
+    width = int((right - left - gap * (k - 1)) / k)
+    chars = max(10, int(width / 7.5))
+    boxes = []
+    for i, (step, n, note) in enumerate(splits):
+        x = left + i * (width + gap)
+        svg, h = _box(x, y, width, _lines(step, n, note, chars, excluded=False), side=False)
+        boxes.append((x, svg, h))
+    trunk = MAIN_X + MAIN_W / 2
+    bar = (prev_bottom + y) / 2
+    centres = [x + width / 2 for x, _, _ in boxes]
+    parts.append(
+        f'<line x1="{trunk:g}" y1="{prev_bottom:g}" x2="{trunk:g}" y2="{bar:g}" stroke="#555" '
+        'stroke-width="1.2"/>'
+        f'<line x1="{min(centres + [trunk]):g}" y1="{bar:g}" x2="{max(centres + [trunk]):g}" '
+        f'y2="{bar:g}" stroke="#555" stroke-width="1.2"/>'
+    )
+    for (_x, svg, _h), centre in zip(boxes, centres, strict=True):
+        parts.append(_arrow(centre, bar, centre, y))
+        parts.append(svg)
+    bottom = y + max(h for _, _, h in boxes)
+    return bottom + GAP, bottom
 
 
 def _arrow(x1: float, y1: float, x2: float, y2: float) -> str:

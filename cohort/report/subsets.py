@@ -39,7 +39,8 @@ def group_flow(
         n = int(counts.get(name, 0))
         if name == UNDETERMINED and n == 0:
             continue
-        report.flow(f"{prefix}{name}", n, undetermined_note if name == UNDETERMINED else "")
+        note = undetermined_note if name == UNDETERMINED else ""
+        report.flow(f"{prefix}{name}", n, note, split=True)
         rows.append({"group": name, "n": n})
     return pd.DataFrame(rows, columns=["group", "n"])
 
