@@ -223,9 +223,8 @@ def finegray(
 ) -> FineGrayResult:
     """:func:`cohort.finegray` of a Dask cohort (a ``FineGrayResult`` equal to memory)."""
     import dask
-    from scipy import stats
 
-    from cohort.survival.finegray import FineGrayResult
+    from cohort.survival.finegray import FineGrayResult, _summary_table
     from cohort.survival.formula import parse_formula
 
     what = "cohort.finegray"
@@ -295,21 +294,8 @@ def finegray(
         msg = f"the fit of {formula!r} did not converge in 50 Newton-Raphson iterations"
         warnings.warn(f"{what}: {msg}.", ConvergenceWarning, stacklevel=3)
         notes.append(msg)
-    coef, se = fit.coef, np.sqrt(np.diag(fit.var))
-    z = stats.norm.ppf(1 - (1 - conf_level) / 2)
-    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
-        summary = pd.DataFrame(
-            {
-                "coef": coef,
-                "se": se,
-                "shr": np.exp(coef),
-                "shr_lower": np.exp(coef - z * se),
-                "shr_upper": np.exp(coef + z * se),
-                "z": coef / se,
-                "p_value": 2 * stats.norm.sf(np.abs(coef / se)),
-            },
-            index=pd.Index(names, name="term"),
-        )
+    coef = fit.coef
+    summary = _summary_table(names, coef, fit.var, conf_level)
     return FineGrayResult(
         summary=summary,
         covariance=pd.DataFrame(fit.var, index=names, columns=names),

@@ -141,6 +141,28 @@ class FineGrayResult:
         )
 
 
+def _summary_table(
+    names: list[str], coef: np.ndarray, var: np.ndarray, conf_level: float
+) -> pd.DataFrame:
+    """The ``summary`` of a :class:`FineGrayResult`: crr's coefficients, sandwich SEs, subdistribution
+    hazard ratios with Wald limits, z and p (for the in-memory and the Dask fit alike)."""
+    se = np.sqrt(np.diag(var))
+    z = stats.norm.ppf(1 - (1 - conf_level) / 2)
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+        return pd.DataFrame(
+            {
+                "coef": coef,
+                "se": se,
+                "shr": np.exp(coef),
+                "shr_lower": np.exp(coef - z * se),
+                "shr_upper": np.exp(coef + z * se),
+                "z": coef / se,
+                "p_value": 2 * stats.norm.sf(np.abs(coef / se)),
+            },
+            index=pd.Index(names, name="term"),
+        )
+
+
 @scales("finegray")
 def finegray(
     data: Cohort | pd.DataFrame,
@@ -261,21 +283,7 @@ def finegray(
         notes.append(msg)
     names = list(x.columns)
     coef = fit.coef
-    se = np.sqrt(np.diag(fit.var))
-    z = stats.norm.ppf(1 - (1 - conf_level) / 2)
-    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
-        summary = pd.DataFrame(
-            {
-                "coef": coef,
-                "se": se,
-                "shr": np.exp(coef),
-                "shr_lower": np.exp(coef - z * se),
-                "shr_upper": np.exp(coef + z * se),
-                "z": coef / se,
-                "p_value": 2 * stats.norm.sf(np.abs(coef / se)),
-            },
-            index=pd.Index(names, name="term"),
-        )
+    summary = _summary_table(names, coef, fit.var, conf_level)
     big = [nm for nm, b in zip(names, coef, strict=True) if abs(b) > 15]
     if big:
         msg = f"coefficient(s) of {', '.join(big)} are extreme (|coef| > 15): probable separation"
