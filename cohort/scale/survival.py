@@ -236,11 +236,10 @@ def km_prepared(
 ) -> KaplanMeierResult:
     """The :class:`~cohort.survival.kaplan_meier.KaplanMeierResult` of compressed rows (``n`` patients each;
     their counts, or with user ``weights`` their weight sums, as case weights)."""
-    from cohort.errors import StatisticalWarning
     from cohort.survival.kaplan_meier import (
-        KaplanMeierResult,
         _group_curve,
         _km_frames,
+        _km_result,
         _km_table,
         _median_row,
     )
@@ -262,22 +261,7 @@ def km_prepared(
     test = None
     if prep.by and len(prep.labels) > 1:
         test = _fix_n(_logrank_prepared(prep, rho), prep, n)
-    for label, ev in zip(table["group"], table["events"], strict=True):
-        if ev == 0:
-            warnings.warn(f"{what}: group {label} has no events.", StatisticalWarning, 4)
-    return KaplanMeierResult(
-        table=table,
-        curves=curves_df,
-        test=test,
-        excluded=dict(prep.excluded),
-        notes=prep.notes,
-        endpoint=endpoint_key(endpoint),
-        by=prep.by,
-        conf_level=conf_level,
-        conf_type=conf_type,
-        _prep=prep,
-        rho=rho,
-    )
+    return _km_result(prep, table, curves_df, test, endpoint, conf_level, conf_type, rho, what, 4)
 
 
 def logrank(

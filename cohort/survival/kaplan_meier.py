@@ -30,7 +30,7 @@ from cohort.cohort import Cohort
 from cohort.errors import ModelError, StatisticalWarning
 from cohort.scale.dispatch import scales
 from cohort.survival.counting import count_table, km_columns
-from cohort.survival.endpoint import endpoint_key
+from cohort.survival.endpoint import Endpoint, endpoint_key
 from cohort.survival.log_rank import (
     LogRankResult,
     _check_rho,
@@ -423,14 +423,33 @@ def km(
     test = None
     if prep.by and len(prep.labels) > 1:
         test = _logrank_prepared(prep, rho)
+    return _km_result(
+        prep, table, curves_df, test, endpoint, conf_level, conf_type, rho, "cohort.km", 2
+    )
+
+
+def _km_result(
+    prep: _Prepared,
+    table: pd.DataFrame,
+    curves: pd.DataFrame,
+    test: LogRankResult | None,
+    endpoint: Endpoint,
+    conf_level: float,
+    conf_type: ConfType,
+    rho: float,
+    what: str,
+    stacklevel: int,
+) -> KaplanMeierResult:
+    """The :class:`KaplanMeierResult` of :func:`km` (in memory or on Dask), warning of groups
+    without events; ``stacklevel`` as seen from the caller."""
     for label, ev in zip(table["group"], table["events"], strict=True):
         if ev == 0:
             warnings.warn(
-                f"cohort.km: group {label} has no events.", StatisticalWarning, stacklevel=2
+                f"{what}: group {label} has no events.", StatisticalWarning, stacklevel + 1
             )
     return KaplanMeierResult(
         table=table,
-        curves=curves_df,
+        curves=curves,
         test=test,
         excluded=dict(prep.excluded),
         notes=prep.notes,
